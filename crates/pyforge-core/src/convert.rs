@@ -1,0 +1,422 @@
+//! The conversion pipeline: decide output names (the one place that does), read tables, write
+//! them through sinks under temporary names, and make everything visible only on success.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::manifest::{sha256_file, Manifest, ManifestTable, MANIFEST_NAME};
+use crate::naming::{safe_file_stem, unique_file_stems};
+use crate::options::{InferTypes, ReadOptions};
+use crate::sink::{open_file_sink, AtomicFile, PartitionedSink, Sink, StagedDir, WriteOptions};
+use crate::source::{ColumnInfo, Source};
+use crate::types::type_name;
+
+/// How many times a table is read again after its reader widened a column type.
+const MAX_REREADS: usize = 64;
+
+/// Everything `convert` needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    pub read: ReadOptions,
+    pub write: WriteOptions,
+    /// Hive-partition every table by these columns.
+    pub partition_by: Vec<String>,
+    /// Cast every column to string (the old tool's behaviour); text inputs skip inference.
+    pub all_strings: bool,
+    /// Replace existing outputs.
+    pub force: bool,
+    /// Only these tables (error if one does not exist).
+    pub tables: Option<Vec<String>>,
+    /// Skip these tables.
+    pub exclude_tables: Vec<String>,
+    /// Batch runs: stop starting new files after the first failure.
+    pub fail_fast: bool,
+}
+
+/// Progress of a conversion, for progress bars and callbacks. The core prints nothing.
+#[derive(Debug, Clone)]
+pub enum Event<'a> {
+    TableStarted { input: &'a Path, table: &'a str },
+    /// Rows written so far for the table.
+    Rows { input: &'a Path, table: &'a str, rows: u64 },
+    /// The table is being read again with wider column types.
+    Reread { input: &'a Path, table: &'a str, reason: &'a str },
+    TableFinished { input: &'a Path, table: &'a str, rows: u64 },
+}
+
+/// A callback receiving [`Event`]s.
+pub type EventFn<'a> = &'a (dyn Fn(&Event) + Sync);
+
+/// Ignore progress.
+pub fn no_events(_: &Event) {}
+
+/// What was written for one table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TableReport {
+    pub name: String,
+    /// The file (or partition folder) written.
+    pub output: PathBuf,
+    pub rows: u64,
+    pub columns: Vec<ColumnInfo>,
+}
+
+/// What one input became.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConvertReport {
+    pub input: PathBuf,
+    pub format: String,
+    /// The output file, or the folder for many-table outputs.
+    pub output: PathBuf,
+    pub tables: Vec<TableReport>,
+    pub manifest: Option<PathBuf>,
+}
+
+/// Where outputs go.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// Exactly this path: a file for one table, a folder for many (or when it is an existing
+    /// folder or ends with a path separator).
+    Path(PathBuf),
+    /// Named after the input (`sales.csv` -> `sales.parquet`, `db.mdb` -> `db/`), beside the
+    /// input or in the given folder.
+    Auto(Option<PathBuf>),
+}
+
+enum Layout {
+    /// One table into one file (or one partition folder).
+    File(PathBuf),
+    /// Tables into a folder with a manifest.
+    Folder(PathBuf),
+}
+
+/// Convert one input file.
+///
+/// ```no_run
+/// use pyforge_core::convert::{convert, ConvertOptions, no_events};
+/// let report = convert("sales.csv".as_ref(), None, &ConvertOptions::default(), &no_events).unwrap();
+/// println!("{} rows -> {}", report.tables[0].rows, report.output.display());
+/// ```
+pub fn convert(input: &Path, output: Option<&Path>, opts: &ConvertOptions, events: EventFn) -> Result<ConvertReport> {
+    let dest = match output {
+        Some(p) => Destination::Path(p.to_path_buf()),
+        None => Destination::Auto(None),
+    };
+    convert_to(input, &dest, opts, events)
+}
+
+fn effective_read_options(opts: &ConvertOptions) -> ReadOptions {
+    let mut read = opts.read.clone();
+    if opts.all_strings {
+        read.infer_types = InferTypes::No;
+    }
+    read
+}
+
+fn is_dir_like(p: &Path) -> bool {
+    p.is_dir() || p.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR) || p.as_os_str().to_string_lossy().ends_with('/')
+}
+
+/// Convert one input to an explicit [`Destination`].
+pub fn convert_to(input: &Path, dest: &Destination, opts: &ConvertOptions, events: EventFn) -> Result<ConvertReport> {
+    opts.write.codec().check(opts.write.format)?;
+    let source = crate::format::open(input, &effective_read_options(opts))?;
+    let all = source.tables()?;
+    let names = select_tables(input, all.iter().map(|t| t.name.as_str()).collect(), opts)?;
+    let ext = opts.write.file_extension();
+    let partitioned = !opts.partition_by.is_empty();
+    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    // `data.csv.gz`-style inputs: drop the inner extension too.
+    let stem = safe_file_stem(stem.rsplit_once('.').filter(|(_, e)| e.len() <= 4).map_or(stem.as_str(), |(s, _)| s));
+
+    let layout = match dest {
+        Destination::Path(p) if is_dir_like(p) => Layout::Folder(p.clone()),
+        Destination::Path(p) if names.len() == 1 => Layout::File(p.clone()),
+        Destination::Path(p) => Layout::Folder(p.clone()),
+        Destination::Auto(dir) => {
+            let base = dir.clone().unwrap_or_else(|| input.parent().map(Path::to_path_buf).unwrap_or_default());
+            if all.len() == 1 && names.len() == 1 {
+                let name = if partitioned { stem.clone() } else { format!("{stem}.{ext}") };
+                Layout::File(base.join(name))
+            } else {
+                Layout::Folder(base.join(&stem))
+            }
+        }
+    };
+
+    // Plan every output path before writing anything.
+    let targets: Vec<(String, PathBuf)> = match &layout {
+        Layout::File(p) => vec![(names[0].clone(), p.clone())],
+        Layout::Folder(dir) => {
+            let stems = unique_file_stems(names.iter().map(String::as_str));
+            names
+                .iter()
+                .zip(stems)
+                .map(|(n, s)| (n.clone(), dir.join(if partitioned { s } else { format!("{s}.{ext}") })))
+                .collect()
+        }
+    };
+    let input_canon = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
+    for (_, t) in &targets {
+        if std::fs::canonicalize(t).map_or(false, |c| c == input_canon) {
+            return Err(Error::OutputIsInput { path: t.clone() });
+        }
+        crate::sink::check_absent(t, opts.force)?;
+    }
+    let manifest_path = match &layout {
+        Layout::Folder(dir) => {
+            let m = dir.join(MANIFEST_NAME);
+            crate::sink::check_absent(&m, opts.force)?;
+            Some(m)
+        }
+        Layout::File(_) => None,
+    };
+
+    // The checksum runs beside the conversion; only folder outputs record it.
+    let checksum = manifest_path.as_ref().map(|_| {
+        let p = input.to_path_buf();
+        std::thread::spawn(move || sha256_file(&p))
+    });
+
+    let source: Arc<dyn Source> = Arc::from(source);
+    let written: Vec<Result<(Staged, TableReport)>> = targets
+        .par_iter()
+        .map(|(name, target)| write_table(source.as_ref(), input, name, target, opts, events))
+        .collect();
+    let mut staged = Vec::new();
+    for w in written {
+        staged.push(w?);
+    }
+    let mut reports = Vec::new();
+    for (s, r) in staged {
+        s.commit()?;
+        reports.push(r);
+    }
+
+    let (output, manifest) = match layout {
+        Layout::File(p) => (p, None),
+        Layout::Folder(dir) => {
+            let m = manifest_path.expect("folder layout has a manifest");
+            let sha = checksum.expect("checksum started").join().expect("checksum thread")?;
+            let manifest = Manifest {
+                source: input.display().to_string(),
+                format: source.format_name().to_string(),
+                source_sha256: sha,
+                output_format: opts.write.format.name().to_string(),
+                tables: reports
+                    .iter()
+                    .map(|r| ManifestTable {
+                        name: r.name.clone(),
+                        file: r.output.strip_prefix(&dir).unwrap_or(&r.output).to_string_lossy().into_owned(),
+                        rows: r.rows,
+                        columns: r.columns.clone(),
+                    })
+                    .collect(),
+            };
+            let file = AtomicFile::create(&m, opts.force)?;
+            let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+            use std::io::Write;
+            file.file()?.write_all(&json).map_err(|e| Error::io(&m, e))?;
+            file.commit()?;
+            (dir, Some(m))
+        }
+    };
+    Ok(ConvertReport {
+        input: input.to_path_buf(),
+        format: source.format_name().to_string(),
+        output,
+        tables: reports,
+        manifest,
+    })
+}
+
+fn select_tables(input: &Path, available: Vec<&str>, opts: &ConvertOptions) -> Result<Vec<String>> {
+    let mut names: Vec<String> = match &opts.tables {
+        Some(wanted) => {
+            for w in wanted {
+                if !available.contains(&w.as_str()) {
+                    return Err(Error::NoSuchTable {
+                        path: input.to_path_buf(),
+                        wanted: w.clone(),
+                        available: available.iter().map(|s| s.to_string()).collect(),
+                    });
+                }
+            }
+            available.iter().filter(|a| wanted.iter().any(|w| w == *a)).map(|s| s.to_string()).collect()
+        }
+        None => available.iter().map(|s| s.to_string()).collect(),
+    };
+    for x in &opts.exclude_tables {
+        if !available.contains(&x.as_str()) {
+            return Err(Error::NoSuchTable {
+                path: input.to_path_buf(),
+                wanted: x.clone(),
+                available: available.iter().map(|s| s.to_string()).collect(),
+            });
+        }
+    }
+    names.retain(|n| !opts.exclude_tables.contains(n));
+    if names.is_empty() {
+        return Err(Error::invalid(input, None, "no tables to convert"));
+    }
+    Ok(names)
+}
+
+/// An output written under a temporary name, waiting for the whole input to succeed.
+enum Staged {
+    File(AtomicFile),
+    Dir(StagedDir),
+}
+
+impl Staged {
+    fn commit(self) -> Result<()> {
+        match self {
+            Staged::File(f) => f.commit(),
+            Staged::Dir(d) => d.commit(),
+        }
+    }
+}
+
+/// The schema after `--all-strings`.
+fn output_schema(schema: &SchemaRef, all_strings: bool) -> SchemaRef {
+    if !all_strings {
+        return schema.clone();
+    }
+    Arc::new(Schema::new(
+        schema.fields().iter().map(|f| Field::new(f.name(), DataType::Utf8, true)).collect::<Vec<_>>(),
+    ))
+}
+
+/// Cast a batch to `schema` (used for `--all-strings`).
+fn cast_batch(batch: RecordBatch, schema: &SchemaRef, path: &Path) -> Result<RecordBatch> {
+    if batch.schema() == *schema {
+        return Ok(batch);
+    }
+    let cols = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| arrow::compute::cast(c, f.data_type()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::arrow(path, e))?;
+    RecordBatch::try_new(schema.clone(), cols).map_err(|e| Error::arrow(path, e))
+}
+
+fn write_table(
+    source: &dyn Source,
+    input: &Path,
+    table: &str,
+    target: &Path,
+    opts: &ConvertOptions,
+    events: EventFn,
+) -> Result<(Staged, TableReport)> {
+    events(&Event::TableStarted { input, table });
+    let mut rereads = 0;
+    loop {
+        let stream = source.open_table(table).map_err(|e| e.with_table(table))?;
+        let schema = output_schema(&stream.schema(), opts.all_strings);
+        let (staged, mut sink): (Staged, Box<dyn Sink>) = if opts.partition_by.is_empty() {
+            let f = AtomicFile::create(target, opts.force)?;
+            let sink = open_file_sink(f.file()?, target, schema.clone(), &opts.write)?;
+            (Staged::File(f), sink)
+        } else {
+            let d = StagedDir::create(target, opts.force)?;
+            let sink = PartitionedSink::new(d.path().to_path_buf(), schema.clone(), &opts.partition_by, opts.write.clone())?;
+            (Staged::Dir(d), Box::new(sink))
+        };
+        let mut rows = 0u64;
+        let result = (|| {
+            for batch in stream {
+                let batch = cast_batch(batch?, &schema, input)?;
+                rows += batch.num_rows() as u64;
+                sink.write(&batch)?;
+                events(&Event::Rows { input, table, rows });
+            }
+            sink.finish()
+        })();
+        match result {
+            Ok(rows) => {
+                events(&Event::TableFinished { input, table, rows });
+                let columns =
+                    schema.fields().iter().map(|f| ColumnInfo { name: f.name().clone(), data_type: type_name(f.data_type()) }).collect();
+                return Ok((staged, TableReport { name: table.to_string(), output: target.to_path_buf(), rows, columns }));
+            }
+            Err(e) if e.is_schema_widened() && rereads < MAX_REREADS => {
+                rereads += 1;
+                if let Error::SchemaWidened { reason, .. } = &e {
+                    events(&Event::Reread { input, table, reason });
+                }
+            }
+            Err(e) => return Err(e.with_table(table)),
+        }
+    }
+}
+
+/// Read a table to its end without writing it: its final schema and row count. Used by `info`
+/// and `validate`, so that what they report is what `convert` would write.
+pub fn scan_table(source: &dyn Source, table: &str) -> Result<(SchemaRef, u64)> {
+    let mut rereads = 0;
+    loop {
+        let mut stream = source.open_table(table).map_err(|e| e.with_table(table))?;
+        let schema = stream.schema();
+        let mut rows = 0u64;
+        let result = stream.try_for_each(|b| b.map(|b| rows += b.num_rows() as u64));
+        match result {
+            Ok(()) => return Ok((schema, rows)),
+            Err(e) if e.is_schema_widened() && rereads < MAX_REREADS => rereads += 1,
+            Err(e) => return Err(e.with_table(table)),
+        }
+    }
+}
+
+/// Outcome of one file of a batch.
+pub struct BatchItem {
+    pub input: PathBuf,
+    /// `None` when skipped after an earlier failure with `fail_fast`.
+    pub result: Option<Result<ConvertReport>>,
+}
+
+/// Convert many files in parallel, each named after its input inside `output_dir` (or beside
+/// the input). Every file is attempted unless `fail_fast`; results come back in input order.
+pub fn convert_many(
+    inputs: &[PathBuf],
+    output_dir: Option<&Path>,
+    opts: &ConvertOptions,
+    events: EventFn,
+    on_done: &(dyn Fn(&Path, &Result<ConvertReport>) + Sync),
+) -> Result<Vec<BatchItem>> {
+    // Two inputs that would write the same output are refused before any work.
+    let mut seen = std::collections::HashMap::new();
+    for i in inputs {
+        let base = output_dir.map(Path::to_path_buf).unwrap_or_else(|| i.parent().map(Path::to_path_buf).unwrap_or_default());
+        let key = base.join(i.file_stem().unwrap_or_default());
+        if let Some(other) = seen.insert(key, i.clone()) {
+            return Err(Error::InvalidOption(format!(
+                "{} and {} would write the same output; convert them into different folders",
+                other.display(),
+                i.display()
+            )));
+        }
+    }
+    let failed = AtomicBool::new(false);
+    let dest = Destination::Auto(output_dir.map(Path::to_path_buf));
+    Ok(inputs
+        .par_iter()
+        .map(|input| {
+            if opts.fail_fast && failed.load(Ordering::SeqCst) {
+                return BatchItem { input: input.clone(), result: None };
+            }
+            let r = convert_to(input, &dest, opts, events);
+            if r.is_err() {
+                failed.store(true, Ordering::SeqCst);
+            }
+            on_done(input, &r);
+            BatchItem { input: input.clone(), result: Some(r) }
+        })
+        .collect())
+}

@@ -1,0 +1,4 @@
+//! Input formats, one module each.
+
+pub mod csv;
+pub mod parquet;

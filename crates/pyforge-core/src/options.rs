@@ -1,0 +1,34 @@
+//! Options that shape how inputs are read.
+
+/// How a reader should interpret its input. Fields a format does not use are ignored by it.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Character encoding label (`utf-8`, `cp1252`, `latin-1`, `utf-16le`, ...); detected if `None`.
+    pub encoding: Option<String>,
+    /// Field delimiter (one byte; `\t` for tab); sniffed if `None`.
+    pub delimiter: Option<u8>,
+    /// Quote character; `"` if `None`.
+    pub quote: Option<u8>,
+    /// Whether the first row is a header; detected if `None`.
+    pub header: Option<bool>,
+    /// Physical lines to skip before the header (or the first data row).
+    pub skip_rows: usize,
+    /// Strings read as null in every column. `None` means: the empty field only, plus the
+    /// usual tokens (`NA`, `NULL`, ...) in columns that are otherwise typed.
+    pub null_values: Option<Vec<String>>,
+    /// Accept records with fewer or more fields than the header (missing ones become null,
+    /// extra ones new columns) instead of failing.
+    pub allow_ragged: bool,
+    /// Do not infer types from text: every column of a text input is a string.
+    pub infer_types: InferTypes,
+}
+
+/// Whether text-based readers infer column types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InferTypes {
+    /// Infer int, float, decimal, bool, date and timestamp columns.
+    #[default]
+    Yes,
+    /// Keep every text column as a string (used by `--all-strings`).
+    No,
+}
