@@ -1,1 +1,46 @@
-fn main(){}
+//! `pyforge`: the command-line face of pyforge-core.
+
+mod cli;
+mod commands;
+mod inputs;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit code for a failed run (usage errors exit 2, through clap).
+const EXIT_FAILED: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let ui = commands::Ui { verbose: cli.verbose, quiet: cli.quiet };
+    let result = match cli.command {
+        cli::Command::Convert(a) => commands::convert(&ui, a),
+        cli::Command::Info(a) => commands::info(&ui, a),
+        cli::Command::Validate(a) => commands::validate(&ui, a),
+        cli::Command::Formats(a) => commands::formats(a),
+        cli::Command::Samples(a) => commands::samples(&ui, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pyforge: error: {}", one_line(&e));
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// An error and its causes on one line (causes the message already contains are skipped).
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cause = c.source();
+    }
+    s.replace('\n', " ")
+}

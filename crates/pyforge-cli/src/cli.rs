@@ -1,0 +1,146 @@
+//! Command-line definition (clap derive). Help texts are the user manual: keep them precise.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Convert Access, Excel, DBF, CSV, XML and PDF files to Parquet, CSV, JSON Lines or Arrow.
+///
+/// Typed columns, streaming, no Java. Outputs appear only when complete: an existing output is
+/// never overwritten without --force.
+#[derive(Debug, Parser)]
+#[command(name = "pyforge", version, propagate_version = true, disable_help_subcommand = true)]
+pub struct Cli {
+    /// More detail (repeat for even more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert a file, every file of a folder, or a glob ("data/*.csv").
+    ///
+    /// One-table inputs become one file (sales.csv -> sales.parquet, beside the input unless
+    /// OUTPUT is given); many-table inputs become a folder with one file per table and a
+    /// _manifest.json. With a folder or glob, OUTPUT is a folder and files run in parallel.
+    Convert(ConvertArgs),
+    /// Show format, encoding, tables, row counts and column types of a file.
+    Info(InfoArgs),
+    /// Read a file completely and report whether it is valid (exit 1 with the reason if not).
+    Validate(ValidateArgs),
+    /// List the input formats this build reads and the output formats it writes.
+    Formats(FormatsArgs),
+    /// Write small sample files of every input format into DIR (generated locally).
+    Samples(SamplesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Input file, folder or glob pattern.
+    pub input: String,
+    /// Output file (one table) or folder (many tables, or many inputs).
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, default_value = "parquet", value_parser = ["parquet", "csv", "jsonl", "arrow"])]
+    pub format: String,
+    /// Compression: snappy|zstd|gzip|lz4|none. Parquet default snappy; CSV/JSONL accept gzip
+    /// and zstd (whole-file, .gz/.zst suffix); Arrow accepts lz4 and zstd.
+    #[arg(short, long, value_parser = ["snappy", "zstd", "gzip", "lz4", "none"])]
+    pub compression: Option<String>,
+    /// Maximum rows per Parquet row group.
+    #[arg(long, default_value_t = pyforge_core::sink::DEFAULT_ROW_GROUP_SIZE)]
+    pub row_group_size: usize,
+    /// Write Hive-style partitions (col=value/part-00000.parquet) by these columns.
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL]")]
+    pub partition_by: Vec<String>,
+    /// Cast every column to string (the old PyForge's behaviour). Default: native types.
+    #[arg(long)]
+    pub all_strings: bool,
+    /// Overwrite existing outputs.
+    #[arg(long)]
+    pub force: bool,
+    /// Convert only these tables (or sheets); an unknown name is an error listing the names.
+    #[arg(long, alias = "sheets", value_delimiter = ',', value_name = "NAME[,NAME]")]
+    pub tables: Option<Vec<String>>,
+    /// Skip these tables (or sheets).
+    #[arg(long, value_delimiter = ',', value_name = "NAME[,NAME]")]
+    pub exclude_tables: Vec<String>,
+    /// With many inputs: stop starting new files after the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// With a folder input: include files in subfolders.
+    #[arg(short, long)]
+    pub recursive: bool,
+    #[command(flatten)]
+    pub text: TextArgs,
+}
+
+/// Options of text inputs (CSV, TSV, TXT).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TextArgs {
+    /// Character encoding (utf-8, cp1252, latin-1, utf-16le, cp866, shift_jis, ...).
+    /// Default: detected from a byte-order mark, then from the bytes.
+    #[arg(long, help_heading = "Text input")]
+    pub encoding: Option<String>,
+    /// Field delimiter: one character, or tab/\t, comma, semicolon, pipe. Default: sniffed.
+    #[arg(long, help_heading = "Text input")]
+    pub delimiter: Option<String>,
+    /// Quote character. Default: ".
+    #[arg(long, help_heading = "Text input")]
+    pub quote: Option<String>,
+    /// The first row is a header. Default: detected.
+    #[arg(long, overrides_with = "no_header", help_heading = "Text input")]
+    pub header: bool,
+    /// The first row is data; columns are named column_1, column_2, ...
+    #[arg(long, overrides_with = "header", help_heading = "Text input")]
+    pub no_header: bool,
+    /// Lines to skip before the header.
+    #[arg(long, default_value_t = 0, help_heading = "Text input")]
+    pub skip_rows: usize,
+    /// Strings read as null in every column (the empty field always is). Default: empty
+    /// fields, plus NA, N/A, NULL, None, NaN in columns that are otherwise typed.
+    #[arg(long, value_delimiter = ',', value_name = "S[,S]", help_heading = "Text input")]
+    pub null_values: Option<Vec<String>>,
+    /// Accept records with more or fewer fields than the header instead of failing: missing
+    /// fields become null, extra ones new columns.
+    #[arg(long, help_heading = "Text input")]
+    pub allow_ragged: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    pub input: PathBuf,
+    /// Print JSON (and nothing else) on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub text: TextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub text: TextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FormatsArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SamplesArgs {
+    /// Folder to write into (created if missing).
+    pub dir: PathBuf,
+    /// Overwrite existing sample files.
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,292 @@
+//! The subcommands. Each returns an exit code or an error; `main` prints errors.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use pyforge_core::convert::{convert as convert_one, convert_many, scan_table, ConvertOptions, Event};
+use pyforge_core::sink::{Compression, OutputFormat, WriteOptions};
+use pyforge_core::{types::type_name, ReadOptions};
+use serde_json::json;
+
+use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, SamplesArgs, TextArgs, ValidateArgs};
+use crate::inputs::{resolve, Inputs};
+
+/// How chatty to be.
+pub struct Ui {
+    pub verbose: u8,
+    pub quiet: bool,
+}
+
+impl Ui {
+    /// Progress bars only for a person at a terminal.
+    fn bars(&self) -> bool {
+        !self.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
+    }
+}
+
+fn byte_option(name: &str, v: &Option<String>) -> Result<Option<u8>> {
+    let Some(s) = v else { return Ok(None) };
+    let b = match s.as_str() {
+        "\\t" | "tab" | "TAB" => b'\t',
+        "comma" => b',',
+        "semicolon" => b';',
+        "pipe" => b'|',
+        "space" => b' ',
+        s if s.len() == 1 => s.as_bytes()[0],
+        s => bail!("--{name} must be a single ASCII character (or tab, comma, semicolon, pipe, space), not {s:?}"),
+    };
+    Ok(Some(b))
+}
+
+fn read_options(t: &TextArgs) -> Result<ReadOptions> {
+    Ok(ReadOptions {
+        encoding: t.encoding.clone(),
+        delimiter: byte_option("delimiter", &t.delimiter)?,
+        quote: byte_option("quote", &t.quote)?,
+        header: if t.header {
+            Some(true)
+        } else if t.no_header {
+            Some(false)
+        } else {
+            None
+        },
+        skip_rows: t.skip_rows,
+        null_values: t.null_values.clone(),
+        allow_ragged: t.allow_ragged,
+        ..Default::default()
+    })
+}
+
+pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
+    let format = OutputFormat::parse(&a.format)?;
+    let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
+    let opts = ConvertOptions {
+        read: read_options(&a.text)?,
+        write: WriteOptions { format, compression, row_group_size: a.row_group_size },
+        partition_by: a.partition_by.clone(),
+        all_strings: a.all_strings,
+        force: a.force,
+        tables: a.tables.clone(),
+        exclude_tables: a.exclude_tables.clone(),
+        fail_fast: a.fail_fast,
+    };
+    opts.write.codec().check(format)?;
+    let started = Instant::now();
+    match resolve(&a.input, a.recursive)? {
+        Inputs::One(input) => convert_single(ui, &input, a.output.as_deref(), &opts, started),
+        Inputs::Many(inputs) => convert_batch(ui, &inputs, a.output.as_deref(), &opts, started),
+    }
+}
+
+fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+    let bar = ui.bars().then(|| {
+        let b = ProgressBar::new_spinner();
+        b.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    let verbose = ui.verbose;
+    let events = |e: &Event| match e {
+        Event::Rows { table, rows, .. } => {
+            if let Some(b) = &bar {
+                b.set_message(format!("{table}: {rows} rows"));
+            }
+        }
+        Event::Reread { table, reason, .. } if verbose > 0 => {
+            let msg = format!("{table}: reading again ({reason})");
+            match &bar {
+                Some(b) => b.println(msg),
+                None => eprintln!("{msg}"),
+            }
+        }
+        _ => {}
+    };
+    let report = convert_one(input, output, opts, &events);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = report?;
+    if !ui.quiet {
+        let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
+        println!(
+            "{} -> {}: {} table{}, {rows} rows ({:.2} s)",
+            input.display(),
+            report.output.display(),
+            report.tables.len(),
+            if report.tables.len() == 1 { "" } else { "s" },
+            started.elapsed().as_secs_f64()
+        );
+        if ui.verbose > 0 {
+            for t in &report.tables {
+                println!("  {} -> {} ({} rows)", t.name, t.output.display(), t.rows);
+                for c in &t.columns {
+                    println!("    {}: {}", c.name, c.data_type);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+    if let Some(o) = output {
+        if o.exists() && !o.is_dir() {
+            bail!("{}: with many inputs the output must be a folder", o.display());
+        }
+        std::fs::create_dir_all(o).map_err(|e| anyhow::anyhow!("{}: {e}", o.display()))?;
+    }
+    let multi = MultiProgress::new();
+    let bar = ui.bars().then(|| {
+        let b = multi.add(ProgressBar::new(inputs.len() as u64));
+        b.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} files [{elapsed}] {msg}").expect("valid template"));
+        b
+    });
+    let print = Mutex::new(());
+    let quiet = ui.quiet;
+    let on_done = |input: &Path, r: &pyforge_core::Result<pyforge_core::convert::ConvertReport>| {
+        let _guard = print.lock();
+        let line = match r {
+            Ok(rep) => {
+                if quiet {
+                    None
+                } else {
+                    let rows: u64 = rep.tables.iter().map(|t| t.rows).sum();
+                    Some(format!("ok     {} -> {} ({rows} rows)", input.display(), rep.output.display()))
+                }
+            }
+            Err(e) => Some(format!("FAILED {}", e.to_string().replace('\n', " "))),
+        };
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+        if let Some(l) = line {
+            match (&bar, r.is_err()) {
+                (Some(b), _) => b.println(l),
+                (None, true) => eprintln!("{l}"),
+                (None, false) => println!("{l}"),
+            }
+        }
+    };
+    let items = convert_many(inputs, output, opts, &pyforge_core::convert::no_events, &on_done)?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let ok = items.iter().filter(|i| matches!(i.result, Some(Ok(_)))).count();
+    let failed = items.iter().filter(|i| matches!(i.result, Some(Err(_)))).count();
+    let skipped = items.iter().filter(|i| i.result.is_none()).count();
+    let summary = format!(
+        "{ok} converted, {failed} failed{} ({:.2} s)",
+        if skipped > 0 { format!(", {skipped} skipped after the first failure") } else { String::new() },
+        started.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        eprintln!("{summary}");
+        return Ok(ExitCode::from(1));
+    }
+    if !ui.quiet {
+        println!("{summary}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
+    let source = pyforge_core::open(&a.input, &read_options(&a.text)?)?;
+    let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
+    let mut tables = Vec::new();
+    for t in source.tables()? {
+        // Formats that do not record row counts (CSV) are scanned, so the counts and types
+        // shown are exactly what `convert` would write.
+        let (rows, columns) = match t.rows {
+            Some(r) => (r, t.columns.clone()),
+            None => {
+                let (schema, rows) = scan_table(source.as_ref(), &t.name)?;
+                let cols = schema
+                    .fields()
+                    .iter()
+                    .map(|f| pyforge_core::ColumnInfo { name: f.name().clone(), data_type: type_name(f.data_type()) })
+                    .collect();
+                (rows, cols)
+            }
+        };
+        tables.push(json!({"name": t.name, "rows": rows, "columns": columns, "details": t.details}));
+    }
+    let doc = json!({
+        "path": a.input.display().to_string(),
+        "format": source.format_name(),
+        "size_bytes": size,
+        "details": source.details(),
+        "tables": tables,
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _ = ui;
+    println!("File:    {}", a.input.display());
+    println!("Format:  {}", source.format_name());
+    println!("Size:    {size} bytes");
+    for (k, v) in source.details() {
+        println!("{:<8} {}", format!("{k}:"), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+    }
+    for t in &tables {
+        println!();
+        println!("Table {}: {} rows", t["name"].as_str().unwrap_or_default(), t["rows"]);
+        if let Some(cols) = t["columns"].as_array() {
+            let width = cols.iter().filter_map(|c| c["name"].as_str()).map(|n| n.chars().count()).max().unwrap_or(0);
+            for c in cols {
+                println!("  {:<width$}  {}", c["name"].as_str().unwrap_or_default(), c["type"].as_str().unwrap_or_default());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
+    let source = pyforge_core::open(&a.input, &read_options(&a.text)?)?;
+    let mut rows = 0;
+    let tables = source.tables()?;
+    for t in &tables {
+        rows += scan_table(source.as_ref(), &t.name)?.1;
+    }
+    if !ui.quiet {
+        println!("valid: {} ({}, {} table{}, {rows} rows)", a.input.display(), source.format_name(), tables.len(), if tables.len() == 1 { "" } else { "s" });
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn formats(a: FormatsArgs) -> Result<ExitCode> {
+    let list: Vec<_> = pyforge_core::registry()
+        .iter()
+        .map(|f| json!({"name": f.name(), "extensions": f.extensions(), "description": f.description()}))
+        .collect();
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"inputs": list, "outputs": pyforge_core::format::OUTPUT_FORMATS}))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Input formats:");
+    for f in pyforge_core::registry() {
+        let exts: Vec<String> = f.extensions().iter().map(|e| format!(".{e}")).collect();
+        println!("  {:<8} {:<32} {}", f.name(), exts.join(" "), f.description());
+    }
+    println!();
+    println!("Output formats: {}", pyforge_core::format::OUTPUT_FORMATS.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn samples(ui: &Ui, a: SamplesArgs) -> Result<ExitCode> {
+    let files = pyforge_core::samples::write_samples(&a.dir, a.force)?;
+    if !ui.quiet {
+        for f in files {
+            println!("{}", f.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
