@@ -46,6 +46,43 @@ fn line_of(chunk: &Chunk, offset: usize, line_end: u8) -> u64 {
 }
 
 impl ChunkPlan {
+    /// Whether field `c` of record `r` was written in quotes: re-walk the record's raw text.
+    /// Only asked for empty fields of string columns, so it costs nothing on most data.
+    fn field_is_quoted(&self, raw: &[u8], recs: &Records, r: usize, c: usize) -> bool {
+        let start = recs.record_offsets[r];
+        let end = recs.record_offsets.get(r + 1).copied().unwrap_or(raw.len());
+        let rec = &raw[start..end];
+        let (q, d) = (self.dialect.quote, self.dialect.delimiter);
+        let mut i = 0;
+        let mut field = 0;
+        loop {
+            let quoted = rec.get(i) == Some(&q);
+            if field == c {
+                return quoted;
+            }
+            if quoted {
+                i += 1;
+                while i < rec.len() {
+                    if rec[i] == q {
+                        if rec.get(i + 1) == Some(&q) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            match memchr::memchr(d, &rec[i.min(rec.len())..]) {
+                Some(p) => {
+                    i += p + 1;
+                    field += 1;
+                }
+                None => return false,
+            }
+        }
+    }
+
     fn is_null(&self, v: &[u8], typed: bool) -> bool {
         v.is_empty()
             || self.user_nulls.iter().any(|n| n.as_slice() == v)
@@ -89,7 +126,7 @@ impl ChunkPlan {
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(ncols);
         let mut widen = Vec::new();
         for (c, field) in self.schema.fields().iter().enumerate() {
-            match self.column(&recs, c, field.data_type()) {
+            match self.column(&recs, &chunk.data, c, field.data_type()) {
                 Some(a) => columns.push(a),
                 None => {
                     let mut state = self.states[c].clone();
@@ -115,7 +152,7 @@ impl ChunkPlan {
     }
 
     /// Build column `c` as `dt`; `None` if a value does not fit.
-    fn column(&self, recs: &Records, c: usize, dt: &DataType) -> Option<ArrayRef> {
+    fn column(&self, recs: &Records, raw: &[u8], c: usize, dt: &DataType) -> Option<ArrayRef> {
         let n = recs.len();
         macro_rules! primitive {
             ($builder:expr, $parse:expr) => {{
@@ -143,6 +180,10 @@ impl ChunkPlan {
                             // The chunk was validated as UTF-8 and fields are cut at ASCII
                             // delimiters and quotes, so every field is valid UTF-8 too.
                             b.append_value(unsafe { std::str::from_utf8_unchecked(v) })
+                        }
+                        // `""` is an empty string; only a field with nothing in it is null.
+                        Some(v) if v.is_empty() && self.field_is_quoted(raw, recs, r, c) => {
+                            b.append_value("")
                         }
                         _ => b.append_null(),
                     }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test: Rust unit and integration tests, then the
+# Python differential tests against reference readers (pyarrow, ...) over ../shared/corpus.
+# Used by the README's quick start and by CI (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Python test dependencies, in a venv of our own so nothing global is touched.
+VENV=${PYFORGE_TEST_VENV:-.venv-test}
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+# One release build serves the Python tests; cargo test builds its own profile.
+cargo build --release --locked -p pyforge-cli
+export PYFORGE_BIN="$PWD/target/release/pyforge"
+
+cargo test --release --locked --workspace
+"$VENV/bin/python" -m pytest -q tests/python "$@"
