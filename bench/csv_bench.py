@@ -425,8 +425,9 @@ def main(argv=None):
     def best_of(name, cmd_for, out, exp_rows, version=""):
         best = None
         for i in range(args.repeat):
-            r = run_tool(name if args.repeat == 1 else f"{name}", cmd_for(out), out, exp_rows,
-                         args.timeout, logdir, version)
+            label = name if args.repeat == 1 else f"{name} (run {i + 1}/{args.repeat})"
+            r = run_tool(label, cmd_for(out), out, exp_rows, args.timeout, logdir, version)
+            r.tool = name
             if r.status != "ok":
                 return r
             if best is None or r.wall_s < best.wall_s:
@@ -447,6 +448,7 @@ def main(argv=None):
             ver = ""
             try:
                 ver = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+                ver = ver.removeprefix("pyforge ").strip()
             except Exception:  # noqa: BLE001
                 pass
             results.append(best_of("pyforge", lambda o: [exe, "convert", src, o, "--force", *extra], out, rows, ver))
