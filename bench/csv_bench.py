@@ -48,6 +48,7 @@ class Result:
     wall_s: float | None = None
     cpu_s: float | None = None
     inner_s: float | None = None
+    others_cpu_s: float | None = None   # CPU used by other processes during the run (noise)
     peak_rss_mb: float | None = None
     rows: int | None = None
     expected_rows: int | None = None
@@ -111,6 +112,14 @@ class TreePoller(threading.Thread):
         self._halt.set()
 
 
+def _busy_cpu_s():
+    """Machine-wide non-idle CPU seconds so far (to see how much other processes ran during a tool)."""
+    if psutil is None:
+        return None
+    t = psutil.cpu_times()
+    return sum(v for k, v in t._asdict().items() if k not in ("idle", "iowait", "guest", "guest_nice"))
+
+
 def parse_gnu_time(path: Path):
     out = {}
     try:
@@ -136,6 +145,7 @@ def measure(name, cmd, timeout, logdir: Path, cwd=None):
     full = ([GNU_TIME, "-v", "-o", str(time_p)] if use_time else []) + [str(c) for c in cmd]
     if time_p.exists():
         time_p.unlink()
+    sys_before = _busy_cpu_s()
     with open(out_p, "wb") as fo, open(err_p, "wb") as fe:
         t0 = time.perf_counter()
         proc = subprocess.Popen(full, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
@@ -155,7 +165,11 @@ def measure(name, cmd, timeout, logdir: Path, cwd=None):
         wall = time.perf_counter() - t0
         poller.stop()
         poller.join(1)
+    sys_after = _busy_cpu_s()
     gt = parse_gnu_time(time_p) if use_time else {}
+    others = None
+    if sys_before is not None and sys_after is not None and gt.get("cpu_s") is not None:
+        others = max(0.0, (sys_after - sys_before) - gt["cpu_s"])
     peak_bytes = max(poller.peak, gt.get("maxrss_kb", 0) * 1024)
     return {
         "rc": rc,
@@ -163,6 +177,7 @@ def measure(name, cmd, timeout, logdir: Path, cwd=None):
         "wall_s": wall,
         "cpu_s": gt.get("cpu_s"),
         "peak_rss_mb": peak_bytes / 2**20 if peak_bytes else None,
+        "others_cpu_s": others,
         "rss_polled_mb": poller.peak / 2**20,
         "rss_maxrss_mb": gt.get("maxrss_kb", 0) / 1024,
         "stdout": out_p.read_text(errors="replace"),
@@ -221,6 +236,7 @@ def run_tool(name, cmd, out: Path, expected_rows, timeout, logdir, version=""):
         log(f"    FAILED: {res.reason}")
         return res
     res.wall_s, res.cpu_s, res.peak_rss_mb = m["wall_s"], m["cpu_s"], m["peak_rss_mb"]
+    res.others_cpu_s = m["others_cpu_s"]
     res.raw = {k: m[k] for k in ("rss_polled_mb", "rss_maxrss_mb", "rc")}
     info = last_json_line(m["stdout"])
     res.inner_s = info.get("inner_s")
@@ -335,8 +351,16 @@ def fmt(v, spec):
     return "-" if v is None else format(v, spec)
 
 
+def noisy(r):
+    """Other processes used more than 10% of the machine's CPU capacity during this tool's run."""
+    wall = r.raw.get("slice_wall_s", r.wall_s)
+    return r.others_cpu_s is not None and wall and r.others_cpu_s > 0.10 * wall * (os.cpu_count() or 1)
+
+
 def print_table(results, base, title):
-    cols = ["tool", "status", "wall s", "CPU s", "peak RSS MB", "rows", "ratio", "event_date type", "created_at type", "out MB"]
+    cols = ["tool", "status", "wall s", "CPU s", "peak RSS MB", "rows", "ratio", "event_date type", "created_at type",
+            "out MB", "other CPU s"]
+    ncpu = os.cpu_count() or 1
     rows = []
     for r in results:
         ratio = None
@@ -347,6 +371,7 @@ def print_table(results, base, title):
             name, r.status, fmt(r.wall_s, ".2f"), fmt(r.cpu_s, ".1f"), fmt(r.peak_rss_mb, ".0f"),
             fmt(r.rows, ","), fmt(ratio, ".2f") + ("x" if ratio is not None else ""),
             r.date_type or "-", r.ts_type or "-", fmt(r.out_mb, ".0f"),
+            fmt(r.others_cpu_s, ".1f") + (" !" if noisy(r) else ""),
         ])
     widths = [max(len(c), *(len(x[i]) for x in rows)) for i, c in enumerate(cols)]
     line = "+".join("-" * (w + 2) for w in widths)
@@ -471,6 +496,10 @@ def main(argv=None):
             log(f"{r.tool}: {r.status} - {r.reason}")
         if r.note:
             log(f"{r.tool}: {r.note}")
+    noisy_tools = [r.tool for r in results if noisy(r)]
+    if noisy_tools:
+        log(f"WARNING: other processes used >10% of the CPU during: {', '.join(noisy_tools)} "
+            f"(column 'other CPU s', marked !); those timings are unreliable")
     for label, b in (("before", busy_before), ("after", busy_after)):
         if b is not None and b > 15:
             log(f"WARNING: CPU was {b:.0f}% busy with other work {label} the runs; re-run on an idle machine")

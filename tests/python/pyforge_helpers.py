@@ -42,7 +42,7 @@ def require(condition: bool, message: str) -> None:
 def find_binary() -> Path | None:
     env = os.environ.get("PYFORGE_BIN")
     if env:
-        return Path(env)
+        return Path(env).absolute()  # tests run the CLI from other working directories
     for profile in ("release", "debug"):
         cand = REPO_ROOT / "target" / profile / "pyforge"
         if cand.is_file() and os.access(cand, os.X_OK):
@@ -64,7 +64,12 @@ class Run:
         )
 
 
-def run_cli(binary: Path, *args, timeout: float = CLI_TIMEOUT, cwd=None, env=None) -> Run:
+class CliTimeout(Exception):
+    pass
+
+
+def run_cli_raw(binary: Path, *args, timeout: float = CLI_TIMEOUT, cwd=None, env=None) -> Run:
+    """Run pyforge; raise CliTimeout when it does not finish in time (safe in worker threads)."""
     argv = [str(binary), *map(str, args)]
     full_env = dict(os.environ)
     full_env.pop("RUST_BACKTRACE", None)
@@ -79,14 +84,22 @@ def run_cli(binary: Path, *args, timeout: float = CLI_TIMEOUT, cwd=None, env=Non
             env=full_env,
             stdin=subprocess.DEVNULL,
         )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"pyforge did not finish within {timeout} s: {' '.join(argv)}")
+    except subprocess.TimeoutExpired as e:
+        raise CliTimeout(f"pyforge did not finish within {timeout} s: {' '.join(argv)}") from e
     return Run(
         argv,
         proc.returncode,
         proc.stdout.decode("utf-8", "replace"),
         proc.stderr.decode("utf-8", "replace"),
     )
+
+
+def run_cli(binary: Path, *args, timeout: float = CLI_TIMEOUT, cwd=None, env=None) -> Run:
+    """Run pyforge; a timeout fails the test."""
+    try:
+        return run_cli_raw(binary, *args, timeout=timeout, cwd=cwd, env=env)
+    except CliTimeout as e:
+        pytest.fail(str(e))
 
 
 def assert_no_panic(run: Run) -> None:
@@ -358,3 +371,11 @@ def sniffed_dialect(info: dict) -> dict:
         "encoding": d.get("encoding", "utf-8"),
         "quote": unescape(d.get("quote", '"')),
     }
+
+
+def read_parquet(path: Path):
+    """One Parquet file as written (pq.read_table on a path inside a `k=v` folder would add a hive
+    partition column taken from the path)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, partitioning=None)

@@ -152,7 +152,7 @@ def test_typed_parquet(pyforge, tmp_path, name):
     r = H.run_cli(pyforge, "convert", csv_path, out, "-q")
     H.assert_no_panic(r)
     assert r.returncode == 0, r.describe()
-    table = pq.read_table(out)
+    table = H.read_parquet(out)
     assert table.num_rows == len(expected), f"row count {table.num_rows} != expected {len(expected)}"
     assert table.column_names == list(expected[0]), f"{table.column_names} != {list(expected[0])}"
     rows = table.to_pylist()

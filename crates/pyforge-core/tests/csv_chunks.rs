@@ -31,7 +31,7 @@ fn chunked_reading_matches_a_serial_reader() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.csv");
     let mut text = String::from("id,text,note\n");
-    for i in 0..150_000 {
+    for i in 0..500_000 {
         let t = match i % 5 {
             0 => format!("\"line one\nline two {i}\""),
             1 => format!("\"say \"\"hi\"\", {i}\""),
