@@ -5,6 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages (reference readers such as mdbtools), installed when missing.
+mapfile -t APT < <(grep -v '^#' tests/apt-packages.txt | sed '/^\s*$/d')
+MISSING=()
+for p in "${APT[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || MISSING+=("$p"); done
+if [ ${#MISSING[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${MISSING[@]}"
+fi
+
 # Python test dependencies, in a venv of our own so nothing global is touched.
 VENV=${PYFORGE_TEST_VENV:-.venv-test}
 if [ ! -x "$VENV/bin/python" ]; then
