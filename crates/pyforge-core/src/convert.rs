@@ -126,6 +126,17 @@ fn is_dir_like(p: &Path) -> bool {
 pub fn convert_to(input: &Path, dest: &Destination, opts: &ConvertOptions, events: EventFn) -> Result<ConvertReport> {
     opts.write.codec().check(opts.write.format)?;
     let source = crate::format::open(input, &effective_read_options(opts))?;
+    convert_source(source, input, dest, opts, events)
+}
+
+/// Convert an already opened source (`input` is its path, for naming and the checksum).
+pub fn convert_source(
+    source: Box<dyn Source>,
+    input: &Path,
+    dest: &Destination,
+    opts: &ConvertOptions,
+    events: EventFn,
+) -> Result<ConvertReport> {
     let all = source.tables()?;
     let names = select_tables(input, all.iter().map(|t| t.name.as_str()).collect(), opts)?;
     let ext = opts.write.file_extension();
@@ -188,15 +199,25 @@ pub fn convert_to(input: &Path, dest: &Destination, opts: &ConvertOptions, event
         .par_iter()
         .map(|(name, target)| write_table(source.as_ref(), input, name, target, opts, events))
         .collect();
+    // One failing table never hides the others: in a folder output the rest are written and
+    // the failures listed; a one-file output is all or nothing.
     let mut staged = Vec::new();
-    for w in written {
-        staged.push(w?);
+    let mut failed: Vec<(String, Error)> = Vec::new();
+    for ((name, _), w) in targets.iter().zip(written) {
+        match w {
+            Ok(s) => staged.push(s),
+            Err(e) => failed.push((name.clone(), e)),
+        }
+    }
+    if (staged.is_empty() || matches!(layout, Layout::File(_))) && !failed.is_empty() {
+        return Err(failed.swap_remove(0).1);
     }
     let mut reports = Vec::new();
     for (s, r) in staged {
         s.commit()?;
         reports.push(r);
     }
+    let failed: Vec<(String, String)> = failed.into_iter().map(|(n, e)| (n, e.to_string())).collect();
 
     let (output, manifest) = match layout {
         Layout::File(p) => (p, None),
@@ -217,6 +238,10 @@ pub fn convert_to(input: &Path, dest: &Destination, opts: &ConvertOptions, event
                         columns: r.columns.clone(),
                     })
                     .collect(),
+                failed: failed
+                    .iter()
+                    .map(|(n, e)| crate::manifest::ManifestFailure { name: n.clone(), error: e.clone() })
+                    .collect(),
             };
             let file = AtomicFile::create(&m, opts.force)?;
             let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
@@ -226,6 +251,9 @@ pub fn convert_to(input: &Path, dest: &Destination, opts: &ConvertOptions, event
             (dir, Some(m))
         }
     };
+    if !failed.is_empty() {
+        return Err(Error::TablesFailed { path: input.to_path_buf(), total: targets.len(), failed, output });
+    }
     Ok(ConvertReport {
         input: input.to_path_buf(),
         format: source.format_name().to_string(),
@@ -419,4 +447,70 @@ pub fn convert_many(
             BatchItem { input: input.clone(), result: Some(r) }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{BoxedStream, IterStream, TableInfo};
+    use arrow::array::Int64Array;
+
+    /// A two-table source whose table "bad" fails half-way, to test the pipeline's handling.
+    struct TwoTables;
+
+    impl Source for TwoTables {
+        fn format_name(&self) -> &'static str {
+            "test"
+        }
+        fn tables(&self) -> Result<Vec<TableInfo>> {
+            Ok(["good", "bad"]
+                .iter()
+                .map(|n| TableInfo { name: n.to_string(), rows: None, columns: vec![], details: Default::default() })
+                .collect())
+        }
+        fn open_table(&self, name: &str) -> Result<BoxedStream> {
+            let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+            let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1, 2, 3]))]).unwrap();
+            let fail = name == "bad";
+            let items: Vec<Result<RecordBatch>> = vec![
+                Ok(batch),
+                if fail { Err(Error::invalid("db", Some(7), "corrupt page")) } else { Ok(RecordBatch::new_empty(schema.clone())) },
+            ];
+            Ok(Box::new(IterStream::new(schema, items.into_iter())))
+        }
+    }
+
+    #[test]
+    fn a_failing_table_does_not_hide_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("db.test");
+        std::fs::write(&input, b"x").unwrap();
+        let out = dir.path().join("db");
+        let err = convert_source(Box::new(TwoTables), &input, &Destination::Path(out.clone()), &ConvertOptions::default(), &no_events)
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("1 of 2 tables failed") && msg.contains("\"bad\"") && msg.contains("line 7"), "{msg}");
+        assert!(out.join("good.parquet").exists());
+        assert!(!out.join("bad.parquet").exists());
+        let m: Manifest = serde_json::from_slice(&std::fs::read(out.join(MANIFEST_NAME)).unwrap()).unwrap();
+        assert_eq!(m.tables.len(), 1);
+        assert_eq!(m.tables[0].rows, 3);
+        assert_eq!(m.failed[0].name, "bad");
+        let leftovers: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(crate::sink::TEMP_MARKER))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn one_file_outputs_are_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("db.test");
+        std::fs::write(&input, b"x").unwrap();
+        let out = dir.path().join("bad.parquet");
+        let opts = ConvertOptions { tables: Some(vec!["bad".into()]), ..Default::default() };
+        assert!(convert_source(Box::new(TwoTables), &input, &Destination::Path(out.clone()), &opts, &no_events).is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the input remains");
+    }
 }

@@ -78,6 +78,16 @@ pub enum Error {
         source: parquet::errors::ParquetError,
     },
 
+    /// Some tables of a many-table input failed; the others were written (with a manifest
+    /// that lists the failures).
+    #[error("{path}: {} of {total} tables failed ({}); the others were written to {}", failed.len(), failed.iter().map(|(t, e)| format!("{t:?}: {e}")).collect::<Vec<_>>().join("; "), output.display())]
+    TablesFailed {
+        path: PathBuf,
+        total: usize,
+        failed: Vec<(String, String)>,
+        output: PathBuf,
+    },
+
     /// Internal signal: a reader learnt something about its input that invalidates what it has
     /// produced so far (a column type widened). The pipeline discards the partial output and
     /// reads the table again; it never reaches a user.

@@ -25,6 +25,16 @@ pub struct Manifest {
     /// Output format of the table files.
     pub output_format: String,
     pub tables: Vec<ManifestTable>,
+    /// Tables that could not be converted, with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<ManifestFailure>,
+}
+
+/// A table that failed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ManifestFailure {
+    pub name: String,
+    pub error: String,
 }
 
 /// One converted table.
