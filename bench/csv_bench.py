@@ -340,6 +340,16 @@ def busy_check(label):
     return busy
 
 
+def wait_idle(seconds):
+    """Wait (at most `seconds`) until the CPU has been <15% busy for 3 consecutive seconds."""
+    if psutil is None:
+        return
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if psutil.cpu_percent(interval=3.0) <= 15:
+            return
+
+
 def warm_cache(path: Path):
     with open(path, "rb") as f:
         while f.read(1 << 24):
@@ -407,6 +417,8 @@ def main(argv=None):
                     help="extra arguments appended to the PyForge command (env PYFORGE_ARGS)")
     ap.add_argument("--wait-idle", type=float, default=0,
                     help="wait up to this many seconds for the CPU to be idle (<15%%) before starting")
+    ap.add_argument("--retry-noisy", type=int, default=0,
+                    help="re-run a tool up to N times when other processes used >10%% of the CPU during its run")
     ap.add_argument("--keep-outputs", action="store_true", help="keep the parquet outputs in bench/data/out/")
     ap.add_argument("--json", default=str(DATA / "last_results.json"), help="where to write the results as JSON")
     args = ap.parse_args(argv)
@@ -431,10 +443,8 @@ def main(argv=None):
     log(f"input: {src} ({size_mb:.1f} MiB, {rows:,} rows)")
     log(f"machine: {os.cpu_count()} cpus, python {sys.version.split()[0]}")
     warm_cache(src)
-    if args.wait_idle > 0 and psutil is not None:
-        deadline = time.time() + args.wait_idle
-        while time.time() < deadline and psutil.cpu_percent(interval=2.0) > 15:
-            pass
+    if args.wait_idle > 0:
+        wait_idle(args.wait_idle)
     busy_before = busy_check("before")
 
     py = str(VENV_PY) if VENV_PY.exists() else sys.executable
@@ -451,11 +461,18 @@ def main(argv=None):
         best = None
         for i in range(args.repeat):
             label = name if args.repeat == 1 else f"{name} (run {i + 1}/{args.repeat})"
-            r = run_tool(label, cmd_for(out), out, exp_rows, args.timeout, logdir, version)
-            r.tool = name
+            for attempt in range(args.retry_noisy + 1):
+                r = run_tool(label, cmd_for(out), out, exp_rows, args.timeout, logdir, version)
+                r.tool = name
+                if r.status != "ok" or not noisy(r) or attempt == args.retry_noisy:
+                    break
+                log(f"    noisy run (other processes used {r.others_cpu_s:.1f} CPU s); "
+                    f"waiting up to {max(args.wait_idle, 60):.0f}s for an idle CPU and retrying")
+                wait_idle(max(args.wait_idle, 60))
             if r.status != "ok":
                 return r
-            if best is None or r.wall_s < best.wall_s:
+            if best is None or (noisy(best) and not noisy(r)) or \
+                    (noisy(best) == noisy(r) and r.wall_s < best.wall_s):
                 best = r
         return best
 
@@ -562,11 +579,17 @@ def run_old(args, src: Path, rows: int, outdir: Path, logdir: Path) -> Result:
 
     # fixed start-up cost (imports of pandas, pymupdf, jpype ...), measured on a 10-row file
     tiny_out = outdir / f"{name}.tiny.parquet"
-    startup = run_tool(f"{name} (10-row startup probe)", cmd(tiny_csv, tiny_out), tiny_out, 10,
-                       args.timeout, logdir, version)
+    def run_retrying(label, c, o, n):
+        for attempt in range(args.retry_noisy + 1):
+            res = run_tool(label, c, o, n, args.timeout, logdir, version)
+            if res.status != "ok" or not noisy(res) or attempt == args.retry_noisy:
+                return res
+            log(f"    noisy run; waiting up to {max(args.wait_idle, 60):.0f}s for an idle CPU and retrying")
+            wait_idle(max(args.wait_idle, 60))
+
+    startup = run_retrying(f"{name} (10-row startup probe)", cmd(tiny_csv, tiny_out), tiny_out, 10)
     out = outdir / f"{name}.parquet"
-    r = run_tool(f"{name} (raw, {slice_rows:,} rows)", cmd(slice_csv, out), out, slice_rows,
-                 args.timeout, logdir, version)
+    r = run_retrying(f"{name} (raw, {slice_rows:,} rows)", cmd(slice_csv, out), out, slice_rows)
     r.tool = name
     if r.status != "ok" or slice_rows == rows:
         if r.status == "ok":

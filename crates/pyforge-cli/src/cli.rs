@@ -102,8 +102,10 @@ pub struct TextArgs {
     /// Lines to skip before the header.
     #[arg(long, default_value_t = 0, help_heading = "Text input")]
     pub skip_rows: usize,
-    /// Strings read as null in every column (the empty field always is). Default: empty
-    /// fields, plus NA, N/A, NULL, None, NaN in columns that are otherwise typed.
+    /// Strings read as null in every column (an unquoted empty field always is; a quoted
+    /// empty field "" is an empty string). Default: empty fields, plus NA, N/A, n/a, NULL,
+    /// null, Null, None, none, NaN, nan, -nan and #N/A in columns that are otherwise typed
+    /// (in a double column NaN stays the float NaN); giving this option replaces that list.
     #[arg(long, value_delimiter = ',', value_name = "S[,S]", help_heading = "Text input")]
     pub null_values: Option<Vec<String>>,
     /// Accept records with more or fewer fields than the header instead of failing: missing

@@ -231,7 +231,9 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
     println!("Format:  {}", source.format_name());
     println!("Size:    {size} bytes");
     for (k, v) in source.details() {
-        println!("{:<8} {}", format!("{k}:"), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+        // Control characters (a tab delimiter) are shown escaped.
+        let shown = v.as_str().map(|s| s.escape_debug().to_string()).unwrap_or_else(|| v.to_string());
+        println!("{:<8} {shown}", format!("{k}:"));
     }
     for t in &tables {
         println!();

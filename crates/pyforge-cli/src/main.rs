@@ -13,6 +13,12 @@ const EXIT_FAILED: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // Ctrl-C: remove the temporaries being written (destructors do not run on exit) and stop.
+    let _ = ctrlc::set_handler(|| {
+        pyforge_core::sink::remove_live_temporaries();
+        eprintln!("pyforge: interrupted");
+        std::process::exit(130);
+    });
     let ui = commands::Ui { verbose: cli.verbose, quiet: cli.quiet };
     let result = match cli.command {
         cli::Command::Convert(a) => commands::convert(&ui, a),

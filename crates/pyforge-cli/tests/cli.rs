@@ -192,7 +192,7 @@ fn info_json_is_json_alone() {
     std::fs::write(&input, "a\tb\n1\tx\n2\ty\n").unwrap();
     let v: serde_json::Value = serde_json::from_str(&ok(&["info", s(&input), "--json"])).unwrap();
     assert_eq!(v["format"], "csv");
-    assert_eq!(v["details"]["delimiter"], "\\t");
+    assert_eq!(v["details"]["delimiter"], "\t");
     assert_eq!(v["tables"][0]["rows"], 2);
     assert_eq!(v["tables"][0]["columns"][0]["type"], "int64");
     let f: serde_json::Value = serde_json::from_str(&ok(&["formats", "--json"])).unwrap();

@@ -32,8 +32,8 @@ pub struct ColumnState {
     float_ok: bool,
     date_ok: bool,
     ts_ok: bool,
-    /// Largest number of significant digits of any number.
-    max_sig_digits: u32,
+    /// Some number has more significant digits than a double holds exactly.
+    lossy_as_double: bool,
     /// Largest number of digits before / after the decimal point.
     max_int_digits: u32,
     max_scale: u32,
@@ -51,7 +51,7 @@ impl Default for ColumnState {
             float_ok: true,
             date_ok: true,
             ts_ok: true,
-            max_sig_digits: 0,
+            lossy_as_double: false,
             max_int_digits: 0,
             max_scale: 0,
             tz_seen: 0,
@@ -84,7 +84,9 @@ impl ColumnState {
         if self.int_ok || self.decimal_ok || self.float_ok {
             match classify_number(v) {
                 Some(n) => {
-                    self.max_sig_digits = self.max_sig_digits.max(n.sig_digits);
+                    if n.sig_digits > 15 && !double_round_trips(v) {
+                        self.lossy_as_double = true;
+                    }
                     self.max_int_digits = self.max_int_digits.max(n.int_digits);
                     self.max_scale = self.max_scale.max(n.scale);
                     if !n.is_integer || parse_i64(v).is_none() {
@@ -127,7 +129,7 @@ impl ColumnState {
         self.float_ok &= o.float_ok;
         self.date_ok &= o.date_ok;
         self.ts_ok &= o.ts_ok;
-        self.max_sig_digits = self.max_sig_digits.max(o.max_sig_digits);
+        self.lossy_as_double |= o.lossy_as_double;
         self.max_int_digits = self.max_int_digits.max(o.max_int_digits);
         self.max_scale = self.max_scale.max(o.max_scale);
         self.tz_seen |= o.tz_seen;
@@ -149,9 +151,10 @@ impl ColumnState {
             return DataType::Int64;
         }
         if self.float_ok {
-            // A double holds every decimal number of up to 15 significant digits exactly
-            // (it prints back as the same number); past that, a decimal or a string.
-            if self.max_sig_digits <= 15 {
+            // A double holds every decimal number of up to 15 significant digits exactly (it
+            // prints back as the same number), and longer ones that are printed doubles
+            // (`3.6140969876899156e-08`); anything else becomes a decimal or a string.
+            if !self.lossy_as_double {
                 return DataType::Float64;
             }
             let precision = self.max_int_digits + self.max_scale;
@@ -271,14 +274,16 @@ pub fn classify_number(v: &[u8]) -> Option<NumberShape> {
     if i != body.len() {
         return None;
     }
-    // Significant digits: from the first non-zero digit to the last non-zero digit.
-    let all = int_part.iter().chain(frac_part.iter());
-    let digits: Vec<u8> = all.copied().collect();
-    let first = digits.iter().position(|&d| d != b'0');
+    // Significant digits: from the first non-zero digit to the last non-zero digit (no
+    // allocation: this runs for every value of a numeric column).
+    let n_int = int_part.len();
+    let digit = |i: usize| if i < n_int { int_part[i] } else { frac_part[i - n_int] };
+    let total = n_int + frac_part.len();
+    let first = (0..total).find(|&i| digit(i) != b'0');
     let sig = match first {
         None => 1,
         Some(f) => {
-            let last = digits.iter().rposition(|&d| d != b'0').unwrap();
+            let last = (0..total).rev().find(|&i| digit(i) != b'0').unwrap_or(f);
             (last - f + 1) as u32
         }
     };
@@ -291,11 +296,48 @@ pub fn classify_number(v: &[u8]) -> Option<NumberShape> {
     })
 }
 
-/// Parse a float accepted by [`classify_number`].
+/// Parse a float accepted by [`classify_number`]; `None` also when the text has more
+/// precision than the double would keep (it would print back as another number).
 pub fn parse_f64(v: &[u8]) -> Option<f64> {
-    classify_number(v)?;
-    // SAFETY-free: classify_number accepted only ASCII.
-    std::str::from_utf8(v).ok()?.parse::<f64>().ok()
+    let n = classify_number(v)?;
+    let x = std::str::from_utf8(v).ok()?.parse::<f64>().ok()?;
+    if n.sig_digits > 15 && !double_round_trips(v) {
+        return None;
+    }
+    Some(x)
+}
+
+/// Significant digits (without leading/trailing zeros) and the decimal exponent of the first
+/// of them, of a plain or scientific number: `0.0120e3` -> ("12", 1).
+fn significand(v: &[u8]) -> Option<(Vec<u8>, i64)> {
+    let body = v.strip_prefix(b"-").or_else(|| v.strip_prefix(b"+")).unwrap_or(v);
+    let (mantissa, exp) = match body.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(i) => (&body[..i], std::str::from_utf8(&body[i + 1..]).ok()?.parse::<i64>().ok()?),
+        None => (body, 0),
+    };
+    let point = mantissa.iter().position(|&c| c == b'.').unwrap_or(mantissa.len());
+    let digits: Vec<(usize, u8)> =
+        mantissa.iter().enumerate().filter(|(_, c)| c.is_ascii_digit()).map(|(i, &c)| (i, c)).collect();
+    let first = digits.iter().position(|&(_, c)| c != b'0')?;
+    let last = digits.iter().rposition(|&(_, c)| c != b'0')?;
+    let pos = digits[first].0;
+    // Exponent of the first significant digit relative to the decimal point.
+    let e = if pos < point { (point - pos - 1) as i64 } else { -((pos - point) as i64) };
+    Some((digits[first..=last].iter().map(|&(_, c)| c).collect(), e + exp))
+}
+
+/// Whether the double nearest to the text prints back as the same number.
+pub fn double_round_trips(v: &[u8]) -> bool {
+    let Some(x) = std::str::from_utf8(v).ok().and_then(|s| s.parse::<f64>().ok()) else { return false };
+    if !x.is_finite() {
+        return false;
+    }
+    if x == 0.0 {
+        return significand(v).is_none();
+    }
+    // Rust prints the shortest text that reads back as the same double.
+    let shortest = format!("{x:e}");
+    significand(v) == significand(shortest.as_bytes())
 }
 
 /// Parse a plain decimal number into an i128 scaled by `10^scale`; `None` if it has more
@@ -495,8 +537,12 @@ mod tests {
         assert_eq!(infer(&["2024-01-31T10:00:00Z", "2024-01-31T10:00:00"]), DataType::Utf8, "mixed zones");
         assert_eq!(infer(&["1.5", "abc"]), DataType::Utf8);
         assert_eq!(infer(&["12345678901234567890"]), DataType::Decimal128(20, 0));
-        assert_eq!(infer(&["0.12345678901234567", "1.5"]), DataType::Decimal128(18, 17));
-        assert_eq!(infer(&["1.2345678901234567e5"]), DataType::Utf8);
+        assert_eq!(infer(&["0.12345678901234567891", "1.5"]), DataType::Decimal128(21, 20));
+        assert_eq!(infer(&["1.2345678901234567e5"]), DataType::Float64, "a printed double");
+        assert_eq!(infer(&["3.6140969876899156e-08", "4.156211535843403e-06"]), DataType::Float64);
+        assert_eq!(infer(&["1.23456789012345678901e5"]), DataType::Utf8, "too precise for a double, not plain");
+        assert!(double_round_trips(b"0.1"));
+        assert!(!double_round_trips(b"0.12345678901234567890"));
     }
 
     #[test]

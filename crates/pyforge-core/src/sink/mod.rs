@@ -7,7 +7,7 @@ mod atomic;
 mod partition;
 mod writers;
 
-pub use atomic::{check_absent, AtomicFile, StagedDir, TEMP_MARKER};
+pub use atomic::{check_absent, remove_live_temporaries, sweep_stale_temporaries, AtomicFile, StagedDir, TEMP_MARKER};
 pub use partition::PartitionedSink;
 pub use writers::open_file_sink;
 

@@ -252,12 +252,7 @@ impl Source for CsvSource {
     fn details(&self) -> BTreeMap<String, serde_json::Value> {
         let p = self.snapshot();
         let mut m = BTreeMap::new();
-        let ch = |b: u8| match b {
-            b'\t' => "\\t".to_string(),
-            b'\r' => "\\r".to_string(),
-            b'\n' => "\\n".to_string(),
-            b => (b as char).to_string(),
-        };
+        let ch = |b: u8| (b as char).to_string();
         m.insert("encoding".into(), p.encoding.name().into());
         m.insert("encoding_detected_by".into(), p.encoding_how.into());
         m.insert("delimiter".into(), ch(p.dialect.delimiter).into());

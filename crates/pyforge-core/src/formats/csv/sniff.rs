@@ -3,6 +3,9 @@
 use super::records::{Dialect, Records};
 use crate::infer::ColumnState;
 
+/// Candidate delimiters in order of preference. `:` comes last and is only taken when no
+/// other candidate splits the lines: times (`10:30:00`) are far more common than
+/// colon-separated files.
 const CANDIDATES: &[u8] = b",\t;|:";
 const SNIFF_RECORDS: usize = 200;
 
@@ -18,8 +21,11 @@ pub fn line_end(sample: &[u8]) -> u8 {
 /// Choose the delimiter whose field count is most consistent (and greater than one) across
 /// the first records; `preferred` (from the file extension) wins ties.
 pub fn delimiter(sample: &[u8], quote: u8, line_end: u8, preferred: u8) -> u8 {
-    let mut best: Option<(u8, (usize, usize, bool))> = None;
-    for &d in CANDIDATES {
+    let mut best: Option<(u8, (usize, bool, usize))> = None;
+    for (rank, &d) in CANDIDATES.iter().enumerate() {
+        if d == b':' && best.is_some() {
+            break;
+        }
         let dialect = Dialect { delimiter: d, quote, line_end };
         let (recs, _) = Records::parse(sample, &dialect, SNIFF_RECORDS);
         if recs.is_empty() {
@@ -35,8 +41,13 @@ pub fn delimiter(sample: &[u8], quote: u8, line_end: u8, preferred: u8) -> u8 {
             continue;
         }
         let agree = counts.iter().filter(|&&c| c == mode).count();
-        // Score: share of records agreeing (in thousandths), then the field count.
-        let score = (agree * 1000 / counts.len(), mode, d == preferred);
+        if d == b':' && agree != counts.len() {
+            continue; // a colon must split every line alike, the header too
+        }
+        // Score: share of records agreeing (in thousandths), then the extension's preference,
+        // then the candidate order. The number of fields does not count: `10:30:00,a` has
+        // more fields by `:` than by `,`.
+        let score = (agree * 1000 / counts.len(), d == preferred, CANDIDATES.len() - rank);
         if best.map_or(true, |(_, s)| score > s) {
             best = Some((d, score));
         }
@@ -114,6 +125,9 @@ mod tests {
         assert_eq!(delimiter(b"a\tb\n1,5\t2\n", b'"', b'\n', b','), b'\t');
         assert_eq!(delimiter(b"a,b\n\"x;y\",2\n", b'"', b'\n', b','), b',');
         assert_eq!(delimiter(b"single\ncolumn\n", b'"', b'\n', b','), b',');
+        assert_eq!(delimiter(b"a\n01:02:03\n01:02:03\n", b'"', b'\n', b','), b',', "times are not split");
+        assert_eq!(delimiter(b"00:01:01,a\n00:01:01,b\n", b'"', b'\n', b','), b',');
+        assert_eq!(delimiter(b"a:b\n1:2\n", b'"', b'\n', b','), b':', "colon files still work");
     }
 
     #[test]
