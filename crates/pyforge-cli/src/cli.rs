@@ -45,9 +45,13 @@ pub struct ConvertArgs {
     pub input: String,
     /// Output file (one table) or folder (many tables, or many inputs).
     pub output: Option<PathBuf>,
-    /// Output format.
-    #[arg(short, long, default_value = "parquet", value_parser = ["parquet", "csv", "jsonl", "arrow"])]
-    pub format: String,
+    /// Output format. Default: parquet, except txt when every input is a PDF. txt writes the
+    /// text of each PDF page followed by a form feed (see --page-markers).
+    #[arg(short, long, value_parser = ["parquet", "csv", "jsonl", "arrow", "txt"])]
+    pub format: Option<String>,
+    /// txt output: write a "--- page N ---" line before each page instead of form feeds.
+    #[arg(long)]
+    pub page_markers: bool,
     /// Compression: snappy|zstd|gzip|lz4|none. Parquet default snappy; CSV/JSONL accept gzip
     /// and zstd (whole-file, .gz/.zst suffix); Arrow accepts lz4 and zstd.
     #[arg(short, long, value_parser = ["snappy", "zstd", "gzip", "lz4", "none"])]
@@ -78,6 +82,29 @@ pub struct ConvertArgs {
     pub recursive: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
+}
+
+/// Options of PDF inputs.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PdfArgs {
+    /// Pages to read, 1-based: 1-3,7,10- (10- means 10 to the end). A page past the end is
+    /// an error that names the valid range. Default: all pages.
+    #[arg(long, value_name = "LIST", value_parser = parse_pages, help_heading = "PDF input")]
+    pub pages: Option<String>,
+    /// Password of an encrypted PDF (the empty password is tried without it).
+    #[arg(long, help_heading = "PDF input")]
+    pub password: Option<String>,
+    /// Give up on a PDF whose parsing, or whose text extraction, takes longer than this many
+    /// seconds (protects against hostile files).
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..), help_heading = "PDF input")]
+    pub pdf_time_limit: u64,
+}
+
+/// Check the syntax of --pages (the range is checked against the page count when reading).
+fn parse_pages(s: &str) -> Result<String, String> {
+    pyforge_core::formats::pdf::pages::parse_page_spec(s).map(|_| s.to_string())
 }
 
 /// Options of text inputs (CSV, TSV, TXT).
@@ -122,6 +149,8 @@ pub struct InfoArgs {
     pub json: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +158,8 @@ pub struct ValidateArgs {
     pub input: PathBuf,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use pyforge_core::sink::{Compression, OutputFormat, WriteOptions};
 use pyforge_core::{types::type_name, ReadOptions};
 use serde_json::json;
 
-use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, SamplesArgs, TextArgs, ValidateArgs};
+use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, PdfArgs, SamplesArgs, TextArgs, ValidateArgs};
 use crate::inputs::{resolve, Inputs};
 
 /// How chatty to be.
@@ -62,12 +62,35 @@ fn read_options(t: &TextArgs) -> Result<ReadOptions> {
     })
 }
 
+/// Add the PDF options to `o`.
+fn with_pdf(mut o: ReadOptions, p: &PdfArgs) -> ReadOptions {
+    o.pages = p.pages.clone();
+    o.password = p.password.clone();
+    o.pdf_time_limit = Some(std::time::Duration::from_secs(p.pdf_time_limit));
+    o
+}
+
+/// The output format when -f is not given: txt when every input is a PDF, else parquet.
+fn default_output_format(inputs: &Inputs) -> &'static str {
+    let is_pdf = |p: &Path| pyforge_core::detect(p).map(|f| f.name() == "pdf").unwrap_or(false);
+    let all_pdf = match inputs {
+        Inputs::One(p) => is_pdf(p),
+        Inputs::Many(ps) => !ps.is_empty() && ps.iter().all(|p| is_pdf(p)),
+    };
+    if all_pdf {
+        "txt"
+    } else {
+        "parquet"
+    }
+}
+
 pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
-    let format = OutputFormat::parse(&a.format)?;
+    let inputs = resolve(&a.input, a.recursive)?;
+    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&inputs)))?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
     let opts = ConvertOptions {
-        read: read_options(&a.text)?,
-        write: WriteOptions { format, compression, row_group_size: a.row_group_size },
+        read: with_pdf(read_options(&a.text)?, &a.pdf),
+        write: WriteOptions { format, compression, row_group_size: a.row_group_size, page_markers: a.page_markers },
         partition_by: a.partition_by.clone(),
         all_strings: a.all_strings,
         force: a.force,
@@ -77,7 +100,7 @@ pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     };
     opts.write.codec().check(format)?;
     let started = Instant::now();
-    match resolve(&a.input, a.recursive)? {
+    match inputs {
         Inputs::One(input) => convert_single(ui, &input, a.output.as_deref(), &opts, started),
         Inputs::Many(inputs) => convert_batch(ui, &inputs, a.output.as_deref(), &opts, started),
     }
@@ -195,7 +218,7 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
 }
 
 pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &read_options(&a.text)?)?;
+    let source = pyforge_core::open(&a.input, &with_pdf(read_options(&a.text)?, &a.pdf))?;
     let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
     let mut tables = Vec::new();
     for t in source.tables()? {
@@ -249,7 +272,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
 }
 
 pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &read_options(&a.text)?)?;
+    let source = pyforge_core::open(&a.input, &with_pdf(read_options(&a.text)?, &a.pdf))?;
     let mut rows = 0;
     let tables = source.tables()?;
     for t in &tables {

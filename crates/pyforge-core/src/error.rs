@@ -91,6 +91,10 @@ pub enum Error {
     /// Internal signal: a reader learnt something about its input that invalidates what it has
     /// produced so far (a column type widened). The pipeline discards the partial output and
     /// reads the table again; it never reaches a user.
+    /// An encrypted input that cannot be opened without (another) password.
+    #[error("{path}: {message}")]
+    Encrypted { path: PathBuf, message: String },
+
     #[error("{path}: schema changed while reading ({reason})")]
     SchemaWidened { path: PathBuf, reason: String },
 }

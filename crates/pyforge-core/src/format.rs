@@ -26,11 +26,11 @@ pub trait Format: Send + Sync {
 
 /// The formats this build can read, in detection order.
 pub fn registry() -> &'static [&'static dyn Format] {
-    &[&crate::formats::parquet::ParquetFormat, &crate::formats::csv::CsvFormat]
+    &[&crate::formats::parquet::ParquetFormat, &crate::formats::pdf::PdfFormat, &crate::formats::csv::CsvFormat]
 }
 
 /// Output formats every input can be written to.
-pub const OUTPUT_FORMATS: &[&str] = &["parquet", "csv", "jsonl", "arrow"];
+pub const OUTPUT_FORMATS: &[&str] = &["parquet", "csv", "jsonl", "arrow", "txt"];
 
 /// Find a format by its registry name.
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {

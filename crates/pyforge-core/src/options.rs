@@ -21,6 +21,15 @@ pub struct ReadOptions {
     pub allow_ragged: bool,
     /// Do not infer types from text: every column of a text input is a string.
     pub infer_types: InferTypes,
+
+    // --- PDF ---
+    /// Pages to read (`1-3,7,10-`, 1-based); all if `None`. Checked against the page count.
+    pub pages: Option<String>,
+    /// Password of an encrypted input (PDF).
+    pub password: Option<String>,
+    /// Time limit for parsing a PDF and, separately, for extracting its text; the default
+    /// is `formats::pdf::source::DEFAULT_TIME_LIMIT`.
+    pub pdf_time_limit: Option<std::time::Duration>,
 }
 
 /// Whether text-based readers infer column types.

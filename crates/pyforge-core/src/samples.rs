@@ -106,5 +106,20 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let opts = ConvertOptions { force, ..Default::default() };
     convert(&dir.join("sales.csv"), Some(&parquet), &opts, &no_events)?;
     written.push(parquet);
+    // A three-page PDF report; page 2 is blank on purpose (blank pages are kept as empty text).
+    let pdf = crate::formats::pdf::sample::sample_pdf(
+        &[
+            &["Quarterly sales report", "Region North: 1,204 units", "Region South: 987 units"],
+            &[],
+            &["Notes", "Figures are preliminary (unaudited)."],
+        ],
+        "Quarterly sales report",
+        "PyForge",
+    );
+    let path = dir.join("report.pdf");
+    let f = AtomicFile::create(&path, force)?;
+    std::io::Write::write_all(&mut f.file()?, &pdf).map_err(|e| Error::io(&path, e))?;
+    f.commit()?;
+    written.push(path);
     Ok(written)
 }

@@ -24,6 +24,8 @@ pub enum OutputFormat {
     Jsonl,
     /// Arrow IPC file format (Feather v2).
     Arrow,
+    /// Plain text of a table's `text` column (PDF pages), pages separated by form feeds.
+    Txt,
 }
 
 impl OutputFormat {
@@ -34,8 +36,9 @@ impl OutputFormat {
             "csv" => Ok(OutputFormat::Csv),
             "jsonl" | "ndjson" | "json" => Ok(OutputFormat::Jsonl),
             "arrow" | "ipc" | "feather" => Ok(OutputFormat::Arrow),
+            "txt" | "text" => Ok(OutputFormat::Txt),
             other => Err(Error::InvalidOption(format!(
-                "unknown output format {other:?}; choose parquet, csv, jsonl or arrow"
+                "unknown output format {other:?}; choose parquet, csv, jsonl, arrow or txt"
             ))),
         }
     }
@@ -47,6 +50,7 @@ impl OutputFormat {
             OutputFormat::Csv => "csv",
             OutputFormat::Jsonl => "jsonl",
             OutputFormat::Arrow => "arrow",
+            OutputFormat::Txt => "txt",
         }
     }
 
@@ -92,8 +96,8 @@ impl Compression {
     /// Suffix added to text outputs compressed as a whole stream (`.gz`, `.zst`).
     pub fn stream_suffix(&self, format: OutputFormat) -> Option<&'static str> {
         match (format, self) {
-            (OutputFormat::Csv | OutputFormat::Jsonl, Compression::Gzip) => Some("gz"),
-            (OutputFormat::Csv | OutputFormat::Jsonl, Compression::Zstd) => Some("zst"),
+            (OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Txt, Compression::Gzip) => Some("gz"),
+            (OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Txt, Compression::Zstd) => Some("zst"),
             _ => None,
         }
     }
@@ -102,7 +106,7 @@ impl Compression {
     pub fn check(&self, format: OutputFormat) -> Result<()> {
         let ok = match format {
             OutputFormat::Parquet => true,
-            OutputFormat::Csv | OutputFormat::Jsonl => {
+            OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Txt => {
                 matches!(self, Compression::Gzip | Compression::Zstd | Compression::None)
             }
             OutputFormat::Arrow => matches!(self, Compression::Lz4 | Compression::Zstd | Compression::None),
@@ -111,7 +115,7 @@ impl Compression {
             Ok(())
         } else {
             let valid = match format {
-                OutputFormat::Csv | OutputFormat::Jsonl => "gzip, zstd or none",
+                OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Txt => "gzip, zstd or none",
                 _ => "lz4, zstd or none",
             };
             Err(Error::InvalidOption(format!("{self:?} compression is not available for {} output; use {valid}", format.name()).to_lowercase()))
@@ -127,11 +131,13 @@ pub struct WriteOptions {
     pub compression: Option<Compression>,
     /// Maximum rows per Parquet row group.
     pub row_group_size: usize,
+    /// Txt output: a `--- page N ---` line before each page instead of form feeds between them.
+    pub page_markers: bool,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { format: OutputFormat::Parquet, compression: None, row_group_size: DEFAULT_ROW_GROUP_SIZE }
+        WriteOptions { format: OutputFormat::Parquet, compression: None, row_group_size: DEFAULT_ROW_GROUP_SIZE, page_markers: false }
     }
 }
 

@@ -1,10 +1,11 @@
-//! The four file writers behind [`Sink`].
+//! The file writers behind [`Sink`].
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use arrow::datatypes::SchemaRef;
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression as PqCompression, GzipLevel, ZstdLevel};
@@ -61,6 +62,15 @@ pub fn open_file_sink(file: File, path: &Path, schema: SchemaRef, opts: &WriteOp
                 arrow::ipc::writer::FileWriter::try_new_with_options(BufWriter::new(file), &schema, options)
                     .map_err(|e| Error::arrow(&path, e))?;
             Box::new(IpcSink { writer, path, rows: 0 })
+        }
+        OutputFormat::Txt => {
+            let text_col = schema
+                .fields()
+                .iter()
+                .position(|f| f.name() == "text" && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View))
+                .ok_or_else(|| Error::InvalidOption("txt output needs a text column, e.g. from PDF".into()))?;
+            let page_col = schema.fields().iter().position(|f| f.name() == "page");
+            Box::new(TxtSink { out: Some(text_stream(file, codec)), path, rows: 0, text_col, page_col, markers: opts.page_markers })
         }
     })
 }
@@ -168,6 +178,58 @@ impl Sink for IpcSink {
         self.writer.finish().map_err(|e| Error::arrow(&self.path, e))?;
         let mut inner = self.writer.into_inner().map_err(|e| Error::arrow(&self.path, e))?;
         inner.flush().map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.rows)
+    }
+}
+
+/// Plain text: each row's `text` followed by a form feed (as `pdftotext` separates pages), or
+/// preceded by a `--- page N ---` line with page markers. A text not ending in a newline gets
+/// one, so the separator starts a line. Nulls are written as empty pages.
+struct TxtSink {
+    out: Option<Box<dyn FinishWrite>>,
+    path: PathBuf,
+    rows: u64,
+    text_col: usize,
+    page_col: Option<usize>,
+    markers: bool,
+}
+
+impl Sink for TxtSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let text = arrow::compute::cast(batch.column(self.text_col), &DataType::Utf8).map_err(|e| Error::arrow(&self.path, e))?;
+        let text = text.as_string::<i32>();
+        let pages = match self.page_col {
+            Some(i) if self.markers => Some(
+                arrow::compute::cast(batch.column(i), &DataType::Utf8).map_err(|e| Error::arrow(&self.path, e))?,
+            ),
+            _ => None,
+        };
+        let out = self.out.as_mut().expect("open writer");
+        let mut buf = String::new();
+        for row in 0..batch.num_rows() {
+            buf.clear();
+            let t = if text.is_null(row) { "" } else { text.value(row) };
+            if self.markers {
+                let n = match &pages {
+                    Some(p) if !p.is_null(row) => p.as_string::<i32>().value(row).to_string(),
+                    _ => (self.rows + row as u64 + 1).to_string(),
+                };
+                buf.push_str(&format!("--- page {n} ---\n"));
+            }
+            buf.push_str(t);
+            if !t.is_empty() && !t.ends_with('\n') {
+                buf.push('\n');
+            }
+            if !self.markers {
+                buf.push('\x0c');
+            }
+            out.write_all(buf.as_bytes()).map_err(|e| Error::io(&self.path, e))?;
+        }
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+    fn finish(mut self: Box<Self>) -> Result<u64> {
+        self.out.take().expect("open writer").finish_stream().map_err(|e| Error::io(&self.path, e))?;
         Ok(self.rows)
     }
 }

@@ -1,0 +1,97 @@
+//! Running untrusted-input parsing safely: in a worker thread, behind a panic guard, with a
+//! time limit.
+//!
+//! A PDF engine is a large parser fed with hostile input; a malformed file may make it panic or
+//! loop. Each call runs in a fresh thread under [`std::panic::catch_unwind`], and the caller
+//! stops waiting once the time limit is reached. A thread that overran cannot be killed: it is
+//! abandoned and keeps running (and holding its memory) until it finishes or the process exits.
+//! For a command-line run that ends soon after, that is harmless; long-lived hosts should know.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Why a guarded call produced no result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuardError {
+    /// The call returned an error.
+    Failed(String),
+    /// The call panicked (message of the panic).
+    Panicked(String),
+    /// The call did not finish within the limit.
+    TimedOut(Duration),
+}
+
+impl std::fmt::Display for GuardError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GuardError::Failed(m) => f.write_str(m),
+            GuardError::Panicked(m) => write!(f, "the PDF engine crashed on this input ({m})"),
+            GuardError::TimedOut(d) => write!(
+                f,
+                "gave up after {} s (time limit; raise it with --pdf-time-limit)",
+                d.as_secs_f64()
+            ),
+        }
+    }
+}
+
+/// The message of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic without a message".to_string()
+    }
+}
+
+/// Run `f` in a worker thread; return its result, or an error if it fails, panics or takes
+/// longer than `limit` (then the thread is abandoned, see the module documentation).
+pub fn run_guarded<T, F>(limit: Duration, f: F) -> Result<T, GuardError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, String> + Send + 'static,
+{
+    let (tx, rx) = mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new().name("pyforge-pdf".into()).spawn(move || {
+        let r = match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(GuardError::Failed(e)),
+            Err(p) => Err(GuardError::Panicked(panic_message(p.as_ref()))),
+        };
+        let _ = tx.send(r);
+    });
+    if let Err(e) = spawned {
+        return Err(GuardError::Failed(format!("cannot start a worker thread: {e}")));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(r) => r,
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(GuardError::TimedOut(limit)),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(GuardError::Panicked("worker ended without a result".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_errors_panics_and_hangs() {
+        let limit = Duration::from_secs(5);
+        assert_eq!(run_guarded(limit, || Ok(42)), Ok(42));
+        assert_eq!(run_guarded::<(), _>(limit, || Err("bad".into())), Err(GuardError::Failed("bad".into())));
+        match run_guarded::<(), _>(limit, || panic!("boom")) {
+            Err(GuardError::Panicked(m)) => assert!(m.contains("boom")),
+            other => panic!("{other:?}"),
+        }
+        let t = std::time::Instant::now();
+        let r = run_guarded::<(), _>(Duration::from_millis(200), || {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(())
+        });
+        assert_eq!(r, Err(GuardError::TimedOut(Duration::from_millis(200))));
+        assert!(t.elapsed() < Duration::from_secs(2));
+    }
+}
