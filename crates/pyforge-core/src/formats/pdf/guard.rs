@@ -36,6 +36,24 @@ impl std::fmt::Display for GuardError {
     }
 }
 
+/// Name of the worker threads; panics in them are reported as errors, not printed.
+pub const WORKER_THREAD: &str = "pyforge-pdf";
+
+/// Stop the default panic hook from printing panics of [`WORKER_THREAD`] threads (they are
+/// caught and turned into errors that carry the message). Other threads' panics go to the
+/// previous hook unchanged. Installed once per process.
+pub fn quiet_worker_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() != Some(WORKER_THREAD) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// The message of a caught panic.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
@@ -54,8 +72,9 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, String> + Send + 'static,
 {
+    quiet_worker_panics();
     let (tx, rx) = mpsc::sync_channel(1);
-    let spawned = std::thread::Builder::new().name("pyforge-pdf".into()).spawn(move || {
+    let spawned = std::thread::Builder::new().name(WORKER_THREAD.into()).spawn(move || {
         let r = match catch_unwind(AssertUnwindSafe(f)) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(GuardError::Failed(e)),

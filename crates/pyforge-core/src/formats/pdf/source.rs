@@ -133,7 +133,8 @@ fn spawn_extractor(path: PathBuf, password: Option<String>, pages: Arc<Vec<u32>>
             }
         }
     };
-    if let Err(e) = std::thread::Builder::new().name("pyforge-pdf".into()).spawn(worker) {
+    super::guard::quiet_worker_panics();
+    if let Err(e) = std::thread::Builder::new().name(super::guard::WORKER_THREAD.into()).spawn(worker) {
         let (tx, rx2) = mpsc::sync_channel(1);
         let _ = tx.send(Err(format!("cannot start a worker thread: {e}")));
         return rx2;
