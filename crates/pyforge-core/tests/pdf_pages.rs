@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use arrow::array::{AsArray, RecordBatch};
+use arrow::array::AsArray;
+use arrow::record_batch::RecordBatch;
 use arrow::datatypes::{Int32Type, Int64Type};
 use pyforge_core::convert::{convert, no_events, ConvertOptions};
 use pyforge_core::formats::pdf::sample::sample_pdf;
