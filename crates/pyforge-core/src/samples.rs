@@ -101,14 +101,14 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let (bytes, _, bad) = encoding_rs::WINDOWS_1252.encode(legacy);
     debug_assert!(!bad);
     put("legacy_cp1252.csv", &bytes)?;
+    // XML and JSON Lines samples: nesting, attributes, repeated children, CDATA, a namespace.
+    put("library.xml", library_xml(60).as_bytes())?;
+    put("events.jsonl", events_jsonl(200).as_bytes())?;
     // Parquet sample made from the CSV sample by the pipeline itself.
     let parquet = dir.join("sales.parquet");
     let opts = ConvertOptions { force, ..Default::default() };
     convert(&dir.join("sales.csv"), Some(&parquet), &opts, &no_events)?;
     written.push(parquet);
-    // XML and JSON Lines samples: nesting, attributes, repeated children, CDATA, a namespace.
-    put("library.xml", library_xml(60).as_bytes())?;
-    put("events.jsonl", events_jsonl(200).as_bytes())?;
     Ok(written)
 }
 

@@ -1,7 +1,7 @@
 //! Whole-file compression of text inputs (.gz, .bz2, .zst), recognised by magic bytes.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -57,7 +57,8 @@ pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, Compression)> {
         }
     }
     let kind = Compression::detect(&head[..n]);
-    let file = BufReader::with_capacity(1 << 20, std::io::Cursor::new(head[..n].to_vec()).chain(file));
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let file = BufReader::with_capacity(1 << 20, file);
     let reader: Box<dyn Read + Send> = match kind {
         Compression::None => Box::new(file),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(file)),

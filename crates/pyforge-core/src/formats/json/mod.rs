@@ -16,7 +16,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor as SerdeVisitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor as SerdeVisitor};
 
 use crate::error::{Error, Result};
 use crate::format::Format;

@@ -64,6 +64,11 @@ fn scalar_leaves(nodes: &[Node], n: usize) -> usize {
     total
 }
 
+/// All values seen below `n` (and on it), repeated or not: how much data a subtree holds.
+fn weight(nodes: &[Node], n: usize) -> u64 {
+    nodes[n].leaves.iter().map(|l| l.seen).sum::<u64>() + nodes[n].children.iter().map(|&c| weight(nodes, c)).sum::<u64>()
+}
+
 fn is_ancestor(nodes: &[Node], a: usize, mut n: usize) -> bool {
     while let Some(p) = nodes[n].parent {
         if p == a {
@@ -100,13 +105,13 @@ pub fn find_record_path(s: &Structure, path: &str) -> Result<usize> {
 }
 
 /// Choose the record element: the repeated element that holds the data. Among the outermost
-/// repeated elements the one with the most values wins; then, while a repeated element below it
+/// repeated elements the one holding the most values (its own and below) wins; then, while a repeated element below it
 /// holds more scalar values per occurrence than it does (teams holding players), that one is
 /// taken instead. Without repetition the root element is the single record.
 pub fn auto_record(s: &Structure) -> Option<usize> {
     let nodes = &s.nodes;
     let candidates: Vec<usize> = (0..nodes.len()).filter(|&n| nodes[n].max_siblings > 1).collect();
-    let score = |n: usize| nodes[n].count.saturating_mul(scalar_leaves(nodes, n) as u64 + 1);
+    let score = |n: usize| weight(nodes, n);
     let tops = candidates.iter().copied().filter(|&c| !candidates.iter().any(|&a| a != c && is_ancestor(nodes, a, c)));
     let mut cur = match tops.max_by_key(|&c| (score(c), std::cmp::Reverse(c))) {
         Some(c) => c,

@@ -107,11 +107,12 @@ pub fn line_col(path: &Path, plan: &TextPlan, offset: u64) -> Option<(u64, u64)>
             break;
         }
         let take = buf.len().min((offset - pos) as usize);
-        for &b in &buf[..take] {
-            if b == b'\n' {
+        for (i, &b) in buf[..take].iter().enumerate() {
+            // CR LF, CR and LF each end a line (XML normalises them all to LF).
+            if b == b'\n' && !(i > 0 && buf[i - 1] == b'\r') || b == b'\r' {
                 line += 1;
                 col = 1;
-            } else if b & 0xC0 != 0x80 {
+            } else if b != b'\n' && b & 0xC0 != 0x80 {
                 col += 1;
             }
         }
@@ -137,3 +138,4 @@ mod tests {
         assert_eq!(declared_encoding(b"<a/>"), None);
     }
 }
+

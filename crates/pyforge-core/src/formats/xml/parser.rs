@@ -77,11 +77,13 @@ impl XmlInput {
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(event, Event::Empty(_));
-                    let name = std::str::from_utf8(e.name().as_ref()).map_err(|e| Failure::At(pos, e.to_string()))?.to_string();
+                    let name: String = e.name().as_ref().to_string();
                     attrs.clear();
-                    for a in e.attributes() {
+                    // HTML-style attributes are accepted: a name without a value (`<a checked>`) is an
+                    // attribute with an empty value rather than a lost one.
+                    for a in e.html_attributes() {
                         let a = a.map_err(|e| Failure::At(pos, e.to_string()))?;
-                        let key = std::str::from_utf8(a.key.as_ref()).map_err(|e| Failure::At(pos, e.to_string()))?;
+                        let key: &str = a.key.as_ref();
                         if key == "xmlns" || key.starts_with("xmlns:") {
                             continue;
                         }
