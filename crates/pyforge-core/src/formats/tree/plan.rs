@@ -33,6 +33,9 @@ pub struct Plan {
     pub columns: Vec<Column>,
     /// For every path node: its (leaf index, column index) pairs (empty outside the record).
     pub node_columns: Vec<Vec<(usize, usize)>>,
+    /// For every path node: the list columns that get one item per occurrence of it (it is the
+    /// innermost repeated element above their values), so sibling lists stay aligned.
+    pub anchor_columns: Vec<Vec<usize>>,
     /// Add the `_document` column (the input holds several documents).
     pub document_column: bool,
     /// Lists are written as JSON text.
@@ -148,12 +151,15 @@ impl Plan {
             node: usize,
             leaf: usize,
             list: bool,
+            /// Innermost repeated node on the path (lists only).
+            anchor: usize,
             /// Qualified path segments below the record, plus the attribute name.
             segs: Vec<String>,
             attr: bool,
         }
         let mut raw: Vec<Raw> = Vec::new();
-        fn walk(nodes: &[Node], n: usize, segs: &mut Vec<String>, list: bool, record: usize, out: &mut Vec<Raw>) {
+        fn walk(nodes: &[Node], n: usize, segs: &mut Vec<String>, anchor: Option<usize>, record: usize, out: &mut Vec<Raw>) {
+            let list = anchor.is_some();
             for (i, leaf) in nodes[n].leaves.iter().enumerate() {
                 let mut s = segs.clone();
                 match &leaf.attr {
@@ -161,15 +167,16 @@ impl Plan {
                     None if s.is_empty() => s.push(nodes[record].name.clone()),
                     None => {}
                 }
-                out.push(Raw { node: n, leaf: i, list, segs: s, attr: leaf.attr.is_some() });
+                out.push(Raw { node: n, leaf: i, list, anchor: anchor.unwrap_or(n), segs: s, attr: leaf.attr.is_some() });
             }
             for &c in &nodes[n].children {
                 segs.push(nodes[c].name.clone());
-                walk(nodes, c, segs, list || nodes[c].max_siblings > 1, record, out);
+                let a = if nodes[c].max_siblings > 1 { Some(c) } else { anchor };
+                walk(nodes, c, segs, a, record, out);
                 segs.pop();
             }
         }
-        walk(nodes, record, &mut Vec::new(), false, record, &mut raw);
+        walk(nodes, record, &mut Vec::new(), None, record, &mut raw);
 
         let name_of = |r: &Raw, mode: NamespaceMode, mark_attr: bool| -> String {
             let mut parts: Vec<String> = r.segs.iter().map(|s| segment(s, mode)).collect();
@@ -211,6 +218,7 @@ impl Plan {
         let names = crate::naming::unique_column_names(names);
 
         let mut node_columns = vec![Vec::new(); nodes.len()];
+        let mut anchor_columns = vec![Vec::new(); nodes.len()];
         let mut columns = Vec::new();
         let mut fields = Vec::new();
         for (i, r) in raw.iter().enumerate() {
@@ -225,6 +233,9 @@ impl Plan {
             };
             fields.push(Field::new(&names[i], dt, true));
             node_columns[r.node].push((r.leaf, columns.len()));
+            if r.list {
+                anchor_columns[r.anchor].push(columns.len());
+            }
             columns.push(Column { name: names[i].clone(), node: r.node, leaf: r.leaf, list: r.list, item_type });
         }
         if document_column {
@@ -234,6 +245,7 @@ impl Plan {
             record,
             columns,
             node_columns,
+            anchor_columns,
             document_column,
             arrays_json: o.arrays == ArrayMode::Json,
             schema: Arc::new(Schema::new(fields)),

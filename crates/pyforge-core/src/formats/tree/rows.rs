@@ -50,8 +50,6 @@ struct Frame {
     node: usize,
     text: String,
     had_child: bool,
-    /// (column, item index) of this occurrence's values.
-    slots: Vec<(usize, usize)>,
 }
 
 /// Builds rows from the events of a walk and hands full batches to `emit`.
@@ -65,6 +63,8 @@ pub struct RowBuilder<'a> {
     document: i64,
     documents: Vec<i64>,
     cols: Vec<ColBuf>,
+    /// Per column: the item the current occurrence's value goes to.
+    current: Vec<usize>,
     rows: usize,
     emit: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
     path: &'a std::path::Path,
@@ -87,6 +87,7 @@ impl<'a> RowBuilder<'a> {
             document: 0,
             documents: Vec::new(),
             cols: (0..plan.columns.len()).map(|_| ColBuf::default()).collect(),
+            current: vec![0; plan.columns.len()],
             rows: 0,
             emit,
             path,
@@ -242,35 +243,34 @@ impl Visitor for RowBuilder<'_> {
         let node = find_child(self.nodes, self.roots, parent, name).ok_or_else(|| {
             Error::invalid(self.path, None, format!("element <{name}> was not seen by the first pass (the input changed while reading?)"))
         })?;
-        let mut slots = Vec::new();
         if node == self.plan.record {
             if self.record_at.is_some() {
                 return Err(Error::invalid(self.path, None, "record element nested in itself"));
             }
             self.record_at = Some(self.stack.len());
-            // Scalar columns get their one item now; lists grow per occurrence.
+            // Scalar columns get their one item now; lists one per occurrence of their anchor.
             for (c, col) in self.plan.columns.iter().enumerate() {
                 if !col.list {
                     self.cols[c].items.push(None);
+                    self.current[c] = self.cols[c].items.len() - 1;
                 }
             }
         }
         if self.record_at.is_some() {
+            for &c in &self.plan.anchor_columns[node] {
+                self.cols[c].items.push(None);
+                self.current[c] = self.cols[c].items.len() - 1;
+            }
             for &(leaf, c) in &self.plan.node_columns[node] {
-                let buf = &mut self.cols[c];
-                if self.plan.columns[c].list {
-                    buf.items.push(None);
-                }
-                slots.push((c, buf.items.len() - 1));
                 if let Some(attr) = &self.nodes[node].leaves[leaf].attr {
                     if let Some((_, v)) = attrs.iter().find(|(k, _)| k == attr) {
-                        let item = buf.items.len() - 1;
-                        buf.set(item, v);
+                        let item = self.current[c];
+                        self.cols[c].set(item, v);
                     }
                 }
             }
         }
-        self.stack.push(Frame { node, text: String::new(), had_child: false, slots });
+        self.stack.push(Frame { node, text: String::new(), had_child: false });
         Ok(())
     }
 
@@ -289,7 +289,8 @@ impl Visitor for RowBuilder<'_> {
         }
         if let Some(t) = element_text(&f.text, f.had_child) {
             if let Some(leaf) = self.nodes[f.node].text_leaf() {
-                if let Some(&(c, item)) = f.slots.iter().find(|(c, _)| self.plan.columns[*c].leaf == leaf) {
+                if let Some(&(_, c)) = self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf) {
+                    let item = self.current[c];
                     self.cols[c].set(item, t);
                 }
             }
