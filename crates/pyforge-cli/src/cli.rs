@@ -78,6 +78,30 @@ pub struct ConvertArgs {
     pub recursive: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub xml: XmlArgs,
+}
+
+/// Options of XML and JSON inputs.
+///
+/// Each record (the repeated element, a JSON Lines line or array item) is a row. Columns:
+/// attributes by their plain name (`id`; `@id` if a child element has the same name), element
+/// text and nested elements or objects by their path below the record joined with `_`
+/// (`author_name`). A repeated element (a JSON array) makes list columns, one item per
+/// occurrence: never only the last one.
+#[derive(Debug, Args, Clone, Default)]
+pub struct XmlArgs {
+    /// The record element (/catalog/book) or JSON path ($.data.items). Default: detected
+    /// (`pyforge info` shows the element paths and the one chosen).
+    #[arg(long, value_name = "PATH", help_heading = "XML and JSON input")]
+    pub record_path: Option<String>,
+    /// Namespace prefixes in column names: strip (local names, prefixes kept only where two
+    /// would clash), prefix (rpm_entry), preserve (rpm:entry).
+    #[arg(long, default_value = "strip", value_parser = ["strip", "prefix", "preserve"], help_heading = "XML and JSON input")]
+    pub namespaces: String,
+    /// Repeated values: list (Arrow list columns) or json (a JSON array in a string column).
+    #[arg(long, default_value = "list", value_parser = ["list", "json"], help_heading = "XML and JSON input")]
+    pub arrays: String,
 }
 
 /// Options of text inputs (CSV, TSV, TXT).
@@ -122,6 +146,8 @@ pub struct InfoArgs {
     pub json: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub xml: XmlArgs,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +155,8 @@ pub struct ValidateArgs {
     pub input: PathBuf,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub xml: XmlArgs,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use pyforge_core::sink::{Compression, OutputFormat, WriteOptions};
 use pyforge_core::{types::type_name, ReadOptions};
 use serde_json::json;
 
-use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, SamplesArgs, TextArgs, ValidateArgs};
+use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, SamplesArgs, TextArgs, ValidateArgs, XmlArgs};
 use crate::inputs::{resolve, Inputs};
 
 /// How chatty to be.
@@ -62,11 +62,23 @@ fn read_options(t: &TextArgs) -> Result<ReadOptions> {
     })
 }
 
+/// Add the XML/JSON options.
+fn xml_options(mut r: ReadOptions, x: &XmlArgs) -> ReadOptions {
+    r.record_path = x.record_path.clone();
+    r.namespaces = match x.namespaces.as_str() {
+        "prefix" => pyforge_core::NamespaceMode::Prefix,
+        "preserve" => pyforge_core::NamespaceMode::Preserve,
+        _ => pyforge_core::NamespaceMode::Strip,
+    };
+    r.arrays = if x.arrays == "json" { pyforge_core::ArrayMode::Json } else { pyforge_core::ArrayMode::List };
+    r
+}
+
 pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     let format = OutputFormat::parse(&a.format)?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
     let opts = ConvertOptions {
-        read: read_options(&a.text)?,
+        read: xml_options(read_options(&a.text)?, &a.xml),
         write: WriteOptions { format, compression, row_group_size: a.row_group_size },
         partition_by: a.partition_by.clone(),
         all_strings: a.all_strings,
@@ -195,7 +207,7 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
 }
 
 pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &read_options(&a.text)?)?;
+    let source = pyforge_core::open(&a.input, &xml_options(read_options(&a.text)?, &a.xml))?;
     let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
     let mut tables = Vec::new();
     for t in source.tables()? {
@@ -249,7 +261,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
 }
 
 pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &read_options(&a.text)?)?;
+    let source = pyforge_core::open(&a.input, &xml_options(read_options(&a.text)?, &a.xml))?;
     let mut rows = 0;
     let tables = source.tables()?;
     for t in &tables {

@@ -316,8 +316,18 @@ fn output_schema(schema: &SchemaRef, all_strings: bool) -> SchemaRef {
         return schema.clone();
     }
     Arc::new(Schema::new(
-        schema.fields().iter().map(|f| Field::new(f.name(), DataType::Utf8, true)).collect::<Vec<_>>(),
+        schema.fields().iter().map(|f| Field::new(f.name(), all_strings_type(f.data_type()), true)).collect::<Vec<_>>(),
     ))
+}
+
+/// String version of a type: lists keep their shape with string items.
+fn all_strings_type(dt: &DataType) -> DataType {
+    match dt {
+        DataType::List(item) => {
+            DataType::List(Arc::new(Field::new(item.name(), all_strings_type(item.data_type()), true)))
+        }
+        _ => DataType::Utf8,
+    }
 }
 
 /// Cast a batch to `schema` (used for `--all-strings`).

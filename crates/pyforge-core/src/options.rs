@@ -21,6 +21,36 @@ pub struct ReadOptions {
     pub allow_ragged: bool,
     /// Do not infer types from text: every column of a text input is a string.
     pub infer_types: InferTypes,
+
+    // --- XML and JSON ---
+    /// The record element (`/catalog/book`) or JSON path (`$.data.items`); detected if `None`.
+    pub record_path: Option<String>,
+    /// How namespace prefixes appear in column names.
+    pub namespaces: NamespaceMode,
+    /// How repeated values (lists) are written.
+    pub arrays: ArrayMode,
+}
+
+/// How XML namespace prefixes appear in column names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NamespaceMode {
+    /// Local names only (`entry`); prefixes are kept where two names would clash.
+    #[default]
+    Strip,
+    /// Prefix joined with `_` (`rpm_entry`).
+    Prefix,
+    /// Qualified names as written (`rpm:entry`).
+    Preserve,
+}
+
+/// How values of repeated elements (JSON arrays) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArrayMode {
+    /// Arrow list columns of typed items.
+    #[default]
+    List,
+    /// A JSON array in a string column.
+    Json,
 }
 
 /// Whether text-based readers infer column types.

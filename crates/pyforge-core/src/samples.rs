@@ -101,10 +101,74 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let (bytes, _, bad) = encoding_rs::WINDOWS_1252.encode(legacy);
     debug_assert!(!bad);
     put("legacy_cp1252.csv", &bytes)?;
+    // XML and JSON Lines samples: nesting, attributes, repeated children, CDATA, a namespace.
+    put("library.xml", library_xml(60).as_bytes())?;
+    put("events.jsonl", events_jsonl(200).as_bytes())?;
     // Parquet sample made from the CSV sample by the pipeline itself.
     let parquet = dir.join("sales.parquet");
     let opts = ConvertOptions { force, ..Default::default() };
     convert(&dir.join("sales.csv"), Some(&parquet), &opts, &no_events)?;
     written.push(parquet);
     Ok(written)
+}
+
+const AUTHORS: &[&str] = &["Ada Lovelace", "Grace Hopper", "Alan Turing", "Zoë Müller", "José Saramago", "Ōe Kenzaburō"];
+const TAGS: &[&str] = &["history", "computing", "fiction", "science", "poetry"];
+
+/// A library catalogue: `<book id="..">` records with attributes, nested `<publisher>`,
+/// repeated `<author>` and `<tag>` children, a CDATA note and a namespaced element.
+pub fn library_xml(books: usize) -> String {
+    let mut rng = Rng(0xb00c);
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<catalog xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n");
+    for i in 0..books {
+        let (y, m, d) = (1950 + rng.below(70), 1 + rng.below(12), 1 + rng.below(28));
+        s.push_str(&format!("  <book id=\"bk{:03}\" available=\"{}\">\n", 100 + i, rng.below(3) > 0));
+        s.push_str(&format!("    <title>Volume {} &amp; more</title>\n", i + 1));
+        for _ in 0..1 + rng.below(3) {
+            s.push_str(&format!("    <author>{}</author>\n", AUTHORS[rng.below(AUTHORS.len() as u64) as usize]));
+        }
+        s.push_str(&format!("    <price currency=\"EUR\">{}.{:02}</price>\n", 5 + rng.below(60), rng.below(100)));
+        s.push_str(&format!("    <published>{y}-{m:02}-{d:02}</published>\n"));
+        s.push_str(&format!(
+            "    <publisher country=\"{}\"><name>Press {}</name><city>{}</city></publisher>\n",
+            ["PT", "CH", "BR", "PL"][rng.below(4) as usize],
+            rng.below(20),
+            CITIES[rng.below(CITIES.len() as u64) as usize]
+        ));
+        for _ in 0..rng.below(3) {
+            s.push_str(&format!("    <tag>{}</tag>\n", TAGS[rng.below(TAGS.len() as u64) as usize]));
+        }
+        if i % 7 == 0 {
+            s.push_str("    <note><![CDATA[Signed copy <limited> & numbered]]></note>\n");
+        }
+        s.push_str(&format!("    <dc:language>{}</dc:language>\n", ["en", "pt", "de", "ja"][rng.below(4) as usize]));
+        s.push_str("  </book>\n");
+    }
+    s.push_str("</catalog>\n");
+    s
+}
+
+/// JSON Lines events: nested objects, arrays of scalars and of objects, nulls.
+pub fn events_jsonl(rows: usize) -> String {
+    let mut rng = Rng(0x15_0e);
+    let mut s = String::new();
+    for i in 0..rows {
+        let items: Vec<String> = (0..rng.below(4))
+            .map(|_| format!("{{\"sku\":\"S{:03}\",\"qty\":{}}}", rng.below(500), 1 + rng.below(9)))
+            .collect();
+        let tags: Vec<String> = (0..rng.below(3)).map(|_| format!("\"{}\"", TAGS[rng.below(TAGS.len() as u64) as usize])).collect();
+        let score = if rng.below(10) == 0 { "null".to_string() } else { format!("{:.2}", rng.below(1000) as f64 / 10.0) };
+        s.push_str(&format!(
+            "{{\"id\":{},\"ts\":\"2024-05-{:02}T{:02}:{:02}:00Z\",\"user\":{{\"name\":\"{}\",\"city\":\"{}\"}},\"score\":{score},\"tags\":[{}],\"items\":[{}]}}\n",
+            i + 1,
+            1 + rng.below(28),
+            rng.below(24),
+            rng.below(60),
+            AUTHORS[rng.below(AUTHORS.len() as u64) as usize],
+            CITIES[rng.below(CITIES.len() as u64) as usize],
+            tags.join(","),
+            items.join(",")
+        ));
+    }
+    s
 }

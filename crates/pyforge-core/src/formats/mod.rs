@@ -1,4 +1,8 @@
 //! Input formats, one module each.
 
+pub mod compressed;
 pub mod csv;
+pub mod json;
 pub mod parquet;
+pub mod tree;
+pub mod xml;
