@@ -78,6 +78,8 @@ pub struct ConvertArgs {
     pub recursive: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
 }
 
 /// Options of text inputs (CSV, TSV, TXT).
@@ -112,6 +114,28 @@ pub struct TextArgs {
     pub allow_ragged: bool,
 }
 
+/// Options of DBF inputs (dBase, FoxPro, Visual FoxPro). The code page comes from the file's
+/// language driver byte; --encoding overrides it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbfArgs {
+    /// Read memo fields as null (with a warning) when the .dbt/.fpt memo file is missing,
+    /// instead of failing.
+    #[arg(long, help_heading = "DBF input")]
+    pub ignore_missing_memo: bool,
+    /// Keep records marked deleted, flagged in an added boolean column `_deleted`.
+    #[arg(long, help_heading = "DBF input")]
+    pub include_deleted: bool,
+}
+
+impl DbfArgs {
+    /// Copy these options into `o`.
+    pub fn apply(&self, mut o: pyforge_core::ReadOptions) -> pyforge_core::ReadOptions {
+        o.ignore_missing_memo = self.ignore_missing_memo;
+        o.include_deleted = self.include_deleted;
+        o
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct InfoArgs {
     pub input: PathBuf,
@@ -120,6 +144,8 @@ pub struct InfoArgs {
     pub json: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +153,8 @@ pub struct ValidateArgs {
     pub input: PathBuf,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
 }
 
 #[derive(Debug, Args)]

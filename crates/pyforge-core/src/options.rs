@@ -21,6 +21,13 @@ pub struct ReadOptions {
     pub allow_ragged: bool,
     /// Do not infer types from text: every column of a text input is a string.
     pub infer_types: InferTypes,
+
+    // --- DBF (dBase / FoxPro) ---
+    /// DBF: if the memo file (.dbt/.fpt) is missing, read memo fields as null (with a warning in
+    /// the source's details) instead of failing.
+    pub ignore_missing_memo: bool,
+    /// DBF: keep records marked deleted and add a boolean `_deleted` column.
+    pub include_deleted: bool,
 }
 
 /// Whether text-based readers infer column types.

@@ -1,4 +1,5 @@
 //! Input formats, one module each.
 
 pub mod csv;
+pub mod dbf;
 pub mod parquet;
