@@ -86,7 +86,8 @@ pub struct ConvertArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct TextArgs {
     /// Character encoding (utf-8, cp1252, latin-1, utf-16le, cp866, shift_jis, ...).
-    /// Default: detected from a byte-order mark, then from the bytes.
+    /// Default: detected from a byte-order mark, then from the bytes; DBF: from the language
+    /// driver byte in the header (cp437, cp850, cp866, cp1250-1257, cp932, cp936, mazovia, ...).
     #[arg(long, help_heading = "Text input")]
     pub encoding: Option<String>,
     /// Field delimiter: one character, or tab/\t, comma, semicolon, pipe. Default: sniffed.

@@ -62,6 +62,16 @@ fn is_memo(kind: u8, vfp: bool) -> bool {
 
 /// Write `t` to `dbf` (and its memo file beside it, `.fpt` or `.dbt` with the same stem).
 pub fn write(dbf: &Path, t: &Table) -> std::io::Result<()> {
+    let (table, memo) = encode(t);
+    std::fs::write(dbf, table)?;
+    if let Some((ext, bytes)) = memo {
+        std::fs::write(dbf.with_extension(ext), bytes)?;
+    }
+    Ok(())
+}
+
+/// The table file's bytes, and the memo file's extension and bytes if the table has one.
+pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
     let vfp = matches!(t.version, 0x30..=0x32);
     let mut fields: Vec<FieldSpec> = t.fields.to_vec();
     // Null-flag bits: varlength bit then null bit, in field order.
@@ -199,7 +209,7 @@ pub fn write(dbf: &Path, t: &Table) -> std::io::Result<()> {
         out.extend_from_slice(&rec);
     }
     out.push(0x1A);
-    std::fs::write(dbf, out)?;
+    let mut memo_out = None;
     if let Some(style) = t.memo {
         let next = (memo.len() / block_size) as u32;
         if let MemoStyle::Fpt(_) = style {
@@ -208,9 +218,9 @@ pub fn write(dbf: &Path, t: &Table) -> std::io::Result<()> {
             memo[0..4].copy_from_slice(&next.to_le_bytes());
         }
         let ext = if matches!(style, MemoStyle::Fpt(_)) { "fpt" } else { "dbt" };
-        std::fs::write(dbf.with_extension(ext), memo)?;
+        memo_out = Some((ext, memo));
     }
-    Ok(())
+    (out, memo_out)
 }
 
 /// Visual FoxPro datetime bytes (Julian day, milliseconds) for a civil date and time.
