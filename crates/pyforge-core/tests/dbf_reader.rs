@@ -20,8 +20,8 @@ fn read(path: &Path, opts: &ReadOptions) -> pyforge_core::Result<RecordBatch> {
 }
 
 fn read_source(src: &dyn Source) -> pyforge_core::Result<RecordBatch> {
-    let t = &src.tables()?[0];
-    let stream = src.open_table(&t.name)?;
+    let tables = src.tables()?;
+    let stream = src.open_table(&tables[0].name)?;
     let schema = pyforge_core::TableStream::schema(stream.as_ref());
     let batches: Vec<RecordBatch> = stream.collect::<pyforge_core::Result<_>>()?;
     Ok(arrow::compute::concat_batches(&schema, &batches).unwrap())

@@ -13,10 +13,10 @@
 //! | I, dBase 7 `+` | int32 |
 //! | Visual FoxPro B, dBase 7 O | float64 |
 //! | Y | decimal128(19, 4) |
-//! | T, dBase 7 @ | timestamp[ms] |
+//! | T | timestamp[ms] |
 //! | V | string (exact length from the null-flag bits, not trimmed); binary-flagged V and Q: binary |
 //! | 0 (`_NullFlags`) | hidden; marks nulls and varchar lengths |
-//! | anything else | binary (the raw bytes) |
+//! | anything else (dBase 7 `@` included) | binary (the raw bytes) |
 
 use std::sync::Arc;
 
@@ -55,8 +55,6 @@ pub enum Kind {
     DoubleDbase7,
     /// Visual FoxPro Julian day + milliseconds.
     DateTime,
-    /// dBase 7 timestamp.
-    TimestampDbase7,
     /// Memo block reference read as text.
     MemoText,
     /// Memo block reference read as bytes.
@@ -76,7 +74,7 @@ impl Kind {
             Kind::Logical => DataType::Boolean,
             Kind::Int32 | Kind::Int32Dbase7 => DataType::Int32,
             Kind::Double | Kind::DoubleDbase7 => DataType::Float64,
-            Kind::DateTime | Kind::TimestampDbase7 => DataType::Timestamp(TimeUnit::Millisecond, None),
+            Kind::DateTime => DataType::Timestamp(TimeUnit::Millisecond, None),
         }
     }
 
@@ -129,11 +127,19 @@ pub fn layout(h: &Header) -> Result<Layout, String> {
                 bit += 1;
             }
         }
-        columns.push(Column { field: f.clone(), kind, var_bit, null_bit });
+        columns.push(Column {
+            field: f.clone(),
+            kind,
+            var_bit,
+            null_bit,
+        });
     }
     if let Some(nf) = &null_flags {
         if bit > nf.length * 8 {
-            return Err(format!("the _NullFlags field has {} bits but {bit} are needed", nf.length * 8));
+            return Err(format!(
+                "the _NullFlags field has {} bits but {bit} are needed",
+                nf.length * 8
+            ));
         }
     }
     Ok(Layout { columns, null_flags })
@@ -153,7 +159,10 @@ fn kind_of(f: &FieldDescriptor, h: &Header) -> Result<Kind, String> {
                 Kind::Int64
             } else {
                 let p = f.length.max(f.decimals as usize).clamp(1, 38) as u8;
-                Kind::Decimal { precision: p, scale: f.decimals }
+                Kind::Decimal {
+                    precision: p,
+                    scale: f.decimals,
+                }
             }
         }
         b'D' => Kind::Date,
@@ -167,7 +176,8 @@ fn kind_of(f: &FieldDescriptor, h: &Header) -> Result<Kind, String> {
         b'+' if dbase7 => Kind::Int32Dbase7,
         b'I' if f.length == 4 => Kind::Int32,
         b'O' if dbase7 && f.length == 8 => Kind::DoubleDbase7,
-        b'@' if dbase7 && f.length == 8 => Kind::TimestampDbase7,
+        // dBase 7 '@' timestamps: no sample file to verify the layout against, so the raw
+        // bytes are kept (binary) rather than risk wrong instants.
         b'Y' if f.length == 8 => Kind::Currency,
         b'T' if f.length == 8 => Kind::DateTime,
         b'V' if f.is_binary() => Kind::Bytes,
@@ -200,7 +210,9 @@ impl Builder {
             DataType::Int32 => Builder::I32(Int32Builder::with_capacity(rows)),
             DataType::Float64 => Builder::F64(Float64Builder::with_capacity(rows)),
             DataType::Decimal128(p, s) => Builder::Dec(
-                Decimal128Builder::with_capacity(rows).with_precision_and_scale(p, s).expect("valid precision and scale"),
+                Decimal128Builder::with_capacity(rows)
+                    .with_precision_and_scale(p, s)
+                    .expect("valid precision and scale"),
             ),
             DataType::Date32 => Builder::Date(Date32Builder::with_capacity(rows)),
             DataType::Boolean => Builder::Bool(BooleanBuilder::with_capacity(rows)),

@@ -129,18 +129,26 @@ pub fn decimal(b: &[u8], precision: u8, scale: u8) -> Result<Option<i128>, Strin
     let mut v = mant;
     if shift >= 0 {
         for _ in 0..shift {
-            v = v.checked_mul(10).ok_or_else(|| format!("number {} does not fit", show(b)))?;
+            v = v
+                .checked_mul(10)
+                .ok_or_else(|| format!("number {} does not fit", show(b)))?;
         }
     } else {
         for _ in 0..(-shift) {
             if v % 10 != 0 {
-                return Err(format!("number {} has more than the field's {scale} decimal places", show(b)));
+                return Err(format!(
+                    "number {} has more than the field's {scale} decimal places",
+                    show(b)
+                ));
             }
             v /= 10;
         }
     }
     if precision < 39 && v >= 10i128.pow(precision as u32) {
-        return Err(format!("number {} has more digits than the column's precision {precision}", show(b)));
+        return Err(format!(
+            "number {} has more digits than the column's precision {precision}",
+            show(b)
+        ));
     }
     Ok(Some(if neg { -v } else { v }))
 }
@@ -208,19 +216,6 @@ pub fn dbase7_f64(b: &[u8]) -> Option<f64> {
     Some(f64::from_bits(bits))
 }
 
-/// dBase 7 `@` timestamp: a dBase 7 double of milliseconds since 0001-01-01 minus one day
-/// (Julian day 1721424), converted to milliseconds since the Unix epoch.
-pub fn dbase7_timestamp(b: &[u8]) -> Result<Option<i64>, String> {
-    match dbase7_f64(b) {
-        None => Ok(None),
-        Some(v) if v.is_finite() => {
-            let ms = v as i64 - (UNIX_JULIAN - 1_721_424) * DAY_MS;
-            Ok(Some(ms))
-        }
-        Some(_) => Err("invalid timestamp".into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,7 +255,10 @@ mod tests {
         assert!(decimal(b"1 2", 10, 0).is_err());
         assert!(decimal(b"-", 10, 0).is_err());
         assert!(decimal(b"123456", 5, 0).is_err());
-        assert_eq!(decimal(b"99999999999999999999", 20, 0), Ok(Some(99_999_999_999_999_999_999)));
+        assert_eq!(
+            decimal(b"99999999999999999999", 20, 0),
+            Ok(Some(99_999_999_999_999_999_999))
+        );
     }
 
     #[test]

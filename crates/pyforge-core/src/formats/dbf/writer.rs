@@ -19,7 +19,13 @@ pub struct FieldSpec {
 impl FieldSpec {
     /// A field.
     pub fn new(name: &str, kind: u8, length: usize, decimals: u8) -> FieldSpec {
-        FieldSpec { name: name.into(), kind, length, decimals, nullable: false }
+        FieldSpec {
+            name: name.into(),
+            kind,
+            length,
+            decimals,
+            nullable: false,
+        }
     }
     /// The same field, nullable (Visual FoxPro).
     pub fn nullable(mut self) -> FieldSpec {
@@ -91,7 +97,13 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
     }
     let nf_len = n.div_ceil(8);
     if nf_len > 0 {
-        fields.push(FieldSpec { name: "_NullFlags".into(), kind: b'0', length: nf_len, decimals: 0, nullable: false });
+        fields.push(FieldSpec {
+            name: "_NullFlags".into(),
+            kind: b'0',
+            length: nf_len,
+            decimals: 0,
+            nullable: false,
+        });
     }
     let record_len = 1 + fields.iter().map(|f| f.length).sum::<usize>();
     let header_len = 32 + 32 * fields.len() + 1 + if vfp { 263 } else { 0 };
@@ -116,7 +128,13 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
         }
         d[16] = f.length as u8;
         d[17] = f.decimals;
-        d[18] = if f.kind == b'0' { 0x05 } else if f.nullable && vfp { 0x02 } else { 0 };
+        d[18] = if f.kind == b'0' {
+            0x05
+        } else if f.nullable && vfp {
+            0x02
+        } else {
+            0
+        };
         out.extend_from_slice(&d);
         off += f.length;
     }
@@ -158,7 +176,9 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
                     if let Some(b) = nb {
                         flags[b / 8] |= 1 << (b % 8);
                     }
-                    if matches!(f.kind, b'I' | b'B' | b'Y' | b'T' | b'Q' | b'V' | b'0') && vfp || (vfp && is_memo(f.kind, vfp)) {
+                    if matches!(f.kind, b'I' | b'B' | b'Y' | b'T' | b'Q' | b'V' | b'0') && vfp
+                        || (vfp && is_memo(f.kind, vfp))
+                    {
                         slot.fill(0);
                     }
                 }
@@ -217,7 +237,11 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
         } else {
             memo[0..4].copy_from_slice(&next.to_le_bytes());
         }
-        let ext = if matches!(style, MemoStyle::Fpt(_)) { "fpt" } else { "dbt" };
+        let ext = if matches!(style, MemoStyle::Fpt(_)) {
+            "fpt"
+        } else {
+            "dbt"
+        };
         memo_out = Some((ext, memo));
     }
     (out, memo_out)
