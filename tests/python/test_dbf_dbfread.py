@@ -33,6 +33,11 @@ CORPUS_DBF = H.CORPUS / "dbf"
 HAND_CHECKED = {
     # dbfread: ValueError float('1234. ... \0\0'); the field holds 1234 padded with NULs.
     "dbase-rs/data/contain_null_padded_numeric.dbf": ("value", "number", 0, decimal.Decimal(1234)),
+    # The header's record length (1016) forgets the deletion flag; records are 1017 bytes apart
+    # (checked in the bytes: record 0 starts with '*', record 1 at +1017 with ' Franconia').
+    # dbfread steps by 1016: values gain a leading space, the deleted record is missed and the
+    # EOF marker becomes a sixth record. pyforge: 5 live records, first one below.
+    "dbase-rs/data/stations_with_deleted.dbf": ("value", "name", 0, "Franconia-Springfield"),
     # Header says cp1252 (0x03) but 0x81 is undefined there: both fail; compared with cp850 below.
     "dbase-rs/data/cp850.dbf": ("error", "cannot decode"),
     # Deliberately invalid date 'NotAYear': both fail.
@@ -191,8 +196,9 @@ def make_table(path: Path, dbf_type: str, codepage: str, rows: int, seed: int) -
     t.open(dbfmod.READ_WRITE)
     for i in range(rows):
         def maybe(v, p=0.15):
-            return (dbfmod.Null if vfp else None) if rnd.random() < p else v
-        name = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 3)))
+            # Only Visual FoxPro has nulls; the dbf package refuses None elsewhere.
+            return dbfmod.Null if vfp and rnd.random() < p else v
+        name = " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 3)))
         row = [
             name,
             maybe(rnd.randint(-99999, 999999)),

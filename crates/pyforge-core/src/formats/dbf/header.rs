@@ -66,6 +66,9 @@ pub struct Header {
     pub header_len: usize,
     /// Bytes per record, deletion flag included.
     pub record_len: usize,
+    /// The record length the header declared, when it was too short for the fields (and
+    /// `record_len` is the fields' total instead).
+    pub declared_record_len: Option<usize>,
     /// Table flags (Visual FoxPro: 0x01 .cdx, 0x02 memo, 0x04 database container).
     pub table_flags: u8,
     /// Language driver id / code page mark.
@@ -134,6 +137,7 @@ impl Header {
             record_count,
             header_len,
             record_len,
+            declared_record_len: None,
             table_flags: head[28],
             language_driver: head[29],
             fields: Vec::new(),
@@ -202,10 +206,10 @@ impl Header {
         }
         let t = total(&self.fields);
         if t > self.record_len {
-            return Err(format!(
-                "the fields need {t} bytes per record but the header says records are {} bytes",
-                self.record_len
-            ));
+            // Some writers forget the deletion flag in the record length; the caller checks
+            // the file size against the fields' length before trusting it.
+            self.declared_record_len = Some(self.record_len);
+            self.record_len = t;
         }
         Ok(())
     }
@@ -292,7 +296,8 @@ mod tests {
         h[0] = 0x99;
         assert!(Header::parse(&h, 1000).unwrap_err().contains("version"));
         let h = header(0x03, &[("A", b'C', 10, 0)], 5);
-        assert!(Header::parse(&h, 1000).unwrap_err().contains("bytes per record"));
+        let p = Header::parse(&h, 1000).unwrap();
+        assert_eq!((p.record_len, p.declared_record_len), (11, Some(5)));
         let h = header(0x03, &[("A", b'C', 10, 0)], 11);
         assert!(Header::parse(&h, 40).unwrap_err().contains("past the end"));
         let mut h = header(0x03, &[("A", b'C', 10, 0)], 11);

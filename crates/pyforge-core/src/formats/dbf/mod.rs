@@ -182,6 +182,13 @@ impl DbfSource {
 
         let layout = columns::layout(&header).map_err(bad)?;
         let mut warnings = Vec::new();
+        if let Some(declared) = header.declared_record_len {
+            // The file size (checked above) agrees with the fields, not with the header.
+            warnings.push(format!(
+                "the header's record length {declared} is shorter than the fields ({} bytes with the deletion flag); the fields' length is used",
+                header.record_len
+            ));
+        }
         let (mut memo_path, mut memo_kind, mut memo_block_size) = (None, None, None);
         if layout.columns.iter().any(|c| c.kind.is_memo()) {
             match memo::find_memo_file(path, header.is_foxpro()) {
