@@ -80,6 +80,8 @@ pub struct ConvertArgs {
     pub text: TextArgs,
     #[command(flatten)]
     pub xml: XmlArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
 }
 
 /// Options of XML and JSON inputs.
@@ -108,7 +110,8 @@ pub struct XmlArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct TextArgs {
     /// Character encoding (utf-8, cp1252, latin-1, utf-16le, cp866, shift_jis, ...).
-    /// Default: detected from a byte-order mark, then from the bytes.
+    /// Default: detected from a byte-order mark, then from the bytes; DBF: from the language
+    /// driver byte in the header (cp437, cp850, cp866, cp1250-1257, cp932, cp936, mazovia, ...).
     #[arg(long, help_heading = "Text input")]
     pub encoding: Option<String>,
     /// Field delimiter: one character, or tab/\t, comma, semicolon, pipe. Default: sniffed.
@@ -138,6 +141,28 @@ pub struct TextArgs {
     pub allow_ragged: bool,
 }
 
+/// Options of DBF inputs (dBase, FoxPro, Visual FoxPro). The code page comes from the file's
+/// language driver byte; --encoding overrides it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbfArgs {
+    /// Read memo fields as null (with a warning) when the .dbt/.fpt memo file is missing,
+    /// instead of failing.
+    #[arg(long, help_heading = "DBF input")]
+    pub ignore_missing_memo: bool,
+    /// Keep records marked deleted, flagged in an added boolean column `_deleted`.
+    #[arg(long, help_heading = "DBF input")]
+    pub include_deleted: bool,
+}
+
+impl DbfArgs {
+    /// Copy these options into `o`.
+    pub fn apply(&self, mut o: pyforge_core::ReadOptions) -> pyforge_core::ReadOptions {
+        o.ignore_missing_memo = self.ignore_missing_memo;
+        o.include_deleted = self.include_deleted;
+        o
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct InfoArgs {
     pub input: PathBuf,
@@ -148,6 +173,8 @@ pub struct InfoArgs {
     pub text: TextArgs,
     #[command(flatten)]
     pub xml: XmlArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +184,8 @@ pub struct ValidateArgs {
     pub text: TextArgs,
     #[command(flatten)]
     pub xml: XmlArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
 }
 
 #[derive(Debug, Args)]

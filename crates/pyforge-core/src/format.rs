@@ -31,6 +31,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &crate::formats::csv::CsvFormat,
         &crate::formats::xml::XmlFormat,
         &crate::formats::json::JsonFormat,
+        &crate::formats::dbf::DbfFormat,
     ]
 }
 

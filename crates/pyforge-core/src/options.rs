@@ -29,6 +29,13 @@ pub struct ReadOptions {
     pub namespaces: NamespaceMode,
     /// How repeated values (lists) are written.
     pub arrays: ArrayMode,
+
+    // --- DBF (dBase / FoxPro) ---
+    /// DBF: if the memo file (.dbt/.fpt) is missing, read memo fields as null (with a warning in
+    /// the source's details) instead of failing.
+    pub ignore_missing_memo: bool,
+    /// DBF: keep records marked deleted and add a boolean `_deleted` column.
+    pub include_deleted: bool,
 }
 
 /// How XML namespace prefixes appear in column names.

@@ -3,6 +3,7 @@
 pub mod compressed;
 pub mod csv;
 pub mod json;
+pub mod dbf;
 pub mod parquet;
 pub mod tree;
 pub mod xml;
