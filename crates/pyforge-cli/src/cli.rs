@@ -78,6 +78,8 @@ pub struct ConvertArgs {
     pub recursive: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 /// Options of text inputs (CSV, TSV, TXT).
@@ -120,6 +122,8 @@ pub struct InfoArgs {
     pub json: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +131,8 @@ pub struct ValidateArgs {
     pub input: PathBuf,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -143,4 +149,25 @@ pub struct SamplesArgs {
     /// Overwrite existing sample files.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Options of Microsoft Access inputs (.mdb, .accdb).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccessArgs {
+    /// Password of an encrypted Access 2007+ database (Office encryption: RC4 CryptoAPI,
+    /// standard or agile AES). Jet 4 database passwords need none.
+    #[arg(long, help_heading = "Access input")]
+    pub password: Option<String>,
+    /// Also list and convert the system tables (MSys*).
+    #[arg(long, help_heading = "Access input")]
+    pub include_system: bool,
+}
+
+impl AccessArgs {
+    /// Copy these options into `o`.
+    pub fn apply(&self, mut o: pyforge_core::ReadOptions) -> pyforge_core::ReadOptions {
+        o.password = self.password.clone();
+        o.include_system = self.include_system;
+        o
+    }
 }

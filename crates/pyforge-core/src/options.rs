@@ -21,6 +21,12 @@ pub struct ReadOptions {
     pub allow_ragged: bool,
     /// Do not infer types from text: every column of a text input is a string.
     pub infer_types: InferTypes,
+
+    // --- Access (.mdb/.accdb) ---
+    /// Password of an encrypted database (Access 2007+ Office encryption).
+    pub password: Option<String>,
+    /// Also list and convert the system tables (`MSys*`).
+    pub include_system: bool,
 }
 
 /// Whether text-based readers infer column types.

@@ -1,0 +1,100 @@
+//! Independent checks on the rows jetdb decodes, from the raw row bytes.
+//!
+//! jetdb returns NULL for some values that are present in the file (a fixed-length Text
+//! column, a long value whose pages it cannot read, a calculated column whose result type it
+//! cannot find). Every row of a Jet/ACE data page ends with a null mask — one bit per column
+//! number, set when the column holds a value (mdbtools HACKING.md, "Data Rows") — so a NULL
+//! from jetdb is checked against that bit: when the bit says "present", the value is read here
+//! if the layout is simple (fixed-length Text: bytes at the column's fixed offset after the
+//! column count) or the read fails loudly.
+
+use jetdb::{find_row, ColumnDef, FileError, PageReader, RowPosition, TableDef, TextEncoding};
+
+/// The raw bytes of rows, one data page cached at a time.
+pub struct RawRows {
+    page: Option<(u32, Vec<u8>)>,
+    is_jet3: bool,
+}
+
+impl RawRows {
+    /// Raw access for a database of the reader's version.
+    pub fn new(reader: &PageReader) -> Self {
+        RawRows { page: None, is_jet3: reader.header().version.is_jet3() }
+    }
+
+    /// The bytes of the row at `pos` of `table`.
+    pub fn row<'a>(&'a mut self, reader: &mut PageReader, table: &TableDef, pos: RowPosition) -> Result<RawRow<'a>, FileError> {
+        let page_num = *table.data_pages.get(pos.page as usize).ok_or(FileError::InvalidRow {
+            page: pos.page,
+            row: pos.row,
+            reason: "row position past the table's data pages",
+        })?;
+        if self.page.as_ref().map(|(n, _)| *n) != Some(page_num) {
+            self.page = Some((page_num, reader.read_page_copy(page_num)?));
+        }
+        let data = &self.page.as_ref().expect("page just read").1;
+        let (start, size) = find_row(reader.format(), data, page_num, pos.row)?;
+        let bytes = data.get(start..start + size).ok_or(FileError::InvalidRow {
+            page: page_num,
+            row: pos.row,
+            reason: "row extends past its page",
+        })?;
+        Ok(RawRow { bytes, is_jet3: self.is_jet3 })
+    }
+}
+
+/// One row's bytes, with the layout facts needed to read its null mask and fixed columns.
+pub struct RawRow<'a> {
+    bytes: &'a [u8],
+    is_jet3: bool,
+}
+
+impl RawRow<'_> {
+    /// Size of the leading column count: one byte in Jet3, two in Jet4 and ACE.
+    fn count_size(&self) -> usize {
+        if self.is_jet3 { 1 } else { 2 }
+    }
+
+    /// The number of columns the row was written with.
+    fn col_count(&self) -> Option<usize> {
+        if self.is_jet3 {
+            self.bytes.first().map(|&b| b as usize)
+        } else {
+            self.bytes.get(..2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+        }
+    }
+
+    /// Start of the null mask (the last `ceil(col_count / 8)` bytes).
+    fn mask_start(&self) -> Option<usize> {
+        let n = self.col_count()?;
+        self.bytes.len().checked_sub(n.div_ceil(8))
+    }
+
+    /// Whether the null mask marks column number `col_num` as holding a value. `None` if the
+    /// row is too short to say. A column added after the row was written is absent.
+    pub fn present(&self, col_num: u16) -> Option<bool> {
+        let n = self.col_count()?;
+        let col = col_num as usize;
+        if col >= n {
+            return Some(false);
+        }
+        let mask = &self.bytes[self.mask_start()?..];
+        Some(mask.get(col / 8)? >> (col % 8) & 1 == 1)
+    }
+
+    /// The bytes of a fixed-length column, if they lie inside the row's fixed data.
+    pub fn fixed(&self, col: &ColumnDef) -> Option<&[u8]> {
+        let start = self.count_size() + col.fixed_offset as usize;
+        let end = start + col.col_size as usize;
+        (end <= self.mask_start()?).then(|| &self.bytes[start..end])
+    }
+}
+
+/// Decode a fixed-length Text column from its bytes: the database's code page in Jet3, UTF-16LE
+/// (or the Jet4 compressed form, which starts with `FF FE`) later. Access pads these values;
+/// the padding (spaces, or NULs after the text) is kept as stored except trailing NULs, which
+/// are not characters of the value.
+pub fn fixed_text(bytes: &[u8], encoding: TextEncoding) -> Result<String, String> {
+    let s = jetdb::encoding::decode_text(bytes, encoding).map_err(|e| format!("fixed-length text cannot be decoded: {e}"))?;
+    Ok(s.trim_end_matches('\0').to_string())
+}
