@@ -80,13 +80,13 @@ impl AccessStream {
                         self.builders[ci].append_complex(vals)
                     }
                     (ColumnKind::Plain(t), Value::Null) if *t != ColumnType::Boolean || !def.is_fixed => {
-                        self.recover_null(&table, col.index, row.position)?.map_or_else(
-                            || {
+                        match self.recover_null(&table, col.index, row.position)? {
+                            Some(v) => self.builders[ci].append(v),
+                            None => {
                                 self.builders[ci].append_null();
                                 Ok(0)
-                            },
-                            |v| self.builders[ci].append(v),
-                        )
+                            }
+                        }
                     }
                     (_, v) => self.builders[ci].append(v),
                 };

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayBuilder, ArrayRef, BinaryBuilder, BooleanBuilder, Decimal128Builder, Float32Builder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Decimal128Builder, Float32Builder,
     Float64Builder, Int16Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
     StructBuilder, TimestampMicrosecondBuilder, TimestampNanosecondBuilder, UInt8Builder,
 };
@@ -348,27 +348,6 @@ impl ColumnBuilder {
             B::Binary(b) => Arc::new(b.finish()),
             B::MultiValue(b) => Arc::new(b.finish()),
             B::Attachments(b) | B::Versions(b) => Arc::new(b.finish()),
-        }
-    }
-
-    /// Rows appended since the last [`finish`](Self::finish).
-    pub fn len(&self) -> usize {
-        use ColumnBuilder as B;
-        match self {
-            B::Bool(b) => b.len(),
-            B::U8(b) => b.len(),
-            B::I16(b) => b.len(),
-            B::I32(b) => b.len(),
-            B::I64(b) => b.len(),
-            B::F32(b) => b.len(),
-            B::F64(b) => b.len(),
-            B::Decimal(b, _) => b.len(),
-            B::Micros(b) => b.len(),
-            B::Nanos(b) => b.len(),
-            B::Utf8(b) => b.len(),
-            B::Binary(b) => b.len(),
-            B::MultiValue(b) => b.len(),
-            B::Attachments(b) | B::Versions(b) => b.len(),
         }
     }
 }
