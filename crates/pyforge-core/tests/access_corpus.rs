@@ -64,23 +64,34 @@ fn dates_before_1900_are_right() {
     let b = read(&p, "Table1");
     let d = timestamps_us(&b, "DateField");
     assert!(d.iter().all(Option::is_some));
-    assert!(d.iter().any(|x| x.as_deref().unwrap() < "1899-12-30"), "{d:?}");
+    // Jackcess' testAncientDates expects these four (proleptic Gregorian, as Access stores them).
+    let want = ["1582-10-15 00:00:00", "1582-10-14 00:00:00", "1492-01-10 00:00:00", "1392-01-10 00:00:00"];
+    assert_eq!(d, want.map(|s| Some(s.to_string())).to_vec());
 }
 
 #[test]
-fn extended_dates_match_their_text_copies() {
+fn extended_dates_are_exact_text() {
+    // DateExtStr is a text copy Access wrote of each DateExt value.
     let Some(p) = jackcess("test__data__V2019__extDateTestV2019.accdb") else { return };
     let b = read(&p, "Table1");
-    assert_eq!(b.schema().field_with_name("DateExt").unwrap().data_type(), &DataType::Timestamp(TimeUnit::Nanosecond, None));
-    let a = b.column_by_name("DateExt").unwrap().as_primitive::<TimestampNanosecondType>();
+    assert_eq!(b.schema().field_with_name("DateExt").unwrap().data_type(), &DataType::Utf8);
+    let ext = strings(&b, "DateExt");
     let ids = b.column_by_name("ID").unwrap().as_primitive::<Int32Type>();
-    for i in 0..b.num_rows() {
-        if ids.value(i) == 6 {
-            // DateExtStr: "6/14/2021 10:45:12.3456789 PM"
-            let t = arrow::temporal_conversions::as_datetime::<TimestampNanosecondType>(a.value(i)).unwrap();
-            assert_eq!(t.to_string(), "2021-06-14 22:45:12.345678900");
-        }
-    }
+    let by_id = |id: i32| ext[(0..b.num_rows()).find(|&i| ids.value(i) == id).unwrap()].clone();
+    assert_eq!(by_id(1).as_deref(), Some("2020-06-17")); // "6/17/2020"
+    assert_eq!(by_id(6).as_deref(), Some("2021-06-14 22:45:12.3456789")); // "6/14/2021 10:45:12.3456789 PM"
+    assert_eq!(by_id(9).as_deref(), Some("1265-06-14 12:45:00")); // "6/14/1265 12:45:00.0000000 PM"
+}
+
+#[test]
+fn year_9999_and_pre_1000_dates() {
+    let Some(c) = corpus() else { return };
+    let b = read(&c.join("mdbtestdata/data__DateTestDatabase.mdb"), "DateTest");
+    let d = timestamps_us(&b, "DateTimeCol");
+    assert_eq!(d[1].as_deref(), Some("9999-01-01 00:00:00")); // LongTextCol: "Year 9999"
+    assert_eq!(d[2].as_deref(), Some("1898-01-01 00:00:00")); // "Pre-1900 years"
+    assert_eq!(d[3].as_deref(), Some("0632-01-01 00:00:00")); // "Pre-1000 years"
+    assert_eq!(strings(&b, "LongTextCol")[5].as_deref(), Some("New line\r\nin field"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use jetdb::{
     calculated_column_types_in, query_to_sql, read_catalog, read_complex_column, read_queries,
-    read_relationships, read_table_def, CatalogEntry, ColumnType, ObjectType, PageReader, TableDef,
+    read_relationships, read_table_def, CatalogEntry, ColumnType, ComplexKind, ObjectType, PageReader, TableDef,
 };
 use serde_json::json;
 
@@ -78,6 +78,8 @@ impl AccessCatalog {
         for e in &entries {
             match e.object_type {
                 ObjectType::Table => {
+                    // System objects by their flag, and every MSys* table (Access hides them all,
+                    // e.g. MSysCompactError, which carries no system flag).
                     let system = e.is_system() || e.name.to_ascii_lowercase().starts_with("msys");
                     if system && !include_system {
                         continue;
@@ -170,8 +172,12 @@ impl AccessCatalog {
                         .map(|(c, f)| {
                             let col = &t.def.columns[c.index];
                             let mut name = access_type_name(effective_type(col, &t.calculated));
-                            if let ColumnKind::Complex(k, _) = &c.kind {
-                                name = format!("{k:?} (complex)");
+                            match &c.kind {
+                                ColumnKind::Complex(k, _) => name = format!("{k:?} (complex)"),
+                                ColumnKind::Plain(ColumnType::ComplexType) => {
+                                    name = "complex column of unknown kind (exported as its ComplexID)".into()
+                                }
+                                _ => {}
                             }
                             if col.is_calculated {
                                 name.push_str(" (calculated)");
@@ -236,6 +242,7 @@ fn plan_table(reader: &mut PageReader, entries: &[CatalogEntry], e: &CatalogEntr
         let col = &def.columns[i];
         let kind = if col.col_type == ColumnType::ComplexType && !system {
             match read_complex_column(reader, entries, &def, col) {
+                Ok(Some(c)) if c.kind() == ComplexKind::Unknown => ColumnKind::Plain(ColumnType::ComplexType),
                 Ok(Some(c)) => ColumnKind::Complex(c.kind(), Arc::new(c)),
                 Ok(None) => ColumnKind::Plain(ColumnType::ComplexType),
                 Err(err) => return Err(format!("complex column {:?} cannot be read: {err}", col.name)),

@@ -90,6 +90,37 @@ impl RawRow<'_> {
     }
 }
 
+impl RawRow<'_> {
+    /// The bytes of variable-length column number `var_col_num` (Jet4/ACE layout, from the end
+    /// of the row: null mask, the count of variable columns, their start offsets in reverse
+    /// order, the end-of-data offset). `None` if the row does not hold it or is inconsistent.
+    pub fn var_data(&self, var_col_num: u16) -> Option<&[u8]> {
+        if self.is_jet3 {
+            return None;
+        }
+        let b = self.bytes;
+        let count_pos = self.mask_start()?.checked_sub(2)?;
+        let count = u16::from_le_bytes([b[count_pos], b[count_pos + 1]]) as usize;
+        let k = var_col_num as usize;
+        if k >= count {
+            return None;
+        }
+        let at = |i: usize| -> Option<usize> {
+            let p = count_pos.checked_sub(2 * (i + 1))?;
+            Some(u16::from_le_bytes([*b.get(p)?, *b.get(p + 1)?]) as usize)
+        };
+        // entry i < count: start of column i; entry `count`: end of data.
+        let (start, end) = (at(k)?, at(k + 1)?);
+        (start <= end && end <= b.len()).then(|| &b[start..end])
+    }
+}
+
+/// True when the stored value of a calculated column is an empty result: no bytes, or the
+/// envelope Access wraps results in (16 zero bytes, a 4-byte length) with length 0.
+pub fn calculated_result_is_empty(data: &[u8]) -> bool {
+    data.is_empty() || (data.len() >= 20 && data[..16].iter().all(|&x| x == 0) && data[16..20] == [0, 0, 0, 0])
+}
+
 /// Decode a fixed-length Text column from its bytes: the database's code page in Jet3, UTF-16LE
 /// (or the Jet4 compressed form, which starts with `FF FE`) later. Access pads these values;
 /// the padding (spaces, or NULs after the text) is kept as stored except trailing NULs, which

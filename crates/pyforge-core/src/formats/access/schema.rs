@@ -8,7 +8,7 @@
 //! | Currency | decimal128(19, 4) |
 //! | Decimal | decimal128(precision, scale) of the column |
 //! | Date/Time | timestamp[us] (no time zone; rounded to the millisecond, Access' resolution) |
-//! | Date/Time Extended (Access 2019) | timestamp[ns] (100 ns resolution stored); a value outside 1677-2262 is an error |
+//! | Date/Time Extended (Access 2019) | utf8 `YYYY-MM-DD hh:mm:ss.fffffff` (see below) |
 //! | Text, Long Text (Memo) | utf8 |
 //! | OLE Object, Binary, unknown types | binary |
 //! | Replication ID (GUID) | utf8 `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}` |
@@ -16,7 +16,13 @@
 //! | attachment (complex) | list<struct<file_name: utf8, file_type: utf8, data: binary>> |
 //! | append-only Long Text history (complex) | list<struct<value: utf8, modified: timestamp[us]>> |
 //!
-//! A calculated column (Access 2010+) has the type of its stored result.
+//! Date/Time Extended holds 0001-01-01 to 9999-12-31 at 100 ns: no Arrow timestamp holds both
+//! (timestamp[ns] ends in 1677/2262, timestamp[us] drops the last digit), so it is exported as
+//! its exact ISO text, which also sorts correctly.
+//!
+//! A calculated column (Access 2010+) has the type of its stored result, except a calculated
+//! Decimal, whose values each carry their own scale: utf8 with the exact decimal text.
+//! A complex column of a kind that cannot be read is exported as its ComplexID (int32).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -77,6 +83,9 @@ pub fn arrow_type(col: &ColumnDef, kind: &ColumnKind) -> DataType {
             DataType::List(Arc::new(Field::new("item", DataType::Struct(version_fields()), true)))
         }
         ColumnKind::Complex(_, _) => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+        // A calculated Decimal stores a scale with each value (an OLE DECIMAL); it has no
+        // column-wide scale, so it is exported as its exact decimal text.
+        ColumnKind::Plain(ColumnType::Numeric) if col.is_calculated => DataType::Utf8,
         ColumnKind::Plain(t) => plain_type(col, *t),
     }
 }
@@ -96,8 +105,7 @@ fn plain_type(col: &ColumnDef, t: ColumnType) -> DataType {
             DataType::Decimal128(p, s)
         }
         ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
-        ColumnType::DateTimeExtended => DataType::Timestamp(TimeUnit::Nanosecond, None),
-        ColumnType::Text | ColumnType::Memo | ColumnType::Guid => DataType::Utf8,
+        ColumnType::Text | ColumnType::Memo | ColumnType::Guid | ColumnType::DateTimeExtended => DataType::Utf8,
         _ => DataType::Binary,
     }
 }

@@ -8,7 +8,7 @@ use arrow::record_batch::RecordBatch;
 use jetdb::{ColumnType, PageReader, RowPosition, TableRows, Value};
 
 use super::catalog::AccessTable;
-use super::guard::{fixed_text, RawRows};
+use super::guard::{calculated_result_is_empty, fixed_text, RawRows};
 use super::schema::ColumnKind;
 use super::values::ColumnBuilder;
 use crate::error::{Error, Result};
@@ -124,6 +124,10 @@ impl AccessStream {
             Some(true) if col.is_calculated && !table.calculated.contains_key(&col.name.to_ascii_lowercase()) => {
                 fail("calculated column whose result type is not recorded in the database; its stored value cannot be decoded".into())
             }
+            Some(true) if col.is_calculated && !col.is_fixed => match raw.var_data(col.var_col_num) {
+                Some(data) if calculated_result_is_empty(data) => Ok(None),
+                _ => fail("the stored result of this calculated column cannot be decoded".into()),
+            },
             Some(true) if matches!(col.col_type, ColumnType::Memo | ColumnType::Ole) => {
                 fail("the long value (memo/OLE) is marked present but its data pages cannot be read".into())
             }

@@ -1,13 +1,14 @@
 //! Building Arrow arrays from jetdb values, with exact conversions: decimals parsed from their
 //! text without floating point, OLE dates converted to timestamps for the whole Access range
 //! (100-01-01 to 9999-12-31, including negative day counts before 1899-12-30).
+//! Date/Time Extended values arrive as exact text and stay text (see [`super::schema`]).
 
 use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Decimal128Builder, Float32Builder,
     Float64Builder, Int16Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
-    StructBuilder, TimestampMicrosecondBuilder, TimestampNanosecondBuilder, UInt8Builder,
+    StructBuilder, TimestampMicrosecondBuilder, UInt8Builder,
 };
 use arrow::datatypes::DataType;
 use jetdb::{Attachment, ComplexValues, Value, Version};
@@ -29,42 +30,6 @@ pub fn ole_to_micros(v: f64) -> Option<i64> {
     let ms_in_day = ((v - days).abs() * MS_PER_DAY as f64).round() as i64;
     let ms = (days as i64 - OLE_EPOCH_DAYS) * MS_PER_DAY + ms_in_day;
     Some(ms * 1000)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian civil date.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Parse jetdb's `YYYY-MM-DD[ hh:mm:ss[.fffffff]]` (Date/Time Extended) as nanoseconds since
-/// 1970-01-01. `Err` explains why it cannot be represented.
-pub fn ext_datetime_to_nanos(s: &str) -> Result<i64, String> {
-    let bad = || format!("Date/Time Extended value {s:?} is not a date");
-    let (date, time) = s.split_once(' ').unwrap_or((s, "00:00:00"));
-    let mut dp = date.split('-');
-    let (y, m, d) = (dp.next(), dp.next(), dp.next());
-    let y: i64 = y.and_then(|x| x.parse().ok()).ok_or_else(bad)?;
-    let m: u32 = m.and_then(|x| x.parse().ok()).filter(|m| (1..=12).contains(m)).ok_or_else(bad)?;
-    let d: u32 = d.and_then(|x| x.parse().ok()).filter(|d| (1..=31).contains(d)).ok_or_else(bad)?;
-    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
-    let mut tp = hms.split(':').map(|x| x.parse::<i64>().ok());
-    let (hh, mm, ss) = (tp.next().flatten(), tp.next().flatten(), tp.next().flatten());
-    let (hh, mm, ss) = (hh.ok_or_else(bad)?, mm.ok_or_else(bad)?, ss.ok_or_else(bad)?);
-    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let frac_ns: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().map_err(|_| bad())? };
-    let secs = days_from_civil(y, m, d) as i128 * 86_400 + (hh * 3600 + mm * 60 + ss) as i128;
-    let ns = secs * 1_000_000_000 + frac_ns as i128;
-    i64::try_from(ns).map_err(|_| {
-        format!("Date/Time Extended value {s} is outside the range of timestamp[ns] (1677-09-21 to 2262-04-11)")
-    })
 }
 
 /// Parse a decimal text (`-123.4500`) as an integer scaled by `10^scale`. `None` if it is not a
@@ -154,7 +119,6 @@ pub enum ColumnBuilder {
     F64(Float64Builder),
     Decimal(Decimal128Builder, u8),
     Micros(TimestampMicrosecondBuilder),
-    Nanos(TimestampNanosecondBuilder),
     Utf8(StringBuilder),
     Binary(BinaryBuilder),
     MultiValue(ListBuilder<StringBuilder>),
@@ -179,7 +143,6 @@ impl ColumnBuilder {
                 *s as u8,
             ),
             DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, _) => B::Micros(TimestampMicrosecondBuilder::new()),
-            DataType::Timestamp(_, _) => B::Nanos(TimestampNanosecondBuilder::new()),
             DataType::Utf8 => B::Utf8(StringBuilder::new()),
             DataType::List(f) => match f.data_type() {
                 DataType::Struct(fields) if fields.len() == 3 => B::Attachments(ListBuilder::new(StructBuilder::from_fields(attachment_fields(), 0))),
@@ -203,7 +166,6 @@ impl ColumnBuilder {
             B::F64(b) => b.append_null(),
             B::Decimal(b, _) => b.append_null(),
             B::Micros(b) => b.append_null(),
-            B::Nanos(b) => b.append_null(),
             B::Utf8(b) => b.append_null(),
             B::Binary(b) => b.append_null(),
             B::MultiValue(b) => b.append_null(),
@@ -259,11 +221,7 @@ impl ColumnBuilder {
                 b.append_value(us);
                 Ok(8)
             }
-            (B::Nanos(b), Value::DateTimeExtended(s)) => {
-                b.append_value(ext_datetime_to_nanos(&s)?);
-                Ok(8)
-            }
-            (B::Utf8(b), Value::Text(s) | Value::Guid(s)) => {
+            (B::Utf8(b), Value::Text(s) | Value::Guid(s) | Value::Numeric(s) | Value::DateTimeExtended(s)) => {
                 b.append_value(&s);
                 Ok(s.len())
             }
@@ -273,7 +231,7 @@ impl ColumnBuilder {
             }
             (B::Bool(_), v) => mismatch(&v, "a Yes/No"),
             (B::Decimal(..), v) => mismatch(&v, "a decimal"),
-            (B::Micros(_) | B::Nanos(_), v) => mismatch(&v, "a date"),
+            (B::Micros(_), v) => mismatch(&v, "a date"),
             (B::Utf8(_), v) => mismatch(&v, "text"),
             (B::Binary(_), v) => mismatch(&v, "binary data"),
             (_, v) => mismatch(&v, "a number of the column's type"),
@@ -343,7 +301,6 @@ impl ColumnBuilder {
             B::F64(b) => Arc::new(b.finish()),
             B::Decimal(b, _) => Arc::new(b.finish()),
             B::Micros(b) => Arc::new(b.finish()),
-            B::Nanos(b) => Arc::new(b.finish()),
             B::Utf8(b) => Arc::new(b.finish()),
             B::Binary(b) => Arc::new(b.finish()),
             B::MultiValue(b) => Arc::new(b.finish()),
@@ -385,10 +342,9 @@ mod tests {
     }
 
     #[test]
-    fn extended_dates() {
-        assert_eq!(ext_datetime_to_nanos("1970-01-01"), Ok(0));
-        assert_eq!(ext_datetime_to_nanos("1970-01-02 00:00:01.0000001"), Ok(86_401_000_000_100));
-        assert!(ext_datetime_to_nanos("0001-01-01").unwrap_err().contains("outside"));
-        assert_eq!(civil_from_days(days_from_civil(2019, 2, 28)), (2019, 2, 28));
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-25_569), (1899, 12, 30));
+        assert_eq!(civil_from_days(2_932_896), (9999, 12, 31));
     }
 }
