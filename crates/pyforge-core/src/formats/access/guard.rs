@@ -129,3 +129,79 @@ pub fn fixed_text(bytes: &[u8], encoding: TextEncoding) -> Result<String, String
     let s = jetdb::encoding::decode_text(bytes, encoding).map_err(|e| format!("fixed-length text cannot be decoded: {e}"))?;
     Ok(s.trim_end_matches('\0').to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Jet4 row: 3 columns; fixed Long (col 0) = 7, fixed Text(2 bytes) (col 1) = "N" stored
+    /// compressed... here raw UTF-16 "N"; variable column 0 (col 2) = bytes [1,2,3].
+    fn jet4_row() -> Vec<u8> {
+        let mut r = vec![3, 0]; // column count
+        r.extend_from_slice(&7i32.to_le_bytes()); // fixed offset 0
+        r.extend_from_slice(&[b'N', 0]); // fixed offset 4
+        let var_start = r.len() as u16; // 8
+        r.extend_from_slice(&[1, 2, 3]);
+        let eod = r.len() as u16; // 11
+        r.extend_from_slice(&eod.to_le_bytes()); // end of data
+        r.extend_from_slice(&var_start.to_le_bytes()); // start of var column 0
+        r.extend_from_slice(&1u16.to_le_bytes()); // variable column count
+        r.push(0b0000_0111); // null mask: all three present
+        r
+    }
+
+    fn col(col_num: u16, fixed_offset: u16, col_size: u16) -> ColumnDef {
+        ColumnDef {
+            name: "c".into(),
+            col_type: jetdb::ColumnType::Text,
+            col_num,
+            var_col_num: 0,
+            fixed_offset,
+            col_size,
+            flags: 0,
+            is_fixed: true,
+            scale: 0,
+            precision: 0,
+            is_calculated: false,
+            display_index: 0,
+            complex_id: None,
+        }
+    }
+
+    #[test]
+    fn null_mask_and_fixed_bytes() {
+        let bytes = jet4_row();
+        let row = RawRow { bytes: &bytes, is_jet3: false };
+        assert_eq!(row.present(0), Some(true));
+        assert_eq!(row.present(2), Some(true));
+        assert_eq!(row.present(5), Some(false)); // added after the row was written
+        assert_eq!(row.fixed(&col(1, 4, 2)), Some(&[b'N', 0][..]));
+        assert_eq!(row.fixed(&col(1, 40, 2)), None);
+        assert_eq!(row.var_data(0), Some(&[1, 2, 3][..]));
+        assert_eq!(row.var_data(1), None);
+    }
+
+    #[test]
+    fn null_bit_clear_means_null() {
+        let mut bytes = jet4_row();
+        *bytes.last_mut().unwrap() = 0b0000_0101;
+        let row = RawRow { bytes: &bytes, is_jet3: false };
+        assert_eq!(row.present(1), Some(false));
+        assert_eq!(row.present(2), Some(true));
+    }
+
+    #[test]
+    fn fixed_text_decodes_utf16_and_drops_trailing_nuls() {
+        assert_eq!(fixed_text(&[b'N', 0, 0, 0], TextEncoding::Unicode).unwrap(), "N");
+    }
+
+    #[test]
+    fn empty_calculated_results() {
+        assert!(calculated_result_is_empty(&[]));
+        assert!(calculated_result_is_empty(&[0; 20]));
+        let mut v = vec![0; 16];
+        v.extend_from_slice(&2u32.to_le_bytes());
+        v.extend_from_slice(&[1, 2]);
+        assert!(!calculated_result_is_empty(&v));
+    }
+}
