@@ -130,3 +130,28 @@ pub(crate) fn file_error(path: &Path, e: FileError) -> Error {
         other => Error::invalid(path, None, format!("not a readable Access database: {other}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encryption_errors_name_the_protection_and_the_option() {
+        let p = Path::new("secret.accdb");
+        let e = file_error(p, FileError::PasswordRequired).to_string();
+        assert!(e.contains("secret.accdb") && e.contains("encrypted") && e.contains("--password"), "{e}");
+        let e = file_error(p, FileError::InvalidPassword).to_string();
+        assert!(e.contains("does not open"), "{e}");
+        assert!(matches!(file_error(p, FileError::UnsupportedEncryption { reason: "x".into() }), Error::Protected { .. }));
+    }
+
+    #[test]
+    fn sniffs_jet_and_ace_signatures() {
+        let mut head = vec![0u8, 1, 0, 0];
+        head.extend_from_slice(b"Standard Jet DB\0");
+        assert!(AccessFormat.sniff(&head));
+        head[4..19].copy_from_slice(b"Standard ACE DB");
+        assert!(AccessFormat.sniff(&head));
+        assert!(!AccessFormat.sniff(b"PK\x03\x04 not access"));
+    }
+}
