@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray};
+use arrow::record_batch::RecordBatch;
 use arrow::datatypes::*;
-use pyforge_core::{open, ReadOptions};
+use pyforge_core::{open, ReadOptions, TableStream};
 
 fn corpus() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/access");
