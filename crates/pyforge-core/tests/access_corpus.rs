@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, AsArray};
 use arrow::record_batch::RecordBatch;
 use arrow::datatypes::*;
-use pyforge_core::{open, ReadOptions, TableStream};
+use pyforge_core::{open, ReadOptions};
 
 fn corpus() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/access");
