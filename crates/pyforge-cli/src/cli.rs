@@ -82,6 +82,8 @@ pub struct ConvertArgs {
     pub xml: XmlArgs,
     #[command(flatten)]
     pub dbf: DbfArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 /// Options of XML and JSON inputs.
@@ -175,6 +177,8 @@ pub struct InfoArgs {
     pub xml: XmlArgs,
     #[command(flatten)]
     pub dbf: DbfArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +190,8 @@ pub struct ValidateArgs {
     pub xml: XmlArgs,
     #[command(flatten)]
     pub dbf: DbfArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -202,4 +208,25 @@ pub struct SamplesArgs {
     /// Overwrite existing sample files.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Options of Microsoft Access inputs (.mdb, .accdb).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccessArgs {
+    /// Password of an encrypted Access 2007+ database (Office encryption: RC4 CryptoAPI,
+    /// standard or agile AES). Jet 4 database passwords need none.
+    #[arg(long, help_heading = "Access input")]
+    pub password: Option<String>,
+    /// Also list and convert the system tables (MSys*).
+    #[arg(long, help_heading = "Access input")]
+    pub include_system: bool,
+}
+
+impl AccessArgs {
+    /// Copy these options into `o`.
+    pub fn apply(&self, mut o: pyforge_core::ReadOptions) -> pyforge_core::ReadOptions {
+        o.password = self.password.clone();
+        o.include_system = self.include_system;
+        o
+    }
 }

@@ -78,7 +78,7 @@ pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     let format = OutputFormat::parse(&a.format)?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
     let opts = ConvertOptions {
-        read: a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml)),
+        read: a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))),
         write: WriteOptions { format, compression, row_group_size: a.row_group_size },
         partition_by: a.partition_by.clone(),
         all_strings: a.all_strings,
@@ -207,7 +207,7 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
 }
 
 pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml)))?;
+    let source = pyforge_core::open(&a.input, &a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))))?;
     let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
     let mut tables = Vec::new();
     for t in source.tables()? {
@@ -261,7 +261,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
 }
 
 pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml)))?;
+    let source = pyforge_core::open(&a.input, &a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))))?;
     let mut rows = 0;
     let tables = source.tables()?;
     for t in &tables {

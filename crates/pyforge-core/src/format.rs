@@ -28,6 +28,7 @@ pub trait Format: Send + Sync {
 pub fn registry() -> &'static [&'static dyn Format] {
     &[
         &crate::formats::parquet::ParquetFormat,
+        &crate::formats::access::AccessFormat,
         &crate::formats::csv::CsvFormat,
         &crate::formats::xml::XmlFormat,
         &crate::formats::json::JsonFormat,

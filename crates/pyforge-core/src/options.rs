@@ -36,6 +36,12 @@ pub struct ReadOptions {
     pub ignore_missing_memo: bool,
     /// DBF: keep records marked deleted and add a boolean `_deleted` column.
     pub include_deleted: bool,
+
+    // --- Access (.mdb/.accdb) ---
+    /// Password of an encrypted database (Access 2007+ Office encryption).
+    pub password: Option<String>,
+    /// Also list and convert the system tables (`MSys*`).
+    pub include_system: bool,
 }
 
 /// How XML namespace prefixes appear in column names.

@@ -1,6 +1,7 @@
 //! Input formats, one module each.
 
 pub mod compressed;
+pub mod access;
 pub mod csv;
 pub mod json;
 pub mod dbf;
