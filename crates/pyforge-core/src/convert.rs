@@ -202,6 +202,10 @@ pub fn convert_to(input: &Path, dest: &Destination, opts: &ConvertOptions, event
         Layout::File(p) => (p, None),
         Layout::Folder(dir) => {
             let m = manifest_path.expect("folder layout has a manifest");
+            // Readers may report facts learnt while reading (warnings); ask after the writes.
+            let after = source.tables().unwrap_or_default();
+            let details_of =
+                |name: &str| after.iter().find(|t| t.name == name).map(|t| t.details.clone()).unwrap_or_default();
             let sha = checksum.expect("checksum started").join().expect("checksum thread")?;
             let manifest = Manifest {
                 source: input.display().to_string(),
@@ -215,6 +219,7 @@ pub fn convert_to(input: &Path, dest: &Destination, opts: &ConvertOptions, event
                         file: r.output.strip_prefix(&dir).unwrap_or(&r.output).to_string_lossy().into_owned(),
                         rows: r.rows,
                         columns: r.columns.clone(),
+                        details: details_of(&r.name),
                     })
                     .collect(),
             };

@@ -26,7 +26,7 @@ pub trait Format: Send + Sync {
 
 /// The formats this build can read, in detection order.
 pub fn registry() -> &'static [&'static dyn Format] {
-    &[&crate::formats::parquet::ParquetFormat, &crate::formats::csv::CsvFormat]
+    &[&crate::formats::parquet::ParquetFormat, &crate::formats::csv::CsvFormat, &crate::formats::excel::ExcelFormat]
 }
 
 /// Output formats every input can be written to.

@@ -106,5 +106,16 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let opts = ConvertOptions { force, ..Default::default() };
     convert(&dir.join("sales.csv"), Some(&parquet), &opts, &no_events)?;
     written.push(parquet);
+    // Spreadsheets (issue 4).
+    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
+        let path = dir.join(name);
+        let f = AtomicFile::create(&path, force)?;
+        std::io::Write::write_all(&mut f.file()?, bytes).map_err(|e| Error::io(&path, e))?;
+        f.commit()?;
+        written.push(path);
+        Ok(())
+    };
+    put("sales.xlsx", &crate::formats::excel::sample_files::sales_xlsx(300)?)?;
+    put("stations.ods", &crate::formats::excel::sample_files::stations_ods(120)?)?;
     Ok(written)
 }

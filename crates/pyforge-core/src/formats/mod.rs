@@ -1,4 +1,5 @@
 //! Input formats, one module each.
 
 pub mod csv;
+pub mod excel;
 pub mod parquet;
