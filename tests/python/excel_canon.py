@@ -13,6 +13,8 @@ import math
 import re
 
 _NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# OpenDocument time values as text: PT12H30M15.5S
+_ISO_DUR = re.compile(r"^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$")
 
 
 def canon_float(f: float) -> str:
@@ -52,6 +54,10 @@ def canon_text(s: str) -> str | None:
             return canon_float(float(t))
         except ValueError:
             pass
+    m = _ISO_DUR.match(t)
+    if m:
+        h, mi, sec = (float(g) if g else 0.0 for g in m.groups())
+        return _hms(round((h * 3600 + mi * 60 + sec) * 1000))
     low = t.lower()
     if low in ("true", "false"):
         return low

@@ -35,7 +35,13 @@ TIMEOUT = 60
 DUMP = Path(__file__).resolve().parent / "excel_calamine_dump.py"
 
 # file (relative to the corpus) -> reason. Only differences explained here may fail.
-KNOWN_DIFFERENCES: dict[str, str] = {}
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "xls/calamine/biff5-rich-text-string.xls": (
+        "BIFF5 text in the workbook's code page (cp1252): python-calamine 0.9.1 shows bytes 0x95 "
+        "and 0x92 as the C1 controls '\\x95' '\\x92' and one character as '?', PyForge (calamine "
+        "0.38) decodes them as cp1252 says: '\u2022' '\u2019' '\u25a0'"
+    ),
+}
 
 
 def _files() -> list[str]:
@@ -129,6 +135,11 @@ def test_same_cells_as_python_calamine(rel, results):
             H.assert_clean_error(run, Path(rel).name)
         else:
             STATS["  ... that pyforge reads"] += 1
+        return
+    if run.returncode != 0 and not any(ref["sheets"].values()):
+        # Every sheet is empty: nothing to convert, which PyForge says in one clean line.
+        H.assert_clean_error(run, Path(rel).name)
+        STATS["files with only empty sheets (pyforge: clean error)"] += 1
         return
     if run.returncode != 0:
         STATS["files pyforge refuses, python-calamine reads"] += 1
