@@ -65,8 +65,8 @@ fn blank_header_cell_never_shifts_data() {
     let b = &t[0].1;
     assert_eq!(names(b), ["id", "C", "name"]);
     assert_eq!(b.column(0).data_type(), &DataType::Int64);
-    assert_eq!(b.column(0).as_primitive::<Int64Type>().values(), &[1, 2, 3]);
-    assert_eq!(b.column(1).as_primitive::<Float64Type>().values(), &[10.5, 11.5, 12.5]);
+    assert_eq!(b.column(0).as_primitive::<Int64Type>().values().to_vec(), vec![1i64, 2, 3]);
+    assert_eq!(b.column(1).as_primitive::<Float64Type>().values().to_vec(), vec![10.5f64, 11.5, 12.5]);
     assert_eq!(strings(b, "name"), [Some("n0".into()), Some("n1".into()), Some("n2".into())]);
 }
 
@@ -80,8 +80,8 @@ fn types_dates_errors_and_mixed_columns() {
     for (c, h) in ["d", "ts", "flag", "mixed", "calc"].iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
-    ws.write_datetime_with_format(1, 0, ExcelDateTime::from_ymd(2024, 2, 29).unwrap(), &date).unwrap();
-    ws.write_datetime_with_format(2, 0, ExcelDateTime::from_ymd(1999, 12, 31).unwrap(), &date).unwrap();
+    ws.write_datetime_with_format(1, 0, &ExcelDateTime::from_ymd(2024, 2, 29).unwrap(), &date).unwrap();
+    ws.write_datetime_with_format(2, 0, &ExcelDateTime::from_ymd(1999, 12, 31).unwrap(), &date).unwrap();
     let t = ExcelDateTime::from_ymd(2024, 3, 1).unwrap().and_hms(13, 30, 0).unwrap();
     ws.write_datetime_with_format(1, 1, &t, &stamp).unwrap();
     ws.write_boolean(1, 2, true).unwrap();
@@ -210,7 +210,7 @@ fn combine_stacks_sheets_by_column_name() {
     assert_eq!(names(b), ["_sheet", "id", "qty", "note"]);
     assert_eq!(strings(b, "_sheet"), [Some("Jan".into()), Some("Feb".into())]);
     assert_eq!(strings(b, "id"), [Some("1".into()), None]);
-    assert_eq!(b.column(2).as_primitive::<Float64Type>().values(), &[5.0, 7.5]);
+    assert_eq!(b.column(2).as_primitive::<Float64Type>().values().to_vec(), vec![5.0f64, 7.5]);
     assert_eq!(strings(b, "note"), [None, Some("late".into())]);
 }
 
