@@ -93,7 +93,8 @@ fn types_dates_errors_and_mixed_columns() {
     let p = save(&mut wb, dir.path(), "types.xlsx");
 
     let source = open(&p, &ReadOptions::default()).unwrap();
-    let b = &read(&p, &ReadOptions::default())[0].1;
+    let tables_1 = read(&p, &ReadOptions::default());
+    let b = &tables_1[0].1;
     assert_eq!(b.column(0).data_type(), &DataType::Date32);
     let days: Vec<i32> = b.column(0).as_primitive::<Date32Type>().values().to_vec();
     assert_eq!(days, [19_782, 10_956]); // 2024-02-29, 1999-12-31
@@ -111,11 +112,12 @@ fn types_dates_errors_and_mixed_columns() {
     let source = open(&p, &ReadOptions::default()).unwrap();
     let name = source.tables().unwrap()[0].name.clone();
     let _: Vec<_> = source.open_table(&name).unwrap().collect();
-    let details = &source.tables().unwrap()[0].details;
-    assert_eq!(details["error_cells_as_null"], 1);
+    let listed = source.tables().unwrap();
+    assert_eq!(listed[0].details["error_cells_as_null"], 1);
 
     let opts = ReadOptions { excel_errors_as_text: true, ..Default::default() };
-    let b = &read(&p, &opts)[0].1;
+    let tables_2 = read(&p, &opts);
+    let b = &tables_2[0].1;
     assert_eq!(strings(b, "calc"), [Some("#DIV/0!".into()), Some("42".into())]);
 }
 
@@ -131,7 +133,8 @@ fn late_text_widens_an_int_column_without_loss() {
     ws.write_string(3001, 0, "n/a").unwrap();
     ws.write_number(3002, 0, 2.5).unwrap();
     let p = save(&mut wb, dir.path(), "widen.xlsx");
-    let b = &read(&p, &ReadOptions::default())[0].1;
+    let tables_3 = read(&p, &ReadOptions::default());
+    let b = &tables_3[0].1;
     assert_eq!(b.num_rows(), 3002);
     let v = strings(b, "v");
     assert_eq!(v[0].as_deref(), Some("0"));
@@ -152,12 +155,14 @@ fn no_header_and_header_row() {
     ws.write_number(3, 1, 1).unwrap();
     let p = save(&mut wb, dir.path(), "hdr.xlsx");
 
-    let b = &read(&p, &ReadOptions { header: Some(false), ..Default::default() })[0].1;
+    let tables_4 = read(&p, &ReadOptions { header: Some(false), ..Default::default() });
+    let b = &tables_4[0].1;
     assert_eq!(names(b), ["A", "B"]);
     assert_eq!(b.num_rows(), 3);
     assert_eq!(strings(b, "A"), [Some("Report of 2024".into()), Some("k".into()), Some("a".into())]);
 
-    let b = &read(&p, &ReadOptions { excel_header_row: Some(3), ..Default::default() })[0].1;
+    let tables_5 = read(&p, &ReadOptions { excel_header_row: Some(3), ..Default::default() });
+    let b = &tables_5[0].1;
     assert_eq!(names(b), ["k", "v"]);
     assert_eq!(b.num_rows(), 1);
     assert_eq!(b.column(1).as_primitive::<Int64Type>().value(0), 1);
@@ -172,7 +177,8 @@ fn huge_declared_dimensions_do_not_allocate_the_grid() {
     ws.write_string(1_048_575, 16_383, "last").unwrap();
     let p = save(&mut wb, dir.path(), "huge.xlsx");
     let started = std::time::Instant::now();
-    let b = &read(&p, &ReadOptions { header: Some(false), ..Default::default() })[0].1;
+    let tables_6 = read(&p, &ReadOptions { header: Some(false), ..Default::default() });
+    let b = &tables_6[0].1;
     assert_eq!(names(b), ["A", "XFD"]);
     assert_eq!(b.num_rows(), 2);
     assert_eq!(strings(b, "XFD"), [None, Some("last".into())]);
@@ -226,9 +232,11 @@ fn merged_cells_top_left_or_filled() {
         ws.write_string(1 + i as u32, 1, *s).unwrap();
     }
     let p = save(&mut wb, dir.path(), "merged.xlsx");
-    let b = &read(&p, &ReadOptions::default())[0].1;
+    let tables_7 = read(&p, &ReadOptions::default());
+    let b = &tables_7[0].1;
     assert_eq!(strings(b, "group"), [Some("fruit".into()), None, None]);
-    let b = &read(&p, &ReadOptions { excel_fill_merged: true, ..Default::default() })[0].1;
+    let tables_8 = read(&p, &ReadOptions { excel_fill_merged: true, ..Default::default() });
+    let b = &tables_8[0].1;
     assert_eq!(strings(b, "group"), [Some("fruit".into()), Some("fruit".into()), Some("fruit".into())]);
 }
 
