@@ -84,6 +84,8 @@ pub struct ConvertArgs {
     pub dbf: DbfArgs,
     #[command(flatten)]
     pub access: AccessArgs,
+    #[command(flatten)]
+    pub excel: ExcelArgs,
 }
 
 /// Options of XML and JSON inputs.
@@ -179,6 +181,8 @@ pub struct InfoArgs {
     pub dbf: DbfArgs,
     #[command(flatten)]
     pub access: AccessArgs,
+    #[command(flatten)]
+    pub excel: ExcelArgs,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +196,28 @@ pub struct ValidateArgs {
     pub dbf: DbfArgs,
     #[command(flatten)]
     pub access: AccessArgs,
+    #[command(flatten)]
+    pub excel: ExcelArgs,
+}
+
+/// Options of spreadsheet inputs (.xlsx .xlsm .xlsb .xls .ods). --sheets (an alias of
+/// --tables) chooses sheets; --no-header names columns by their letters (A, B, ...).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExcelArgs {
+    /// The 1-based sheet row holding the header; rows above it are skipped. Default: the first
+    /// non-empty row if most of its cells are text, else no header.
+    #[arg(long, value_name = "N", help_heading = "Excel input")]
+    pub header_row: Option<u32>,
+    /// Stack every sheet into one table with a _sheet column; columns are matched by name.
+    #[arg(long, help_heading = "Excel input")]
+    pub combine: bool,
+    /// Copy the value of a merged region into each of its cells (.xlsx, .xls). Default: only
+    /// the top-left cell holds it.
+    #[arg(long, help_heading = "Excel input")]
+    pub fill_merged: bool,
+    /// Error cells (#N/A, #DIV/0!, ...): null (counted in `info` and the manifest) or their text.
+    #[arg(long, value_name = "null|text", default_value = "null", value_parser = ["null", "text"], help_heading = "Excel input")]
+    pub errors: String,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use pyforge_core::sink::{Compression, OutputFormat, WriteOptions};
 use pyforge_core::{types::type_name, ReadOptions};
 use serde_json::json;
 
-use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, SamplesArgs, TextArgs, ValidateArgs, XmlArgs};
+use crate::cli::{ConvertArgs, ExcelArgs, FormatsArgs, InfoArgs, SamplesArgs, TextArgs, ValidateArgs, XmlArgs};
 use crate::inputs::{resolve, Inputs};
 
 /// How chatty to be.
@@ -74,11 +74,20 @@ fn xml_options(mut r: ReadOptions, x: &XmlArgs) -> ReadOptions {
     r
 }
 
+/// Add the spreadsheet options to `o`.
+fn excel_options(mut o: ReadOptions, e: &ExcelArgs) -> Result<ReadOptions> {
+    o.excel_header_row = e.header_row;
+    o.excel_combine = e.combine;
+    o.excel_fill_merged = e.fill_merged;
+    o.excel_errors_as_text = pyforge_core::formats::excel::parse_error_mode(&e.errors)?;
+    Ok(o)
+}
+
 pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     let format = OutputFormat::parse(&a.format)?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
     let opts = ConvertOptions {
-        read: a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))),
+        read: excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?,
         write: WriteOptions { format, compression, row_group_size: a.row_group_size },
         partition_by: a.partition_by.clone(),
         all_strings: a.all_strings,
@@ -207,7 +216,7 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
 }
 
 pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))))?;
+    let source = pyforge_core::open(&a.input, &excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?)?;
     let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
     let mut tables = Vec::new();
     for t in source.tables()? {
@@ -226,6 +235,14 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
             }
         };
         tables.push(json!({"name": t.name, "rows": rows, "columns": columns, "details": t.details}));
+    }
+    // Readers may learn facts while reading (warnings such as error cells read as null).
+    if let Ok(after) = source.tables() {
+        for (t, a) in tables.iter_mut().zip(after) {
+            if !a.details.is_empty() {
+                t["details"] = json!(a.details);
+            }
+        }
     }
     let doc = json!({
         "path": a.input.display().to_string(),
@@ -250,6 +267,11 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
     for t in &tables {
         println!();
         println!("Table {}: {} rows", t["name"].as_str().unwrap_or_default(), t["rows"]);
+        if let Some(d) = t["details"].as_object() {
+            for (k, v) in d {
+                println!("  ({k}: {})", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            }
+        }
         if let Some(cols) = t["columns"].as_array() {
             let width = cols.iter().filter_map(|c| c["name"].as_str()).map(|n| n.chars().count()).max().unwrap_or(0);
             for c in cols {
@@ -261,7 +283,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
 }
 
 pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))))?;
+    let source = pyforge_core::open(&a.input, &excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?)?;
     let mut rows = 0;
     let tables = source.tables()?;
     for t in &tables {

@@ -223,6 +223,10 @@ pub fn convert_source(
         Layout::File(p) => (p, None),
         Layout::Folder(dir) => {
             let m = manifest_path.expect("folder layout has a manifest");
+            // Readers may report facts learnt while reading (warnings); ask after the writes.
+            let after = source.tables().unwrap_or_default();
+            let details_of =
+                |name: &str| after.iter().find(|t| t.name == name).map(|t| t.details.clone()).unwrap_or_default();
             let sha = checksum.expect("checksum started").join().expect("checksum thread")?;
             let manifest = Manifest {
                 source: input.display().to_string(),
@@ -236,6 +240,7 @@ pub fn convert_source(
                         file: r.output.strip_prefix(&dir).unwrap_or(&r.output).to_string_lossy().into_owned(),
                         rows: r.rows,
                         columns: r.columns.clone(),
+                        details: details_of(&r.name),
                     })
                     .collect(),
                 failed: failed

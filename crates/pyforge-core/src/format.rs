@@ -29,6 +29,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
     &[
         &crate::formats::parquet::ParquetFormat,
         &crate::formats::access::AccessFormat,
+        &crate::formats::excel::ExcelFormat,
         &crate::formats::csv::CsvFormat,
         &crate::formats::xml::XmlFormat,
         &crate::formats::json::JsonFormat,

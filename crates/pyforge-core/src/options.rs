@@ -42,6 +42,19 @@ pub struct ReadOptions {
     pub password: Option<String>,
     /// Also list and convert the system tables (`MSys*`).
     pub include_system: bool,
+
+    // --- Excel / OpenDocument (issue 4) ---
+    /// Excel: the 1-based sheet row holding the header (`--header-row`); rows above it are
+    /// skipped. `None`: found automatically (or none with `header: Some(false)`).
+    pub excel_header_row: Option<u32>,
+    /// Excel: stack every sheet into one table with a `_sheet` column (`--combine`).
+    pub excel_combine: bool,
+    /// Excel: copy a merged region's value into every cell of the region (`--fill-merged`);
+    /// by default only its top-left cell holds it.
+    pub excel_fill_merged: bool,
+    /// Excel: keep error cells (`#N/A`, `#DIV/0!`) as their text (`--errors text`) instead of
+    /// null.
+    pub excel_errors_as_text: bool,
 }
 
 /// How XML namespace prefixes appear in column names.

@@ -111,6 +111,7 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     written.push(parquet);
     // DBF samples: a Visual FoxPro table with a .fpt memo file, and a dBase III table in the
     // Russian DOS code page with a .dbt memo file.
+    // Spreadsheets (issue 4).
     let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
         let path = dir.join(name);
         let f = AtomicFile::create(&path, force)?;
@@ -126,6 +127,8 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
             put(&format!("{stem}.{ext}"), &m)?;
         }
     }
+    put("sales.xlsx", &crate::formats::excel::sample_files::sales_xlsx(300)?)?;
+    put("stations.ods", &crate::formats::excel::sample_files::stations_ods(120)?)?;
     Ok(written)
 }
 

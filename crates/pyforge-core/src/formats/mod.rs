@@ -5,6 +5,7 @@ pub mod access;
 pub mod csv;
 pub mod json;
 pub mod dbf;
+pub mod excel;
 pub mod parquet;
 pub mod tree;
 pub mod xml;
