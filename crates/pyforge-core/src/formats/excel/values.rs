@@ -2,6 +2,8 @@
 //! (dates as days, datetimes as milliseconds, ...), its [`Kind`], and its faithful text form for
 //! string columns.
 
+pub use crate::infer::{days_from_civil, days_in_month};
+
 use std::borrow::Cow;
 
 use calamine::{CellErrorType, DataRef};
@@ -323,29 +325,6 @@ fn parse_iso_duration(s: &str) -> Option<i64> {
     Some(if neg { -ms } else { ms })
 }
 
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
 /// The date of a day number (inverse of [`days_from_civil`]).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
