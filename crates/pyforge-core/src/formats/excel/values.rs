@@ -325,7 +325,6 @@ fn parse_iso_duration(s: &str) -> Option<i64> {
     Some(if neg { -ms } else { ms })
 }
 
-
 /// The date of a day number (inverse of [`days_from_civil`]).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
