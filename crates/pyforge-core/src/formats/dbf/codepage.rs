@@ -152,19 +152,7 @@ impl CodePage {
             if let Some(t) = oem_table(digits) {
                 return Some(t);
             }
-            let alias = match digits {
-                "932" => "shift_jis".to_string(),
-                "936" => "gbk".to_string(),
-                "949" => "euc-kr".to_string(),
-                "950" => "big5".to_string(),
-                "874" => "windows-874".to_string(),
-                "866" => "ibm866".to_string(),
-                "10000" => "macintosh".to_string(),
-                "10007" => "x-mac-cyrillic".to_string(),
-                d if d.starts_with("125") => format!("windows-{d}"),
-                d => format!("cp{d}"),
-            };
-            return Encoding::for_label(alias.as_bytes()).map(CodePage::from_encoding);
+            return crate::formats::csv::encoding::encoding_for_code_page(digits).map(CodePage::from_encoding);
         }
         Encoding::for_label(l.as_bytes()).map(CodePage::from_encoding)
     }
