@@ -120,8 +120,7 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, str]] = {
         "afl/null_padding/34.csv", "afl/null_padding/39.csv", "afl/null_padding/41.csv",
         "afl/null_padding/7.csv", "afl/null_padding/8.csv", "afl/skip/1.csv",
         "fuzzing/0.csv", "fuzzing/1.csv", "fuzzing/2.csv", "fuzzing/20.csv", "fuzzing/4.csv",
-        "evil_nullpadding.csv", "evil_nullpadding_2.csv", "error/mid_null.csv",
-        "repromarket.csv")},
+        "evil_nullpadding.csv", "evil_nullpadding_2.csv", "error/mid_null.csv")},
     **{f: ("exit1", _OTHER_QUOTE) for f in (
         "auto/tab_single_quote.csv", "auto/tab_single_quote_varchar.csv",
         "validator/quoted_new_value.csv", "no_quote.csv", "unquoted_escape/basic.tsv")},

@@ -83,6 +83,14 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub text: TextArgs,
     #[command(flatten)]
+    pub xml: XmlArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
+    pub excel: ExcelArgs,
+    #[command(flatten)]
     pub pdf: PdfArgs,
 }
 
@@ -93,9 +101,6 @@ pub struct PdfArgs {
     /// an error that names the valid range. Default: all pages.
     #[arg(long, value_name = "LIST", value_parser = parse_pages, help_heading = "PDF input")]
     pub pages: Option<String>,
-    /// Password of an encrypted PDF (the empty password is tried without it).
-    #[arg(long, help_heading = "PDF input")]
-    pub password: Option<String>,
     /// Give up on a PDF whose parsing, or whose text extraction, takes longer than this many
     /// seconds (protects against hostile files).
     #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..), help_heading = "PDF input")]
@@ -107,11 +112,34 @@ fn parse_pages(s: &str) -> Result<String, String> {
     pyforge_core::formats::pdf::pages::parse_page_spec(s).map(|_| s.to_string())
 }
 
+/// Options of XML and JSON inputs.
+///
+/// Each record (the repeated element, a JSON Lines line or array item) is a row. Columns:
+/// attributes by their plain name (`id`; `@id` if a child element has the same name), element
+/// text and nested elements or objects by their path below the record joined with `_`
+/// (`author_name`). A repeated element (a JSON array) makes list columns, one item per
+/// occurrence: never only the last one.
+#[derive(Debug, Args, Clone, Default)]
+pub struct XmlArgs {
+    /// The record element (/catalog/book) or JSON path ($.data.items). Default: detected
+    /// (`pyforge info` shows the element paths and the one chosen).
+    #[arg(long, value_name = "PATH", help_heading = "XML and JSON input")]
+    pub record_path: Option<String>,
+    /// Namespace prefixes in column names: strip (local names, prefixes kept only where two
+    /// would clash), prefix (rpm_entry), preserve (rpm:entry).
+    #[arg(long, default_value = "strip", value_parser = ["strip", "prefix", "preserve"], help_heading = "XML and JSON input")]
+    pub namespaces: String,
+    /// Repeated values: list (Arrow list columns) or json (a JSON array in a string column).
+    #[arg(long, default_value = "list", value_parser = ["list", "json"], help_heading = "XML and JSON input")]
+    pub arrays: String,
+}
+
 /// Options of text inputs (CSV, TSV, TXT).
 #[derive(Debug, Args, Clone, Default)]
 pub struct TextArgs {
     /// Character encoding (utf-8, cp1252, latin-1, utf-16le, cp866, shift_jis, ...).
-    /// Default: detected from a byte-order mark, then from the bytes.
+    /// Default: detected from a byte-order mark, then from the bytes; DBF: from the language
+    /// driver byte in the header (cp437, cp850, cp866, cp1250-1257, cp932, cp936, mazovia, ...).
     #[arg(long, help_heading = "Text input")]
     pub encoding: Option<String>,
     /// Field delimiter: one character, or tab/\t, comma, semicolon, pipe. Default: sniffed.
@@ -141,6 +169,28 @@ pub struct TextArgs {
     pub allow_ragged: bool,
 }
 
+/// Options of DBF inputs (dBase, FoxPro, Visual FoxPro). The code page comes from the file's
+/// language driver byte; --encoding overrides it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbfArgs {
+    /// Read memo fields as null (with a warning) when the .dbt/.fpt memo file is missing,
+    /// instead of failing.
+    #[arg(long, help_heading = "DBF input")]
+    pub ignore_missing_memo: bool,
+    /// Keep records marked deleted, flagged in an added boolean column `_deleted`.
+    #[arg(long, help_heading = "DBF input")]
+    pub include_deleted: bool,
+}
+
+impl DbfArgs {
+    /// Copy these options into `o`.
+    pub fn apply(&self, mut o: pyforge_core::ReadOptions) -> pyforge_core::ReadOptions {
+        o.ignore_missing_memo = self.ignore_missing_memo;
+        o.include_deleted = self.include_deleted;
+        o
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct InfoArgs {
     pub input: PathBuf,
@@ -149,6 +199,14 @@ pub struct InfoArgs {
     pub json: bool,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub xml: XmlArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
+    pub excel: ExcelArgs,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }
@@ -159,7 +217,35 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub text: TextArgs,
     #[command(flatten)]
+    pub xml: XmlArgs,
+    #[command(flatten)]
+    pub dbf: DbfArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
+    pub excel: ExcelArgs,
+    #[command(flatten)]
     pub pdf: PdfArgs,
+}
+
+/// Options of spreadsheet inputs (.xlsx .xlsm .xlsb .xls .ods). --sheets (an alias of
+/// --tables) chooses sheets; --no-header names columns by their letters (A, B, ...).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExcelArgs {
+    /// The 1-based sheet row holding the header; rows above it are skipped. Default: the first
+    /// non-empty row if most of its cells are text, else no header.
+    #[arg(long, value_name = "N", help_heading = "Excel input")]
+    pub header_row: Option<u32>,
+    /// Stack every sheet into one table with a _sheet column; columns are matched by name.
+    #[arg(long, help_heading = "Excel input")]
+    pub combine: bool,
+    /// Copy the value of a merged region into each of its cells (.xlsx, .xls). Default: only
+    /// the top-left cell holds it.
+    #[arg(long, help_heading = "Excel input")]
+    pub fill_merged: bool,
+    /// Error cells (#N/A, #DIV/0!, ...): null (counted in `info` and the manifest) or their text.
+    #[arg(long, value_name = "null|text", default_value = "null", value_parser = ["null", "text"], help_heading = "Excel input")]
+    pub errors: String,
 }
 
 #[derive(Debug, Args)]
@@ -176,4 +262,26 @@ pub struct SamplesArgs {
     /// Overwrite existing sample files.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Options of Microsoft Access inputs (.mdb, .accdb).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccessArgs {
+    /// Password of an encrypted input: an Access 2007+ database (Office encryption: RC4
+    /// CryptoAPI, standard or agile AES; Jet 4 database passwords need none) or a PDF (the
+    /// empty user password is tried without it).
+    #[arg(long, help_heading = "Access and PDF input")]
+    pub password: Option<String>,
+    /// Also list and convert the system tables (MSys*).
+    #[arg(long, help_heading = "Access input")]
+    pub include_system: bool,
+}
+
+impl AccessArgs {
+    /// Copy these options into `o`.
+    pub fn apply(&self, mut o: pyforge_core::ReadOptions) -> pyforge_core::ReadOptions {
+        o.password = self.password.clone();
+        o.include_system = self.include_system;
+        o
+    }
 }

@@ -13,7 +13,7 @@ use pyforge_core::sink::{Compression, OutputFormat, WriteOptions};
 use pyforge_core::{types::type_name, ReadOptions};
 use serde_json::json;
 
-use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, PdfArgs, SamplesArgs, TextArgs, ValidateArgs};
+use crate::cli::{ConvertArgs, ExcelArgs, FormatsArgs, InfoArgs, PdfArgs, SamplesArgs, TextArgs, ValidateArgs, XmlArgs};
 use crate::inputs::{resolve, Inputs};
 
 /// How chatty to be.
@@ -62,10 +62,30 @@ fn read_options(t: &TextArgs) -> Result<ReadOptions> {
     })
 }
 
+/// Add the XML/JSON options.
+fn xml_options(mut r: ReadOptions, x: &XmlArgs) -> ReadOptions {
+    r.record_path = x.record_path.clone();
+    r.namespaces = match x.namespaces.as_str() {
+        "prefix" => pyforge_core::NamespaceMode::Prefix,
+        "preserve" => pyforge_core::NamespaceMode::Preserve,
+        _ => pyforge_core::NamespaceMode::Strip,
+    };
+    r.arrays = if x.arrays == "json" { pyforge_core::ArrayMode::Json } else { pyforge_core::ArrayMode::List };
+    r
+}
+
+/// Add the spreadsheet options to `o`.
+fn excel_options(mut o: ReadOptions, e: &ExcelArgs) -> Result<ReadOptions> {
+    o.excel_header_row = e.header_row;
+    o.excel_combine = e.combine;
+    o.excel_fill_merged = e.fill_merged;
+    o.excel_errors_as_text = pyforge_core::formats::excel::parse_error_mode(&e.errors)?;
+    Ok(o)
+}
+
 /// Add the PDF options to `o`.
 fn with_pdf(mut o: ReadOptions, p: &PdfArgs) -> ReadOptions {
     o.pages = p.pages.clone();
-    o.password = p.password.clone();
     o.pdf_time_limit = Some(std::time::Duration::from_secs(p.pdf_time_limit));
     o
 }
@@ -89,7 +109,7 @@ pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&inputs)))?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
     let opts = ConvertOptions {
-        read: with_pdf(read_options(&a.text)?, &a.pdf),
+        read: with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf),
         write: WriteOptions { format, compression, row_group_size: a.row_group_size, page_markers: a.page_markers },
         partition_by: a.partition_by.clone(),
         all_strings: a.all_strings,
@@ -218,7 +238,7 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
 }
 
 pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &with_pdf(read_options(&a.text)?, &a.pdf))?;
+    let source = pyforge_core::open(&a.input, &with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf))?;
     let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
     let mut tables = Vec::new();
     for t in source.tables()? {
@@ -237,6 +257,14 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
             }
         };
         tables.push(json!({"name": t.name, "rows": rows, "columns": columns, "details": t.details}));
+    }
+    // Readers may learn facts while reading (warnings such as error cells read as null).
+    if let Ok(after) = source.tables() {
+        for (t, a) in tables.iter_mut().zip(after) {
+            if !a.details.is_empty() {
+                t["details"] = json!(a.details);
+            }
+        }
     }
     let doc = json!({
         "path": a.input.display().to_string(),
@@ -261,6 +289,11 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
     for t in &tables {
         println!();
         println!("Table {}: {} rows", t["name"].as_str().unwrap_or_default(), t["rows"]);
+        if let Some(d) = t["details"].as_object() {
+            for (k, v) in d {
+                println!("  ({k}: {})", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            }
+        }
         if let Some(cols) = t["columns"].as_array() {
             let width = cols.iter().filter_map(|c| c["name"].as_str()).map(|n| n.chars().count()).max().unwrap_or(0);
             for c in cols {
@@ -272,7 +305,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
 }
 
 pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
-    let source = pyforge_core::open(&a.input, &with_pdf(read_options(&a.text)?, &a.pdf))?;
+    let source = pyforge_core::open(&a.input, &with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf))?;
     let mut rows = 0;
     let tables = source.tables()?;
     for t in &tables {

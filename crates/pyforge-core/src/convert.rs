@@ -223,6 +223,10 @@ pub fn convert_source(
         Layout::File(p) => (p, None),
         Layout::Folder(dir) => {
             let m = manifest_path.expect("folder layout has a manifest");
+            // Readers may report facts learnt while reading (warnings); ask after the writes.
+            let after = source.tables().unwrap_or_default();
+            let details_of =
+                |name: &str| after.iter().find(|t| t.name == name).map(|t| t.details.clone()).unwrap_or_default();
             let sha = checksum.expect("checksum started").join().expect("checksum thread")?;
             let manifest = Manifest {
                 source: input.display().to_string(),
@@ -236,6 +240,7 @@ pub fn convert_source(
                         file: r.output.strip_prefix(&dir).unwrap_or(&r.output).to_string_lossy().into_owned(),
                         rows: r.rows,
                         columns: r.columns.clone(),
+                        details: details_of(&r.name),
                     })
                     .collect(),
                 failed: failed
@@ -316,8 +321,18 @@ fn output_schema(schema: &SchemaRef, all_strings: bool) -> SchemaRef {
         return schema.clone();
     }
     Arc::new(Schema::new(
-        schema.fields().iter().map(|f| Field::new(f.name(), DataType::Utf8, true)).collect::<Vec<_>>(),
+        schema.fields().iter().map(|f| Field::new(f.name(), all_strings_type(f.data_type()), true)).collect::<Vec<_>>(),
     ))
+}
+
+/// String version of a type: lists keep their shape with string items.
+fn all_strings_type(dt: &DataType) -> DataType {
+    match dt {
+        DataType::List(item) => {
+            DataType::List(Arc::new(Field::new(item.name(), all_strings_type(item.data_type()), true)))
+        }
+        _ => DataType::Utf8,
+    }
 }
 
 /// Cast a batch to `schema` (used for `--all-strings`).

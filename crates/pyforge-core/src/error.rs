@@ -87,6 +87,10 @@ pub enum Error {
         failed: Vec<(String, String)>,
         output: PathBuf,
     },
+    /// The input is encrypted or password-protected and cannot be read as given (no password,
+    /// a wrong one, or a protection this build cannot remove). `message` names the protection.
+    #[error("{path}: {message}")]
+    Protected { path: PathBuf, message: String },
 
     /// Internal signal: a reader learnt something about its input that invalidates what it has
     /// produced so far (a column type widened). The pipeline discards the partial output and

@@ -26,7 +26,16 @@ pub trait Format: Send + Sync {
 
 /// The formats this build can read, in detection order.
 pub fn registry() -> &'static [&'static dyn Format] {
-    &[&crate::formats::parquet::ParquetFormat, &crate::formats::pdf::PdfFormat, &crate::formats::csv::CsvFormat]
+    &[
+        &crate::formats::parquet::ParquetFormat,
+        &crate::formats::access::AccessFormat,
+        &crate::formats::excel::ExcelFormat,
+        &crate::formats::pdf::PdfFormat,
+        &crate::formats::csv::CsvFormat,
+        &crate::formats::xml::XmlFormat,
+        &crate::formats::json::JsonFormat,
+        &crate::formats::dbf::DbfFormat,
+    ]
 }
 
 /// Output formats every input can be written to.

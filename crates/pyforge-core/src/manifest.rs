@@ -45,6 +45,10 @@ pub struct ManifestTable {
     pub file: String,
     pub rows: u64,
     pub columns: Vec<ColumnInfo>,
+    /// Facts the reader reported for the table after reading it (warnings such as error cells
+    /// read as null, the header row used); omitted when there are none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub details: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// SHA-256 of a file, hex-encoded, read in 1 MiB blocks.

@@ -22,14 +22,68 @@ pub struct ReadOptions {
     /// Do not infer types from text: every column of a text input is a string.
     pub infer_types: InferTypes,
 
-    // --- PDF ---
-    /// Pages to read (`1-3,7,10-`, 1-based); all if `None`. Checked against the page count.
-    pub pages: Option<String>,
-    /// Password of an encrypted input (PDF).
+    // --- XML and JSON ---
+    /// The record element (`/catalog/book`) or JSON path (`$.data.items`); detected if `None`.
+    pub record_path: Option<String>,
+    /// How namespace prefixes appear in column names.
+    pub namespaces: NamespaceMode,
+    /// How repeated values (lists) are written.
+    pub arrays: ArrayMode,
+
+    // --- DBF (dBase / FoxPro) ---
+    /// DBF: if the memo file (.dbt/.fpt) is missing, read memo fields as null (with a warning in
+    /// the source's details) instead of failing.
+    pub ignore_missing_memo: bool,
+    /// DBF: keep records marked deleted and add a boolean `_deleted` column.
+    pub include_deleted: bool,
+
+    // --- Access (.mdb/.accdb) ---
+    /// Password of an encrypted input: Access 2007+ Office encryption, or an encrypted PDF.
     pub password: Option<String>,
-    /// Time limit for parsing a PDF and, separately, for extracting its text; the default
+    /// Also list and convert the system tables (`MSys*`).
+    pub include_system: bool,
+
+    // --- Excel / OpenDocument (issue 4) ---
+    /// Excel: the 1-based sheet row holding the header (`--header-row`); rows above it are
+    /// skipped. `None`: found automatically (or none with `header: Some(false)`).
+    pub excel_header_row: Option<u32>,
+    /// Excel: stack every sheet into one table with a `_sheet` column (`--combine`).
+    pub excel_combine: bool,
+    /// Excel: copy a merged region's value into every cell of the region (`--fill-merged`);
+    /// by default only its top-left cell holds it.
+    pub excel_fill_merged: bool,
+    /// Excel: keep error cells (`#N/A`, `#DIV/0!`) as their text (`--errors text`) instead of
+    /// null.
+    pub excel_errors_as_text: bool,
+
+    // --- PDF ---
+    /// PDF: pages to read (`1-3,7,10-`, 1-based); all if `None`. Checked against the page count.
+    pub pages: Option<String>,
+    /// PDF: time limit for parsing a PDF and, separately, for extracting its text; the default
     /// is `formats::pdf::source::DEFAULT_TIME_LIMIT`.
     pub pdf_time_limit: Option<std::time::Duration>,
+}
+
+/// How XML namespace prefixes appear in column names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NamespaceMode {
+    /// Local names only (`entry`); prefixes are kept where two names would clash.
+    #[default]
+    Strip,
+    /// Prefix joined with `_` (`rpm_entry`).
+    Prefix,
+    /// Qualified names as written (`rpm:entry`).
+    Preserve,
+}
+
+/// How values of repeated elements (JSON arrays) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArrayMode {
+    /// Arrow list columns of typed items.
+    #[default]
+    List,
+    /// A JSON array in a string column.
+    Json,
 }
 
 /// Whether text-based readers infer column types.

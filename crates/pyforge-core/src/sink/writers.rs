@@ -9,7 +9,9 @@ use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression as PqCompression, GzipLevel, ZstdLevel};
+use arrow::datatypes::DataType;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use super::{Compression, OutputFormat, Sink, WriteOptions};
 use crate::error::{Error, Result};
@@ -28,11 +30,19 @@ pub fn open_file_sink(file: File, path: &Path, schema: SchemaRef, opts: &WriteOp
                 Compression::Lz4 => PqCompression::LZ4_RAW,
                 Compression::None => PqCompression::UNCOMPRESSED,
             };
-            let props = WriterProperties::builder()
+            let mut props = WriterProperties::builder()
                 .set_compression(compression)
                 .set_max_row_group_row_count(Some(opts.row_group_size.max(1)))
-                .set_created_by(format!("pyforge {}", env!("CARGO_PKG_VERSION")))
-                .build();
+                .set_created_by(format!("pyforge {}", env!("CARGO_PKG_VERSION")));
+            // Dictionary encoding pays off for text (repeated names, codes); for numbers and
+            // times it mostly hashes values until the dictionary overflows and is dropped.
+            for f in schema.fields() {
+                let text = matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+                if !text && f.data_type().is_primitive() {
+                    props = props.set_column_dictionary_enabled(ColumnPath::from(f.name().as_str()), false);
+                }
+            }
+            let props = props.build();
             let writer = ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))
                 .map_err(|e| Error::parquet(&path, e))?;
             Box::new(ParquetSink { writer, path, rows: 0 })

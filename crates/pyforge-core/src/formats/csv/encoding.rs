@@ -39,22 +39,36 @@ impl TextEncoding {
         // Windows code page numbers: cp1252 / windows-1252 / 1252, cp866, cp932 ...
         let digits = l.trim_start_matches("cp").trim_start_matches("windows-").trim_start_matches("ibm");
         if digits.chars().all(|c| c.is_ascii_digit()) && !digits.is_empty() {
-            let alias = match digits {
-                "932" => "shift_jis".to_string(),
-                "936" => "gbk".to_string(),
-                "949" => "euc-kr".to_string(),
-                "950" => "big5".to_string(),
-                "874" => "windows-874".to_string(),
-                "866" => "ibm866".to_string(),
-                d if d.starts_with("125") => format!("windows-{d}"),
-                d => format!("cp{d}"),
-            };
-            if let Some(e) = Encoding::for_label(alias.as_bytes()) {
+            if let Some(e) = encoding_for_code_page(digits) {
                 return Some(TextEncoding::Other(e));
             }
         }
         Encoding::for_label(l.as_bytes()).map(|e| if e == UTF_8 { TextEncoding::Utf8 } else { TextEncoding::Other(e) })
     }
+}
+
+/// The `encoding_rs` encoding of a Windows/IBM code page number (`"1252"`, `"866"`, `"932"`,
+/// `"10000"` for Mac Roman), where it has one. Shared by every reader that takes code pages.
+///
+/// ```
+/// use pyforge_core::formats::csv::encoding::encoding_for_code_page;
+/// assert_eq!(encoding_for_code_page("1251").unwrap().name(), "windows-1251");
+/// assert_eq!(encoding_for_code_page("932").unwrap().name(), "Shift_JIS");
+/// ```
+pub fn encoding_for_code_page(number: &str) -> Option<&'static Encoding> {
+    let alias = match number {
+        "932" => "shift_jis".to_string(),
+        "936" => "gbk".to_string(),
+        "949" => "euc-kr".to_string(),
+        "950" => "big5".to_string(),
+        "874" => "windows-874".to_string(),
+        "866" => "ibm866".to_string(),
+        "10000" => "macintosh".to_string(),
+        "10007" => "x-mac-cyrillic".to_string(),
+        d if d.starts_with("125") => format!("windows-{d}"),
+        d => format!("cp{d}"),
+    };
+    Encoding::for_label(alias.as_bytes())
 }
 
 /// Result of looking at the head of a file.

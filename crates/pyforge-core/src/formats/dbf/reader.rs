@@ -1,0 +1,278 @@
+//! The record stream: reads records in batches, skips (or flags) deleted ones, and decodes
+//! every field into its column builder.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanBuilder};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+
+use super::codepage::CodePage;
+use super::columns::{Builder, Column, Kind, Layout};
+use super::memo::MemoFile;
+use super::values;
+use crate::error::{Error, Result};
+
+/// Everything a stream needs to know about its table.
+pub struct Plan {
+    pub path: PathBuf,
+    pub table: String,
+    pub header_len: usize,
+    pub record_len: usize,
+    pub record_count: u64,
+    pub layout: Layout,
+    pub code_page: CodePage,
+    pub include_deleted: bool,
+    pub schema: SchemaRef,
+}
+
+/// Why one value could not be decoded.
+enum FieldError {
+    /// Bytes that are not a value of the type.
+    Value(String),
+    /// Undecodable byte at this offset of the text.
+    Encoding(usize, Vec<u8>),
+}
+
+/// Streams a table's records as record batches.
+pub struct DbfStream {
+    plan: Plan,
+    file: BufReader<File>,
+    memo: Option<MemoFile>,
+    next_record: u64,
+    batch_rows: usize,
+    buf: Vec<u8>,
+    text: String,
+    failed: bool,
+}
+
+impl DbfStream {
+    /// Open the table file (and memo file) for reading from the first record.
+    pub fn new(plan: Plan, memo: Option<MemoFile>) -> Result<DbfStream> {
+        let mut f = File::open(&plan.path).map_err(|e| Error::io(&plan.path, e))?;
+        f.seek(SeekFrom::Start(plan.header_len as u64))
+            .map_err(|e| Error::io(&plan.path, e))?;
+        // Batches of up to 64k records, smaller for wide records (at most ~32 MiB of input).
+        let batch_rows = ((32usize << 20) / plan.record_len).clamp(1, 64 * 1024);
+        Ok(DbfStream {
+            file: BufReader::with_capacity(1 << 20, f),
+            memo,
+            next_record: 0,
+            batch_rows,
+            buf: Vec::new(),
+            text: String::new(),
+            failed: false,
+            plan,
+        })
+    }
+
+    fn read_batch(&mut self) -> Result<Option<RecordBatch>> {
+        let remaining = self.plan.record_count - self.next_record;
+        if remaining == 0 {
+            return Ok(None);
+        }
+        let n = (remaining as usize).min(self.batch_rows);
+        let rl = self.plan.record_len;
+        self.buf.resize(n * rl, 0);
+        if let Err(e) = self.file.read_exact(&mut self.buf) {
+            return Err(if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                Error::invalid(
+                    &self.plan.path,
+                    Some(self.next_record + 1),
+                    format!(
+                        "the file ends before record {} of the {} the header announces (truncated file)",
+                        self.next_record + 1,
+                        self.plan.record_count
+                    ),
+                )
+                .with_table(&self.plan.table)
+            } else {
+                Error::io(&self.plan.path, e)
+            });
+        }
+        let mut builders: Vec<Builder> = self
+            .plan
+            .layout
+            .columns
+            .iter()
+            .map(|c| Builder::new(c.kind, n))
+            .collect();
+        let mut deleted = self.plan.include_deleted.then(|| BooleanBuilder::with_capacity(n));
+        let buf = std::mem::take(&mut self.buf);
+        let mut rows = 0usize;
+        let mut result: Result<()> = Ok(());
+        'records: for (i, rec) in buf.chunks_exact(rl).enumerate() {
+            let recno = self.next_record + i as u64 + 1;
+            let is_deleted = rec[0] == b'*';
+            match &mut deleted {
+                None if is_deleted => continue 'records,
+                None => {}
+                Some(d) => d.append_value(is_deleted),
+            }
+            rows += 1;
+            let flags: &[u8] = match &self.plan.layout.null_flags {
+                Some(nf) => &rec[nf.offset..nf.offset + nf.length],
+                None => &[],
+            };
+            for (col, b) in self.plan.layout.columns.iter().zip(builders.iter_mut()) {
+                if let Err(e) = append(col, b, rec, flags, &self.plan.code_page, &mut self.memo, &mut self.text) {
+                    result = Err(field_error(&self.plan, col, recno, e));
+                    break 'records;
+                }
+            }
+        }
+        self.buf = buf;
+        result?;
+        self.next_record += n as u64;
+        let mut arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
+        if let Some(d) = &mut deleted {
+            arrays.push(Arc::new(d.finish()));
+        }
+        let opts = arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(self.plan.schema.clone(), arrays, &opts)
+            .map(Some)
+            .map_err(|e| Error::arrow(&self.plan.path, e))
+    }
+}
+
+fn field_error(plan: &Plan, col: &Column, recno: u64, e: FieldError) -> Error {
+    let what = format!("record {recno}, field {} {}", col.field.name, col.field.declaration());
+    match e {
+        FieldError::Value(m) => Error::invalid(&plan.path, Some(recno), format!("{what}: {m}")).with_table(&plan.table),
+        FieldError::Encoding(pos, bytes) => Error::Encoding {
+            path: plan.path.clone(),
+            line: Some(recno),
+            encoding: plan.code_page.name(),
+            detail: format!(
+                "{what}: byte 0x{:02X} at offset {pos} of {}",
+                bytes.get(pos).copied().unwrap_or(0),
+                values::show(&bytes)
+            ),
+        },
+    }
+}
+
+fn bit(flags: &[u8], n: usize) -> bool {
+    flags.get(n / 8).is_some_and(|b| b & (1 << (n % 8)) != 0)
+}
+
+fn text(b: &mut Builder, cp: &CodePage, bytes: &[u8], scratch: &mut String) -> Result<(), FieldError> {
+    let Builder::Str(s) = b else {
+        unreachable!("text column has a string builder")
+    };
+    if bytes.is_ascii() {
+        // ASCII is valid UTF-8; checked above, so this cannot fail.
+        s.append_value(std::str::from_utf8(bytes).map_err(|_| FieldError::Encoding(0, bytes.to_vec()))?);
+        return Ok(());
+    }
+    cp.decode_into(bytes, scratch)
+        .map_err(|pos| FieldError::Encoding(pos, bytes.to_vec()))?;
+    s.append_value(scratch.as_str());
+    Ok(())
+}
+
+fn trim_end(b: &[u8]) -> &[u8] {
+    let end = b.iter().rposition(|&c| c != b' ' && c != 0).map_or(0, |e| e + 1);
+    &b[..end]
+}
+
+fn append(
+    col: &Column,
+    b: &mut Builder,
+    rec: &[u8],
+    flags: &[u8],
+    cp: &CodePage,
+    memo: &mut Option<MemoFile>,
+    scratch: &mut String,
+) -> Result<(), FieldError> {
+    let f = &col.field;
+    let mut raw = &rec[f.offset..f.offset + f.length];
+    if col.null_bit.is_some_and(|n| bit(flags, n)) {
+        b.null();
+        return Ok(());
+    }
+    if col.var_bit.is_some_and(|n| bit(flags, n)) {
+        let len = raw.last().copied().unwrap_or(0) as usize;
+        if len >= raw.len() {
+            return Err(FieldError::Value(format!(
+                "variable length {len} does not fit the field"
+            )));
+        }
+        raw = &raw[..len];
+    }
+    let v = FieldError::Value;
+    match (col.kind, b) {
+        (Kind::Text { trim }, b) => text(b, cp, if trim { trim_end(raw) } else { raw }, scratch)?,
+        (Kind::Bytes, Builder::Bin(b)) => b.append_value(raw),
+        (Kind::Int64, Builder::I64(b)) => match values::decimal(raw, 19, 0).map_err(v)? {
+            Some(x) => {
+                b.append_value(i64::try_from(x).map_err(|_| FieldError::Value("number too large for int64".into()))?)
+            }
+            None => b.append_null(),
+        },
+        (Kind::Decimal { precision, scale }, Builder::Dec(b)) => {
+            b.append_option(values::decimal(raw, precision, scale).map_err(v)?)
+        }
+        (Kind::Currency, Builder::Dec(b)) => {
+            b.append_value(i64::from_le_bytes(raw.try_into().map_err(|_| v("bad currency width".into()))?) as i128)
+        }
+        (Kind::Date, Builder::Date(b)) => b.append_option(values::date(raw).map_err(v)?),
+        (Kind::Logical, Builder::Bool(b)) => b.append_option(values::logical(raw).map_err(v)?),
+        (Kind::Int32, Builder::I32(b)) => b.append_value(i32::from_le_bytes(
+            raw.try_into().map_err(|_| v("bad integer width".into()))?,
+        )),
+        (Kind::Int32Dbase7, Builder::I32(b)) => b.append_option(values::dbase7_i32(raw)),
+        (Kind::Double, Builder::F64(b)) => b.append_value(f64::from_le_bytes(
+            raw.try_into().map_err(|_| v("bad double width".into()))?,
+        )),
+        (Kind::DoubleDbase7, Builder::F64(b)) => b.append_option(values::dbase7_f64(raw)),
+        (Kind::DateTime, Builder::Ts(b)) => b.append_option(values::datetime(raw).map_err(v)?),
+        (Kind::MemoText | Kind::MemoBytes, b) => {
+            let Some(block) = values::memo_block(raw).map_err(v)? else {
+                b.null();
+                return Ok(());
+            };
+            let Some(m) = memo.as_mut() else {
+                // Missing memo file accepted with --ignore-missing-memo.
+                b.null();
+                return Ok(());
+            };
+            let data = m.read(block).map_err(v)?;
+            match b {
+                Builder::Bin(bb) => bb.append_value(data),
+                b => text(b, cp, data, scratch)?,
+            }
+        }
+        (k, _) => unreachable!("builder does not match kind {k:?}"),
+    }
+    Ok(())
+}
+
+impl Iterator for DbfStream {
+    type Item = Result<RecordBatch>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            match self.read_batch() {
+                Ok(Some(b)) if b.num_rows() == 0 && self.next_record < self.plan.record_count => continue,
+                Ok(Some(b)) if b.num_rows() == 0 => return None,
+                Ok(b) => return b.map(Ok),
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
+impl crate::source::TableStream for DbfStream {
+    fn schema(&self) -> SchemaRef {
+        self.plan.schema.clone()
+    }
+}

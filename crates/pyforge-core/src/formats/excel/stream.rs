@@ -1,0 +1,363 @@
+//! Reading one table (a sheet, or every sheet stacked with `--combine`) on a worker thread
+//! that owns the workbook and hands record batches over a small channel.
+//!
+//! The worker first samples each sheet (header and the first rows) to settle the schema, then
+//! walks the rows again building batches. A value that does not fit its column's type is
+//! never coerced: the worker reads the rest of the sheet only to learn every column's final
+//! type, records it, and ends the stream with [`Error::SchemaWidened`] so the pipeline reads
+//! the table again, wider. A table is thus read at most twice.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use crossbeam_channel::{bounded, Receiver, Sender};
+
+use super::build::{arrow_type, ColumnBuilder};
+use super::plan::{HeaderMode, Learnt, Sampler, SheetPlan};
+use super::rows::{walk_rows, WalkEnd};
+use super::values::{ErrorCells, Kind};
+use super::workbook::Workbook;
+use crate::error::{Error, Result};
+use crate::source::TableStream;
+
+/// Data rows sampled to settle column types before the first batch.
+const SAMPLE_ROWS: usize = 1000;
+/// Rows per batch (fewer for very wide sheets).
+const BATCH_ROWS: usize = 64 * 1024;
+/// Cells per batch, bounding a batch's memory on wide sheets.
+const BATCH_CELLS: usize = 4 << 20;
+/// Name of the column `--combine` adds.
+pub const SHEET_COLUMN: &str = "_sheet";
+
+/// How sheets are read (from [`crate::ReadOptions`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SheetOptions {
+    pub header: HeaderMode,
+    pub errors: ErrorCells,
+    pub fill_merged: bool,
+    pub strings_only: bool,
+}
+
+/// Shared state of a source: the opened workbook (lent to one reader at a time), what reads
+/// learnt about each sheet, and facts found while reading (for `info` and the manifest).
+pub struct Shared {
+    pub path: PathBuf,
+    pub book: Mutex<Option<Workbook>>,
+    pub learnt: Mutex<HashMap<String, Learnt>>,
+    pub stats: Mutex<HashMap<String, BTreeMap<String, serde_json::Value>>>,
+}
+
+impl Shared {
+    fn take_book(&self) -> Result<Workbook> {
+        match self.book.lock().expect("book lock").take() {
+            Some(b) => Ok(b),
+            None => Workbook::open(&self.path),
+        }
+    }
+
+    fn give_back(&self, wb: Workbook) {
+        let mut slot = self.book.lock().expect("book lock");
+        if slot.is_none() {
+            *slot = Some(wb);
+        }
+    }
+}
+
+enum Msg {
+    Schema(SchemaRef),
+    Batch(RecordBatch),
+    Failed(Error),
+}
+
+/// The stream handed to the pipeline.
+pub struct ExcelStream {
+    schema: SchemaRef,
+    rx: Receiver<Msg>,
+    done: bool,
+}
+
+impl Iterator for ExcelStream {
+    type Item = Result<RecordBatch>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.rx.recv() {
+            Ok(Msg::Batch(b)) => Some(Ok(b)),
+            Ok(Msg::Failed(e)) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            Ok(Msg::Schema(_)) | Err(_) => {
+                self.done = true;
+                None
+            }
+        }
+    }
+}
+
+impl TableStream for ExcelStream {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+/// Start reading `sheets` as one table (`table` names it in errors and stats).
+pub fn open(shared: Arc<Shared>, table: String, sheets: Vec<String>, combine: bool, opts: SheetOptions) -> Result<ExcelStream> {
+    let (tx, rx) = bounded::<Msg>(2);
+    std::thread::Builder::new()
+        .name(format!("excel:{table}"))
+        .spawn(move || {
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut wb = shared.take_book()?;
+                let r = produce(&shared, &mut wb, &table, &sheets, combine, opts, &tx);
+                shared.give_back(wb);
+                r
+            }));
+            let err = match run {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.with_table(&table),
+                Err(p) => {
+                    let msg = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Error::invalid(&shared.path, None, format!("the spreadsheet reader failed on this file ({msg})")).with_table(&table)
+                }
+            };
+            let _ = tx.send(Msg::Failed(err));
+        })
+        .map_err(|e| Error::io("<thread>", e))?;
+    match rx.recv() {
+        Ok(Msg::Schema(schema)) => Ok(ExcelStream { schema, rx, done: false }),
+        Ok(Msg::Failed(e)) => Err(e),
+        Ok(Msg::Batch(_)) | Err(_) => Err(Error::InvalidOption("internal error: the Excel reader stopped before its schema".into())),
+    }
+}
+
+/// Sample one sheet and settle its plan.
+fn sample(wb: &mut Workbook, shared: &Shared, sheet: &str, opts: SheetOptions) -> Result<(SheetPlan, Learnt)> {
+    loop {
+        let learnt = shared.learnt.lock().expect("learnt lock").get(sheet).cloned().unwrap_or_default();
+        let merged = if opts.fill_merged { Some(wb.merged_regions(sheet)?) } else { None };
+        let mut sampler = Sampler::new(opts.header, opts.errors);
+        let end = walk_rows(wb, sheet, learnt.sorted, merged, |r, row| {
+            sampler.row(r, row);
+            Ok(if sampler.sampled >= SAMPLE_ROWS { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+        })?;
+        if end == WalkEnd::OutOfOrder {
+            shared.learnt.lock().expect("learnt lock").entry(sheet.to_string()).or_default().sorted = true;
+            continue;
+        }
+        return Ok((sampler.finish(sheet, &learnt, opts.strings_only), learnt));
+    }
+}
+
+/// Output columns: for one sheet its own; for `--combine` `_sheet` then the union by name.
+fn layout(plans: &[SheetPlan], combine: bool) -> (Vec<(String, Kind)>, Vec<HashMap<u32, usize>>) {
+    let mut fields: Vec<(String, Kind)> = Vec::new();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    if combine {
+        fields.push((SHEET_COLUMN.to_string(), Kind::String));
+        by_name.insert(SHEET_COLUMN.to_string(), 0);
+    }
+    let mut maps = Vec::new();
+    for p in plans {
+        let mut map = HashMap::new();
+        for (c, name, k) in &p.columns {
+            let mut name = name.clone();
+            if combine && name == SHEET_COLUMN {
+                name = format!("{SHEET_COLUMN}_2");
+            }
+            let idx = match by_name.get(&name) {
+                Some(&i) if combine => i,
+                _ => {
+                    fields.push((name.clone(), Kind::Null));
+                    by_name.insert(name, fields.len() - 1);
+                    fields.len() - 1
+                }
+            };
+            fields[idx].1 = fields[idx].1.merge(*k);
+            map.insert(*c, idx);
+        }
+        maps.push(map);
+    }
+    (fields, maps)
+}
+
+struct Batcher {
+    schema: SchemaRef,
+    kinds: Vec<Kind>,
+    builders: Vec<ColumnBuilder>,
+    rows: usize,
+    batch_rows: usize,
+}
+
+impl Batcher {
+    fn new(schema: SchemaRef, kinds: Vec<Kind>) -> Self {
+        let batch_rows = (BATCH_CELLS / kinds.len().max(1)).clamp(1, BATCH_ROWS);
+        let builders = kinds.iter().map(|k| ColumnBuilder::new(*k, batch_rows.min(8192))).collect();
+        Batcher { schema, kinds, builders, rows: 0, batch_rows }
+    }
+
+    fn end_row(&mut self) {
+        self.rows += 1;
+        for b in &mut self.builders {
+            if b.len() < self.rows {
+                b.append_null();
+            }
+        }
+    }
+
+    fn take(&mut self, path: &std::path::Path) -> Result<RecordBatch> {
+        let cols = self.builders.iter_mut().map(|b| b.finish()).collect();
+        self.rows = 0;
+        let _ = &self.kinds;
+        RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::arrow(path, e))
+    }
+}
+
+fn produce(
+    shared: &Shared,
+    wb: &mut Workbook,
+    table: &str,
+    sheets: &[String],
+    combine: bool,
+    opts: SheetOptions,
+    tx: &Sender<Msg>,
+) -> Result<()> {
+    let path = shared.path.clone();
+    let mut plans = Vec::new();
+    let mut learnts = Vec::new();
+    for s in sheets {
+        let (p, l) = sample(wb, shared, s, opts)?;
+        plans.push(p);
+        learnts.push(l);
+    }
+    let (fields, maps) = layout(&plans, combine);
+    if fields.is_empty() {
+        let msg = match opts.header {
+            HeaderMode::Row(h) => format!("no cells at or below header row {}", h + 1),
+            _ => "the sheet has no cells".to_string(),
+        };
+        return Err(Error::invalid(&path, None, msg));
+    }
+    let schema: SchemaRef =
+        Arc::new(Schema::new(fields.iter().map(|(n, k)| Field::new(n, arrow_type(*k), !(combine && n == SHEET_COLUMN))).collect::<Vec<_>>()));
+    if tx.send(Msg::Schema(schema.clone())).is_err() {
+        return Ok(());
+    }
+    let kinds: Vec<Kind> = fields.iter().map(|f| f.1).collect();
+    let mut batcher = Batcher::new(schema, kinds.clone());
+    let mut error_cells = 0u64;
+    let mut widened: Vec<HashMap<u32, Kind>> = vec![HashMap::new(); sheets.len()];
+    let mut any_widened = false;
+    let mut rows_total = 0u64;
+    let mut receiver_gone = false;
+
+    for (si, sheet) in sheets.iter().enumerate() {
+        let plan = &plans[si];
+        let map = &maps[si];
+        let merged = if opts.fill_merged { Some(wb.merged_regions(sheet)?) } else { None };
+        let sorted = learnts[si].sorted;
+        let wid = &mut widened[si];
+        let end = walk_rows(wb, sheet, sorted, merged, |r, row| {
+            if r < plan.first_data_row || Some(r) == plan.header_row {
+                return Ok(ControlFlow::Continue(()));
+            }
+            if any_widened {
+                // Survey only: learn every column's final kind.
+                for (c, v) in row {
+                    let base = map.get(c).map_or(Kind::Null, |&i| kinds[i]);
+                    let k = v.kind(opts.errors);
+                    let cur = wid.get(c).copied().unwrap_or(base);
+                    let m = cur.merge(k);
+                    if m != base || !map.contains_key(c) {
+                        wid.insert(*c, m);
+                    }
+                }
+                return Ok(ControlFlow::Continue(()));
+            }
+            if combine {
+                batcher.builders[0].append_str(sheet);
+            }
+            for (c, v) in row {
+                let Some(&idx) = map.get(c) else {
+                    wid.insert(*c, v.kind(opts.errors));
+                    any_widened = true;
+                    continue;
+                };
+                match batcher.builders[idx].append(v, opts.errors) {
+                    Ok(true) => error_cells += 1,
+                    Ok(false) => {}
+                    Err(m) => {
+                        let k = kinds[idx].merge(m.0);
+                        wid.insert(*c, k);
+                        any_widened = true;
+                    }
+                }
+            }
+            if any_widened {
+                return Ok(ControlFlow::Continue(()));
+            }
+            batcher.end_row();
+            rows_total += 1;
+            if batcher.rows >= batcher.batch_rows {
+                let b = batcher.take(&path)?;
+                if tx.send(Msg::Batch(b)).is_err() {
+                    receiver_gone = true;
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+        if receiver_gone {
+            return Ok(());
+        }
+        if end == WalkEnd::OutOfOrder {
+            shared.learnt.lock().expect("learnt lock").entry(sheet.clone()).or_default().sorted = true;
+            return Err(Error::SchemaWidened { path, reason: format!("sheet {sheet:?} stores rows out of order; reading it sorted") });
+        }
+    }
+    if any_widened {
+        let mut learnt = shared.learnt.lock().expect("learnt lock");
+        let mut reasons = Vec::new();
+        for (si, sheet) in sheets.iter().enumerate() {
+            let l = learnt.entry(sheet.clone()).or_default();
+            for (c, k) in &widened[si] {
+                let e = l.kinds.entry(*c).or_insert(Kind::Null);
+                *e = e.merge(*k);
+                if reasons.len() < 3 {
+                    reasons.push(format!("column {} of {sheet:?} holds {} values", super::workbook::column_letters(*c), k.name()));
+                }
+            }
+        }
+        return Err(Error::SchemaWidened { path, reason: reasons.join(", ") });
+    }
+    if batcher.rows > 0 {
+        let b = batcher.take(&path)?;
+        if tx.send(Msg::Batch(b)).is_err() {
+            return Ok(());
+        }
+    }
+    let mut stats = BTreeMap::new();
+    stats.insert("rows".to_string(), rows_total.into());
+    if error_cells > 0 {
+        stats.insert("error_cells_as_null".to_string(), error_cells.into());
+    }
+    if !combine {
+        if let Some(h) = plans[0].header_row {
+            stats.insert("header_row".to_string(), (h as u64 + 1).into());
+        }
+        if plans[0].skipped_rows > 0 {
+            stats.insert("rows_above_header_skipped".to_string(), plans[0].skipped_rows.into());
+        }
+    }
+    shared.stats.lock().expect("stats lock").insert(table.to_string(), stats);
+    Ok(())
+}

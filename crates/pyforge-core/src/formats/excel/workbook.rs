@@ -1,0 +1,264 @@
+//! Opening a workbook with calamine and walking one sheet's cells in row order.
+//!
+//! `.xlsx`/`.xlsm`/`.xlsb` sheets are streamed with calamine's cell readers: memory does not grow
+//! with the sheet. `.xls` and `.ods` sheets are loaded by calamine as one range over the used
+//! cells (bounded by the format: 65,536 x 256 cells for `.xls`; calamine caps `.ods` at 100 M
+//! cells), and kept for the life of the reader.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+
+use crate::error::{Error, Result};
+
+type Rs = BufReader<File>;
+
+/// The four container formats calamine reads.
+enum Book {
+    Xlsx(Xlsx<Rs>),
+    Xlsb(Xlsb<Rs>),
+    Xls(Xls<Rs>),
+    Ods(Ods<Rs>),
+}
+
+/// A sheet as the workbook lists it.
+#[derive(Debug, Clone)]
+pub struct SheetMeta {
+    pub name: String,
+    /// `visible`, `hidden` or `very hidden`.
+    pub visibility: &'static str,
+    /// `worksheet`, `chartsheet`, `dialog sheet`, `macro sheet`, `vba module`.
+    pub kind: &'static str,
+}
+
+impl SheetMeta {
+    /// Sheets that hold cells (worksheets and macro sheets); chart sheets and the like do not.
+    pub fn has_cells(&self) -> bool {
+        matches!(self.kind, "worksheet" | "macro sheet")
+    }
+}
+
+/// An opened workbook.
+pub struct Workbook {
+    path: PathBuf,
+    book: Book,
+    /// `xlsx`, `xlsb`, `xls` or `ods`.
+    pub container: &'static str,
+    pub is_1904: bool,
+    pub sheets: Vec<SheetMeta>,
+    ranges: HashMap<String, Range<Data>>,
+}
+
+const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+fn head(path: &Path) -> Result<Vec<u8>> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut buf = Vec::with_capacity(8);
+    f.by_ref().take(8).read_to_end(&mut buf).map_err(|e| Error::io(path, e))?;
+    Ok(buf)
+}
+
+fn ext(path: &Path) -> String {
+    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
+}
+
+impl Workbook {
+    /// Open `path`, choosing the reader by content (OLE2 container or zip) and extension.
+    pub fn open(path: &Path) -> Result<Workbook> {
+        let head = head(path)?;
+        let ext = ext(path);
+        let bad = |what: &str, e: &dyn std::fmt::Display| Error::invalid(path, None, format!("cannot read as {what}: {e}"));
+        let rs = || -> Result<Rs> { Ok(BufReader::new(File::open(path).map_err(|e| Error::io(path, e))?)) };
+        let (book, container) = if head.starts_with(CFB_MAGIC) {
+            match Xls::new(rs()?) {
+                Ok(x) => (Book::Xls(x), "xls"),
+                Err(e) if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xltx" | "xltm") => {
+                    return Err(Error::invalid(
+                        path,
+                        None,
+                        format!(
+                            "this .{ext} file is an OLE2 container, not a zip: it is probably password-protected \
+                             (encrypted); save it without a password and try again ({e})"
+                        ),
+                    ))
+                }
+                Err(e) => return Err(bad("an Excel 97-2003 workbook (.xls)", &e)),
+            }
+        } else if head.starts_with(b"PK") {
+            match ext.as_str() {
+                "xlsb" => (Book::Xlsb(Xlsb::new(rs()?).map_err(|e| bad("an Excel binary workbook (.xlsb)", &e))?), "xlsb"),
+                "ods" | "fods" | "ots" => (Book::Ods(Ods::new(rs()?).map_err(|e| bad("an OpenDocument spreadsheet (.ods)", &e))?), "ods"),
+                _ => match Xlsx::new(rs()?) {
+                    Ok(x) => (Book::Xlsx(x), "xlsx"),
+                    Err(xe) => match Ods::new(rs()?) {
+                        Ok(o) => (Book::Ods(o), "ods"),
+                        Err(_) => match Xlsb::new(rs()?) {
+                            Ok(b) => (Book::Xlsb(b), "xlsb"),
+                            Err(_) => return Err(bad("an Excel workbook (.xlsx)", &xe)),
+                        },
+                    },
+                },
+            }
+        } else if head.is_empty() {
+            return Err(Error::invalid(path, None, "file is empty: not a spreadsheet"));
+        } else {
+            return Err(Error::invalid(
+                path,
+                None,
+                "not a spreadsheet: neither an OLE2 (.xls) nor a zip (.xlsx, .xlsb, .ods) container \
+                 (text or HTML saved with a spreadsheet extension? convert it as CSV)",
+            ));
+        };
+        let (is_1904, metas) = match &book {
+            Book::Xlsx(x) => (x.has_1904_epoch(), x.sheets_metadata().to_vec()),
+            Book::Xlsb(x) => (x.has_1904_epoch(), x.sheets_metadata().to_vec()),
+            Book::Xls(x) => (x.has_1904_epoch(), x.sheets_metadata().to_vec()),
+            Book::Ods(x) => (false, x.sheets_metadata().to_vec()),
+        };
+        let sheets = metas
+            .into_iter()
+            .map(|s| SheetMeta {
+                name: s.name,
+                visibility: match s.visible {
+                    SheetVisible::Visible => "visible",
+                    SheetVisible::Hidden => "hidden",
+                    SheetVisible::VeryHidden => "very hidden",
+                },
+                kind: match s.typ {
+                    SheetType::WorkSheet => "worksheet",
+                    SheetType::DialogSheet => "dialog sheet",
+                    SheetType::MacroSheet => "macro sheet",
+                    SheetType::ChartSheet => "chartsheet",
+                    SheetType::Vba => "vba module",
+                },
+            })
+            .collect();
+        Ok(Workbook { path: path.to_path_buf(), book, container, is_1904, sheets, ranges: HashMap::new() })
+    }
+
+    /// Merged regions of a sheet, where the format records them (xlsx, xls); empty otherwise.
+    pub fn merged_regions(&mut self, sheet: &str) -> Result<Vec<Dimensions>> {
+        match &mut self.book {
+            Book::Xlsx(x) => match x.merge_cells_by_sheet_name(sheet) {
+                Ok(v) => Ok(v),
+                Err(e) => Err(Error::invalid(&self.path, None, format!("cannot read merged cells: {e}")).with_table(sheet)),
+            },
+            Book::Xls(x) => Ok(x.merge_cells_by_sheet_name(sheet).unwrap_or_default()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// True when merged regions can be read for this container.
+    pub fn knows_merged_regions(&self) -> bool {
+        matches!(self.book, Book::Xlsx(_) | Book::Xls(_))
+    }
+
+    /// Call `f(row, col, value)` for every non-empty cell of `sheet` (0-based positions), in
+    /// the order the file stores them, or sorted by (row, column) when `sorted`. `f` may stop
+    /// the walk early.
+    pub fn for_each_cell<'w, F>(&'w mut self, sheet: &str, sorted: bool, mut f: F) -> Result<()>
+    where
+        F: FnMut(u32, u32, DataRef<'w>) -> Result<ControlFlow<()>>,
+    {
+        let path = self.path.clone();
+        let err = |e: &dyn std::fmt::Display| Error::invalid(&path, None, format!("cannot read the sheet: {e}")).with_table(sheet);
+        macro_rules! stream {
+            ($reader:expr) => {{
+                let mut reader = $reader.map_err(|e| err(&e))?;
+                if sorted {
+                    let mut cells = Vec::new();
+                    while let Some(c) = reader.next_cell().map_err(|e| err(&e))? {
+                        if !matches!(c.get_value(), DataRef::Empty) {
+                            let (r, col) = c.get_position();
+                            cells.push((r, col, c.get_value().clone()));
+                        }
+                    }
+                    cells.sort_by_key(|c| (c.0, c.1));
+                    for (r, col, v) in cells {
+                        if f(r, col, v)?.is_break() {
+                            break;
+                        }
+                    }
+                } else {
+                    while let Some(c) = reader.next_cell().map_err(|e| err(&e))? {
+                        if matches!(c.get_value(), DataRef::Empty) {
+                            continue;
+                        }
+                        let (r, col) = c.get_position();
+                        if f(r, col, c.get_value().clone())?.is_break() {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }};
+        }
+        if !matches!(self.book, Book::Xls(_) | Book::Ods(_)) {
+            return match &mut self.book {
+                Book::Xlsx(x) => stream!(x.worksheet_cells_reader(sheet)),
+                Book::Xlsb(x) => stream!(x.worksheet_cells_reader(sheet)),
+                _ => unreachable!("checked above"),
+            };
+        }
+        if !self.ranges.contains_key(sheet) {
+            let range = match &mut self.book {
+                Book::Xls(x) => x.worksheet_range(sheet).map_err(|e| err(&e))?,
+                Book::Ods(x) => x.worksheet_range(sheet).map_err(|e| err(&e))?,
+                _ => unreachable!("only xls and ods sheets are loaded as ranges"),
+            };
+            self.ranges.insert(sheet.to_string(), range);
+        }
+        let range: &'w Range<Data> = &self.ranges[sheet];
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        for (r, c, d) in range.used_cells() {
+            let v = match d {
+                Data::Int(i) => DataRef::Int(*i),
+                Data::Float(x) => DataRef::Float(*x),
+                Data::String(s) => DataRef::SharedString(s.as_str()),
+                Data::Bool(b) => DataRef::Bool(*b),
+                Data::DateTime(d) => DataRef::DateTime(*d),
+                Data::DateTimeIso(s) => DataRef::DateTimeIso(s.clone()),
+                Data::DurationIso(s) => DataRef::DurationIso(s.clone()),
+                Data::Error(e) => DataRef::Error(e.clone()),
+                Data::Empty => continue,
+            };
+            if f(r0 + r as u32, c0 + c as u32, v)?.is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Excel's column letters for a 0-based column index: 0 -> `A`, 25 -> `Z`, 26 -> `AA`.
+pub fn column_letters(mut col: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).expect("ASCII letters")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::column_letters;
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+        assert_eq!(column_letters(16_383), "XFD");
+    }
+}

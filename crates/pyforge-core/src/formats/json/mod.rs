@@ -1,0 +1,255 @@
+//! JSON input: JSON Lines, a top-level array, or one document whose records sit under a path
+//! (`--record-path $.data.items`), all streamed (no document is loaded whole).
+//!
+//! The JSON is reported to the tree engine ([`crate::formats::tree`]) as elements: every value
+//! is an element named after its key (the top-level values are `value` elements), an object's
+//! members are child elements, an array is the element repeated once per item (an array inside
+//! an array is an element holding repeated `item` elements), a scalar is text and `null` an
+//! element without text. So nested objects become `a_b` columns and arrays become list columns,
+//! by the same rules as XML. Repeated top-level values (JSON Lines, a top-level array) are the
+//! records; otherwise the record element is detected, or given with `--record-path`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor as SerdeVisitor};
+
+use crate::error::{Error, Result};
+use crate::format::Format;
+use crate::formats::compressed;
+use crate::formats::tree::source::{RecordChoice, TreeSource};
+use crate::formats::tree::{TreeInput, Visitor};
+use crate::options::ReadOptions;
+use crate::source::Source;
+
+/// Element name of top-level JSON values.
+pub const ROOT: &str = "value";
+/// Element name of the items of an array inside an array.
+pub const ITEM: &str = "item";
+
+/// The JSON format.
+pub struct JsonFormat;
+
+impl Format for JsonFormat {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn description(&self) -> &'static str {
+        "JSON Lines, JSON arrays and documents (also .gz/.bz2/.zst): nested objects flattened"
+    }
+    fn extensions(&self) -> &'static [&'static str] {
+        &["json", "jsonl", "ndjson", "json.gz", "jsonl.gz", "ndjson.gz", "json.bz2", "jsonl.bz2", "json.zst", "jsonl.zst"]
+    }
+    fn open(&self, path: &Path, options: &ReadOptions) -> Result<Box<dyn Source>> {
+        let (_, compression) = compressed::open(path)?;
+        let mut details = BTreeMap::new();
+        details.insert("compression".into(), compression.name().into());
+        let input = Arc::new(JsonInput { path: path.to_path_buf() });
+        Ok(Box::new(TreeSource::open("json", path, input, options, RecordChoice::PreferRoots, details)?))
+    }
+}
+
+/// A JSON file ready to be walked.
+pub struct JsonInput {
+    pub path: PathBuf,
+}
+
+/// Shared state of one walk: the visitor and the first error it returned (serde can only carry
+/// its own error type, so ours waits here).
+struct Walk<'v> {
+    visitor: &'v mut dyn Visitor,
+    failed: Option<Error>,
+}
+
+type Cell<'a, 'v> = &'a RefCell<Walk<'v>>;
+
+fn call<E: serde::de::Error>(w: Cell, f: impl FnOnce(&mut dyn Visitor) -> Result<()>) -> std::result::Result<(), E> {
+    let mut walk = w.borrow_mut();
+    if let Err(e) = f(walk.visitor) {
+        walk.failed = Some(e);
+        return Err(E::custom("stopped"));
+    }
+    Ok(())
+}
+
+/// One JSON value reported as element `name` (arrays: an element holding `item` elements).
+struct Element<'a, 'v> {
+    name: &'a str,
+    walk: Cell<'a, 'v>,
+}
+
+/// One member value reported as element `name`, once per item if it is an array.
+struct Member<'a, 'v> {
+    name: &'a str,
+    walk: Cell<'a, 'v>,
+}
+
+macro_rules! scalars {
+    () => {
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<(), E> {
+            self.scalar(Some(if v { "true" } else { "false" }))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<(), E> {
+            self.scalar(Some(&v.to_string()))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<(), E> {
+            self.scalar(Some(&v.to_string()))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<(), E> {
+            self.scalar(Some(&v.to_string()))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<(), E> {
+            self.scalar(Some(v))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+            self.scalar(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            let walk = self.walk;
+            call(walk, |v| v.open(self.name, &[]))?;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                map.next_value_seed(Member { name: &key, walk })?;
+            }
+            call(walk, |v| v.close())
+        }
+    };
+}
+
+impl<'a, 'v> Element<'a, 'v> {
+    fn scalar<E: serde::de::Error>(self, text: Option<&str>) -> std::result::Result<(), E> {
+        call(self.walk, |v| {
+            v.open(self.name, &[])?;
+            if let Some(t) = text {
+                v.text(t);
+            }
+            v.close()
+        })
+    }
+}
+
+impl<'a, 'v> Member<'a, 'v> {
+    fn scalar<E: serde::de::Error>(self, text: Option<&str>) -> std::result::Result<(), E> {
+        Element { name: self.name, walk: self.walk }.scalar(text)
+    }
+}
+
+impl<'de, 'a, 'v> SerdeVisitor<'de> for Element<'a, 'v> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    scalars!();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let walk = self.walk;
+        call(walk, |v| v.open(self.name, &[]))?;
+        while seq.next_element_seed(Element { name: ITEM, walk })?.is_some() {}
+        call(walk, |v| v.close())
+    }
+}
+
+impl<'de, 'a, 'v> SerdeVisitor<'de> for Member<'a, 'v> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    scalars!();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element_seed(Element { name: self.name, walk: self.walk })?.is_some() {}
+        Ok(())
+    }
+}
+
+impl<'de, 'a, 'v> DeserializeSeed<'de> for Element<'a, 'v> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'a, 'v> DeserializeSeed<'de> for Member<'a, 'v> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl JsonInput {
+    fn err(&self, e: serde_json::Error, line_base: u64, walk: &RefCell<Walk>) -> Error {
+        if let Some(f) = walk.borrow_mut().failed.take() {
+            return f;
+        }
+        if e.is_io() {
+            return Error::io(&self.path, std::io::Error::other(e.to_string()));
+        }
+        let line = line_base + e.line() as u64;
+        let msg = e.to_string();
+        let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m).to_string();
+        Error::invalid(&self.path, Some(line), format!("column {}: malformed JSON: {msg}", e.column()))
+    }
+}
+
+impl TreeInput for JsonInput {
+    fn walk(&self, visitor: &mut dyn Visitor) -> Result<()> {
+        let (r, _) = compressed::open(&self.path)?;
+        let mut r = std::io::BufReader::with_capacity(1 << 20, r);
+        // Skip a UTF-8 byte-order mark and leading white space to see what the file holds.
+        let first = loop {
+            let buf = r.fill_buf().map_err(|e| Error::io(&self.path, e))?;
+            if buf.is_empty() {
+                return Err(Error::invalid(&self.path, None, "the file holds no JSON value"));
+            }
+            let skip = if buf.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                buf.iter().take_while(|b| b.is_ascii_whitespace()).count()
+            };
+            if skip == 0 {
+                break buf[0];
+            }
+            r.consume(skip);
+        };
+        visitor.document()?;
+        let walk = RefCell::new(Walk { visitor, failed: None });
+        if first == b'[' || first == b'{' && self.single_document(&mut r)? {
+            // One document: a top-level array's items (or the object) are `value` elements.
+            let mut de = serde_json::Deserializer::from_reader(r);
+            Member { name: ROOT, walk: &walk }.deserialize(&mut de).map_err(|e| self.err(e, 0, &walk))?;
+            de.end().map_err(|e| self.err(e, 0, &walk))?;
+        } else {
+            // JSON Lines: one value per line.
+            let mut line = Vec::new();
+            let mut n = 0u64;
+            loop {
+                line.clear();
+                if r.read_until(b'\n', &mut line).map_err(|e| Error::io(&self.path, e))? == 0 {
+                    break;
+                }
+                n += 1;
+                if line.iter().all(|b| b.is_ascii_whitespace()) {
+                    continue;
+                }
+                let mut de = serde_json::Deserializer::from_slice(&line);
+                Element { name: ROOT, walk: &walk }.deserialize(&mut de).map_err(|e| self.err(e, n - 1, &walk))?;
+                de.end().map_err(|e| self.err(e, n - 1, &walk))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl JsonInput {
+    /// An object at the start: one document (pretty-printed, or one line and nothing after it)
+    /// rather than JSON Lines. Decided from the first line: JSON Lines objects end on it.
+    fn single_document(&self, r: &mut impl BufRead) -> Result<bool> {
+        let buf = r.fill_buf().map_err(|e| Error::io(&self.path, e))?;
+        let line = match memchr::memchr(b'\n', buf) {
+            Some(p) => &buf[..p],
+            None => return Ok(true),
+        };
+        Ok(serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err())
+    }
+}

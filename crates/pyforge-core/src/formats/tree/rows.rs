@@ -1,0 +1,304 @@
+//! The row pass: every occurrence of the record element becomes one row of the planned
+//! columns; rows are sent as Arrow batches as they fill.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int64Array, Int64Builder, ListArray,
+    StringBuilder, TimestampMicrosecondBuilder, TimestampNanosecondBuilder,
+};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field, TimeUnit};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+
+use super::discover::{element_text, find_child, Node};
+use super::plan::Plan;
+use super::Visitor;
+use crate::error::{Error, Result};
+use crate::infer;
+
+/// Rows per batch.
+pub const BATCH_ROWS: usize = 65_536;
+
+/// The values of one column for the rows of the current batch.
+#[derive(Default)]
+struct ColBuf {
+    data: String,
+    /// One item per value (scalar columns: one per row; lists: one per occurrence).
+    items: Vec<Option<(usize, usize)>>,
+    /// Lists: end of each row's items.
+    row_ends: Vec<i32>,
+}
+
+impl ColBuf {
+    fn set(&mut self, item: usize, v: &str) {
+        let start = self.data.len();
+        self.data.push_str(v);
+        self.items[item] = Some((start, self.data.len()));
+    }
+    fn item(&self, i: usize) -> Option<&str> {
+        self.items[i].map(|(a, b)| &self.data[a..b])
+    }
+    fn clear(&mut self) {
+        self.data.clear();
+        self.items.clear();
+        self.row_ends.clear();
+    }
+}
+
+struct Frame {
+    node: usize,
+    text: String,
+    had_child: bool,
+}
+
+/// Builds rows from the events of a walk and hands full batches to `emit`.
+pub struct RowBuilder<'a> {
+    nodes: &'a [Node],
+    roots: &'a [usize],
+    plan: &'a Plan,
+    stack: Vec<Frame>,
+    /// Stack depth of the open record element (its frame index).
+    record_at: Option<usize>,
+    document: i64,
+    documents: Vec<i64>,
+    cols: Vec<ColBuf>,
+    /// Per column: the item the current occurrence's value goes to.
+    current: Vec<usize>,
+    rows: usize,
+    emit: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
+    path: &'a std::path::Path,
+}
+
+impl<'a> RowBuilder<'a> {
+    pub fn new(
+        path: &'a std::path::Path,
+        nodes: &'a [Node],
+        roots: &'a [usize],
+        plan: &'a Plan,
+        emit: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Self {
+        RowBuilder {
+            nodes,
+            roots,
+            plan,
+            stack: Vec::new(),
+            record_at: None,
+            document: 0,
+            documents: Vec::new(),
+            cols: (0..plan.columns.len()).map(|_| ColBuf::default()).collect(),
+            current: vec![0; plan.columns.len()],
+            rows: 0,
+            emit,
+            path,
+        }
+    }
+
+    /// Send the rows not yet sent.
+    pub fn finish(&mut self) -> Result<()> {
+        if self.rows > 0 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.cols.len() + 1);
+        for (c, col) in self.plan.columns.iter().enumerate() {
+            let buf = &self.cols[c];
+            let values = typed_array(&col.item_type, buf.items.len(), |i| buf.item(i)).ok_or_else(|| {
+                Error::invalid(self.path, None, format!("column {:?}: a value does not fit the type found by the first pass (the input changed while reading?)", col.name))
+            })?;
+            let array: ArrayRef = if !col.list {
+                values
+            } else if self.plan.arrays_json {
+                json_lists(&col.item_type, buf)
+            } else {
+                let mut offsets = Vec::with_capacity(buf.row_ends.len() + 1);
+                offsets.push(0i32);
+                offsets.extend_from_slice(&buf.row_ends);
+                let field = Arc::new(Field::new("item", col.item_type.clone(), true));
+                Arc::new(ListArray::new(field, OffsetBuffer::new(offsets.into()), values, None))
+            };
+            arrays.push(array);
+        }
+        if self.plan.document_column {
+            arrays.push(Arc::new(Int64Array::from(std::mem::take(&mut self.documents))));
+        }
+        let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
+        let batch = RecordBatch::try_new_with_options(self.plan.schema.clone(), arrays, &options)
+            .map_err(|e| Error::arrow(self.path, e))?;
+        for c in &mut self.cols {
+            c.clear();
+        }
+        self.documents.clear();
+        self.rows = 0;
+        (self.emit)(batch)
+    }
+
+    fn end_record(&mut self) -> Result<()> {
+        for (c, col) in self.plan.columns.iter().enumerate() {
+            if col.list {
+                let n = self.cols[c].items.len() as i32;
+                self.cols[c].row_ends.push(n);
+            }
+        }
+        self.documents.push(self.document);
+        self.rows += 1;
+        if self.rows >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Lists as JSON text: numbers and booleans bare, everything else as strings.
+fn json_lists(item_type: &DataType, buf: &ColBuf) -> ArrayRef {
+    let bare = matches!(item_type, DataType::Int64 | DataType::Float64 | DataType::Boolean | DataType::Decimal128(..));
+    let mut b = StringBuilder::with_capacity(buf.row_ends.len(), buf.data.len() + 8 * buf.items.len());
+    let mut start = 0usize;
+    for &end in &buf.row_ends {
+        let mut s = String::from("[");
+        for i in start..end as usize {
+            if i > start {
+                s.push(',');
+            }
+            match buf.item(i) {
+                Some(v) if bare && !v.is_empty() => {
+                    // Values that are not valid JSON numbers (nan, inf) are quoted.
+                    if serde_json::from_str::<serde_json::Value>(v).is_ok() {
+                        s.push_str(v)
+                    } else {
+                        s.push_str(&serde_json::Value::from(v).to_string())
+                    }
+                }
+                Some(v) if !bare => s.push_str(&serde_json::Value::from(v).to_string()),
+                _ => s.push_str("null"),
+            }
+        }
+        s.push(']');
+        b.append_value(s);
+        start = end as usize;
+    }
+    Arc::new(b.finish())
+}
+
+/// Build an array of `dt` from `n` text items; an empty text is null in typed columns and the
+/// empty string in string columns. `None` if an item does not parse as `dt`.
+pub fn typed_array<'v>(dt: &DataType, n: usize, item: impl Fn(usize) -> Option<&'v str>) -> Option<ArrayRef> {
+    macro_rules! primitive {
+        ($builder:expr, $parse:expr) => {{
+            let mut b = $builder;
+            for i in 0..n {
+                match item(i) {
+                    Some(v) if !v.is_empty() => b.append_value($parse(v.as_bytes())?),
+                    _ => b.append_null(),
+                }
+            }
+            Some(Arc::new(b.finish()) as ArrayRef)
+        }};
+    }
+    match dt {
+        DataType::Utf8 => {
+            let mut b = StringBuilder::with_capacity(n, n * 8);
+            for i in 0..n {
+                b.append_option(item(i));
+            }
+            Some(Arc::new(b.finish()))
+        }
+        DataType::Boolean => primitive!(BooleanBuilder::with_capacity(n), infer::parse_bool),
+        DataType::Int64 => primitive!(Int64Builder::with_capacity(n), infer::parse_i64),
+        DataType::Float64 => primitive!(Float64Builder::with_capacity(n), infer::parse_f64),
+        DataType::Date32 => primitive!(Date32Builder::with_capacity(n), infer::parse_date),
+        DataType::Decimal128(p, s) => {
+            let (p, s) = (*p, *s);
+            let b = Decimal128Builder::with_capacity(n).with_precision_and_scale(p, s).ok()?;
+            primitive!(b, |v| infer::parse_decimal(v, p, s))
+        }
+        DataType::Timestamp(unit, tz) => {
+            let parse =
+                |v: &[u8]| infer::parse_timestamp(v, *unit).filter(|t| t.has_tz == tz.is_some()).map(|t| t.value);
+            match unit {
+                TimeUnit::Microsecond => {
+                    primitive!(TimestampMicrosecondBuilder::with_capacity(n).with_timezone_opt(tz.clone()), parse)
+                }
+                _ => primitive!(TimestampNanosecondBuilder::with_capacity(n).with_timezone_opt(tz.clone()), parse),
+            }
+        }
+        _ => None,
+    }
+}
+
+impl Visitor for RowBuilder<'_> {
+    fn document(&mut self) -> Result<()> {
+        self.document += 1;
+        Ok(())
+    }
+
+    fn open(&mut self, name: &str, attrs: &[(String, String)]) -> Result<()> {
+        let parent = self.stack.last().map(|f| f.node);
+        if let Some(f) = self.stack.last_mut() {
+            f.had_child = true;
+        }
+        let node = find_child(self.nodes, self.roots, parent, name).ok_or_else(|| {
+            Error::invalid(self.path, None, format!("element <{name}> was not seen by the first pass (the input changed while reading?)"))
+        })?;
+        if node == self.plan.record {
+            if self.record_at.is_some() {
+                return Err(Error::invalid(self.path, None, "record element nested in itself"));
+            }
+            self.record_at = Some(self.stack.len());
+            // Scalar columns get their one item now; lists one per occurrence of their anchor.
+            for (c, col) in self.plan.columns.iter().enumerate() {
+                if !col.list {
+                    self.cols[c].items.push(None);
+                    self.current[c] = self.cols[c].items.len() - 1;
+                }
+            }
+        }
+        if self.record_at.is_some() {
+            for &c in &self.plan.anchor_columns[node] {
+                self.cols[c].items.push(None);
+                self.current[c] = self.cols[c].items.len() - 1;
+            }
+            for &(leaf, c) in &self.plan.node_columns[node] {
+                if let Some(attr) = &self.nodes[node].leaves[leaf].attr {
+                    if let Some((_, v)) = attrs.iter().find(|(k, _)| k == attr) {
+                        let item = self.current[c];
+                        self.cols[c].set(item, v);
+                    }
+                }
+            }
+        }
+        self.stack.push(Frame { node, text: String::new(), had_child: false });
+        Ok(())
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.record_at.is_some() {
+            if let Some(f) = self.stack.last_mut() {
+                f.text.push_str(text);
+            }
+        }
+    }
+
+    fn close(&mut self) -> Result<()> {
+        let Some(f) = self.stack.pop() else { return Ok(()) };
+        if self.record_at.is_none() {
+            return Ok(());
+        }
+        if let Some(t) = element_text(&f.text, f.had_child) {
+            if let Some(leaf) = self.nodes[f.node].text_leaf() {
+                if let Some(&(_, c)) = self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf) {
+                    let item = self.current[c];
+                    self.cols[c].set(item, t);
+                }
+            }
+        }
+        if self.record_at == Some(self.stack.len()) {
+            self.record_at = None;
+            self.end_record()?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,171 @@
+//! Access reader on the known tricky files of the shared corpus (../shared/corpus/access).
+//! With CI=true a missing corpus fails; elsewhere these tests are skipped.
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, AsArray};
+use arrow::record_batch::RecordBatch;
+use arrow::datatypes::*;
+use pyforge_core::{open, ReadOptions};
+
+fn corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/access");
+    if p.is_dir() {
+        Some(p)
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("corpus missing: {}", p.display())
+    } else {
+        eprintln!("SKIP: corpus missing at {}", p.display());
+        None
+    }
+}
+
+fn jackcess(name: &str) -> Option<PathBuf> {
+    corpus().map(|c| c.join("jackcess").join(name))
+}
+
+/// All batches of one table, concatenated.
+fn read(path: &Path, table: &str) -> RecordBatch {
+    let source = open(path, &ReadOptions::default()).unwrap();
+    let stream = source.open_table(table).unwrap();
+    let schema = stream.schema();
+    let batches: Vec<_> = stream.map(|b| b.unwrap()).collect();
+    arrow::compute::concat_batches(&schema, &batches).unwrap()
+}
+
+fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
+    let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}"));
+    let a = a.as_string::<i32>();
+    (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
+}
+
+fn timestamps_us(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
+    let a = b.column_by_name(col).unwrap().as_primitive::<TimestampMicrosecondType>();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| arrow::temporal_conversions::as_datetime::<TimestampMicrosecondType>(a.value(i)).unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn fixed_length_text_is_read_not_nulled() {
+    for v in ["V2000__fixedTextTestV2000.mdb", "V2003__fixedTextTestV2003.mdb", "V2007__fixedTextTestV2007.accdb", "V2010__fixedTextTestV2010.accdb"] {
+        let Some(p) = jackcess(&format!("test__data__{v}")) else { return };
+        let b = read(&p, "users");
+        let flags = strings(&b, "c_flag_");
+        assert!(!flags.is_empty(), "{v}");
+        assert!(flags.iter().all(|f| f.as_deref() == Some("N")), "{v}: {flags:?}");
+    }
+}
+
+#[test]
+fn dates_before_1900_are_right() {
+    // oldDatesV2007: Jackcess' test table of dates around the 1899-12-30 epoch; mdbtools prints
+    // every one as "1900-01-00".
+    let Some(p) = jackcess("test__data__V2007__oldDatesV2007.accdb") else { return };
+    let b = read(&p, "Table1");
+    let d = timestamps_us(&b, "DateField");
+    assert!(d.iter().all(Option::is_some));
+    // Jackcess' testAncientDates expects these four (proleptic Gregorian, as Access stores them).
+    let want = ["1582-10-15 00:00:00", "1582-10-14 00:00:00", "1492-01-10 00:00:00", "1392-01-10 00:00:00"];
+    assert_eq!(d, want.map(|s| Some(s.to_string())).to_vec());
+}
+
+#[test]
+fn extended_dates_are_exact_text() {
+    // DateExtStr is a text copy Access wrote of each DateExt value.
+    let Some(p) = jackcess("test__data__V2019__extDateTestV2019.accdb") else { return };
+    let b = read(&p, "Table1");
+    assert_eq!(b.schema().field_with_name("DateExt").unwrap().data_type(), &DataType::Utf8);
+    let ext = strings(&b, "DateExt");
+    let ids = b.column_by_name("ID").unwrap().as_primitive::<Int32Type>();
+    let by_id = |id: i32| ext[(0..b.num_rows()).find(|&i| ids.value(i) == id).unwrap()].clone();
+    assert_eq!(by_id(1).as_deref(), Some("2020-06-17")); // "6/17/2020"
+    assert_eq!(by_id(6).as_deref(), Some("2021-06-14 22:45:12.3456789")); // "6/14/2021 10:45:12.3456789 PM"
+    assert_eq!(by_id(9).as_deref(), Some("1265-06-14 12:45:00")); // "6/14/1265 12:45:00.0000000 PM"
+}
+
+#[test]
+fn year_9999_and_pre_1000_dates() {
+    let Some(c) = corpus() else { return };
+    let b = read(&c.join("mdbtestdata/data__DateTestDatabase.mdb"), "DateTest");
+    let d = timestamps_us(&b, "DateTimeCol");
+    assert_eq!(d[1].as_deref(), Some("9999-01-01 00:00:00")); // LongTextCol: "Year 9999"
+    assert_eq!(d[2].as_deref(), Some("1898-01-01 00:00:00")); // "Pre-1900 years"
+    assert_eq!(d[3].as_deref(), Some("0632-01-01 00:00:00")); // "Pre-1000 years"
+    assert!(strings(&b, "LongTextCol")[5].as_deref().unwrap().contains('\n')); // one memo value, not split into rows
+}
+
+#[test]
+fn emoticons_survive() {
+    // key holds the code point of the emoji stored in data between two "a"s.
+    let Some(p) = jackcess("test__data__V2010__testEmoticonsV2010.accdb") else { return };
+    let b = read(&p, "data");
+    let keys = b.column_by_name("key").unwrap();
+    let data = strings(&b, "data");
+    assert!(b.num_rows() > 0);
+    for i in 0..b.num_rows() {
+        let k = arrow::util::display::array_value_to_string(keys, i).unwrap();
+        let c = char::from_u32(k.parse::<f64>().unwrap() as u32).unwrap();
+        assert_eq!(data[i].as_deref(), Some(format!("a{c}a").as_str()), "row {i}");
+    }
+}
+
+#[test]
+fn calculated_columns_hold_their_stored_results() {
+    let Some(p) = jackcess("test__data__V2010__calcFieldTestV2010.accdb") else { return };
+    let b = read(&p, "Table1");
+    // LastFirst = [LastName] & ", " & [FirstName]
+    let last = strings(&b, "LastName");
+    let first = strings(&b, "FirstName");
+    let lf = strings(&b, "LastFirst");
+    for i in 0..b.num_rows() {
+        assert_eq!(lf[i], Some(format!("{}, {}", last[i].as_ref().unwrap(), first[i].as_ref().unwrap())));
+    }
+}
+
+#[test]
+fn every_corpus_table_reads_or_fails_loudly_without_panic() {
+    let Some(c) = corpus() else { return };
+    let mut files = 0;
+    let mut tables = 0;
+    for entry in walk(&c) {
+        let ext = entry.extension().map(|e| e.to_string_lossy().to_lowercase());
+        if !matches!(ext.as_deref(), Some("mdb" | "accdb")) {
+            continue;
+        }
+        files += 1;
+        let opts = ReadOptions { include_system: true, ..Default::default() };
+        let source = match open(&entry, &opts) {
+            Ok(s) => s,
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                continue;
+            }
+        };
+        for t in source.tables().unwrap() {
+            tables += 1;
+            if let Ok(stream) = source.open_table(&t.name) {
+                for batch in stream {
+                    if batch.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    assert!(files >= 80 && tables >= 300, "{files} files, {tables} tables");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,273 @@
+//! XML and JSON readers end to end: records, repeated children, namespaces, encodings,
+//! compression, concatenated documents, malformed input and entity bombs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::compute::concat_batches;
+use arrow::datatypes::{DataType, Int64Type};
+use pyforge_core::{ArrayMode, NamespaceMode, ReadOptions};
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn read(path: &Path, opts: &ReadOptions) -> RecordBatch {
+    let source = pyforge_core::open(path, opts).unwrap_or_else(|e| panic!("open: {e}"));
+    let tables = source.tables().unwrap();
+    assert_eq!(tables.len(), 1);
+    let stream = source.open_table(&tables[0].name).unwrap();
+    let schema = stream.schema();
+    let batches: Vec<RecordBatch> = stream.map(|b| b.unwrap()).collect();
+    let batch = concat_batches(&schema, &batches).unwrap();
+    assert_eq!(Some(batch.num_rows() as u64), tables[0].rows, "info row count agrees with the rows read");
+    batch
+}
+
+fn err(path: &Path, opts: &ReadOptions) -> String {
+    let r = pyforge_core::open(path, opts).and_then(|s| {
+        let t = s.tables()?;
+        let stream = s.open_table(&t[0].name)?;
+        for b in stream {
+            b?;
+        }
+        Ok(())
+    });
+    r.expect_err("expected an error").to_string()
+}
+
+fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
+    let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}: {:?}", b.schema()));
+    let a = arrow::compute::cast(a, &DataType::Utf8).unwrap();
+    let a = a.as_string::<i32>();
+    (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
+}
+
+fn list(b: &RecordBatch, col: &str, row: usize) -> Vec<Option<String>> {
+    let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}: {:?}", b.schema()));
+    let l = a.as_list::<i32>().value(row);
+    let l = arrow::compute::cast(&l, &DataType::Utf8).unwrap();
+    let s = l.as_string::<i32>();
+    (0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i).to_string())).collect()
+}
+
+fn some(v: &[&str]) -> Vec<Option<String>> {
+    v.iter().map(|s| Some(s.to_string())).collect()
+}
+
+const BOOKS: &str = r#"<?xml version="1.0"?>
+<catalog>
+  <book id="1"><title>A</title><author>X</author><author>Y</author><price>9.5</price></book>
+  <book id="2"><title>B &amp; C</title><author>Z</author><price>10</price><note><![CDATA[<raw> & kept]]></note></book>
+  <book id="3"><title>Mixed <b>bold</b> tail</title><price/></book>
+</catalog>
+"#;
+
+#[test]
+fn repeated_children_become_complete_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "books.xml", BOOKS.as_bytes());
+    let b = read(&p, &ReadOptions::default());
+    assert_eq!(b.num_rows(), 3);
+    assert_eq!(b.schema().field_with_name("id").unwrap().data_type(), &DataType::Int64);
+    assert_eq!(b.schema().field_with_name("price").unwrap().data_type(), &DataType::Float64);
+    assert_eq!(list(&b, "author", 0), some(&["X", "Y"]));
+    assert_eq!(list(&b, "author", 1), some(&["Z"]));
+    assert!(list(&b, "author", 2).is_empty());
+    assert_eq!(strings(&b, "title"), vec![Some("A".into()), Some("B & C".into()), Some("Mixed  tail".into())]);
+    assert_eq!(strings(&b, "title_b"), vec![None, None, Some("bold".into())]);
+    assert_eq!(strings(&b, "note"), vec![None, Some("<raw> & kept".into()), None]);
+    // The double 10 renders as "10.0" through Arrow's cast.
+    assert_eq!(strings(&b, "price"), vec![Some("9.5".into()), Some("10.0".into()), None]);
+}
+
+#[test]
+fn arrays_as_json_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "books.xml", BOOKS.as_bytes());
+    let b = read(&p, &ReadOptions { arrays: ArrayMode::Json, ..Default::default() });
+    assert_eq!(strings(&b, "author"), vec![Some(r#"["X","Y"]"#.into()), Some(r#"["Z"]"#.into()), Some("[]".into())]);
+}
+
+#[test]
+fn record_detection_prefers_the_element_holding_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut x = String::from("<game><umpires><umpire name='u1'/><umpire name='u2'/></umpires>");
+    for t in 0..2 {
+        x.push_str(&format!("<team id='t{t}'>"));
+        for p in 0..5 {
+            x.push_str(&format!("<player id='{t}{p}' first='F{p}' last='L{p}' avg='.{p}00' pos='P'/>"));
+        }
+        x.push_str("</team>");
+    }
+    x.push_str("</game>");
+    let p = write(dir.path(), "g.xml", x.as_bytes());
+    let src = pyforge_core::open(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(src.details()["record_path"], "/game/team/player");
+    let b = read(&p, &ReadOptions::default());
+    assert_eq!(b.num_rows(), 10);
+    assert_eq!(strings(&b, "first")[6], Some("F1".into()));
+    // The user can choose another record.
+    let b = read(&p, &ReadOptions { record_path: Some("/game/team".into()), ..Default::default() });
+    assert_eq!(b.num_rows(), 2);
+    assert_eq!(list(&b, "player_last", 1).len(), 5);
+    let e = err(&p, &ReadOptions { record_path: Some("/game/nope".into()), ..Default::default() });
+    assert!(e.contains("/game/nope") && e.contains("/game/team/player"), "{e}");
+}
+
+#[test]
+fn namespaces_strip_prefix_preserve() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = r#"<r xmlns:a="urn:a" xmlns:b="urn:b"><i><a:name>1</a:name><b:name>2</b:name><a:x>3</a:x></i><i><a:name>4</a:name><b:name>5</b:name><a:x>6</a:x></i></r>"#;
+    let p = write(dir.path(), "ns.xml", x.as_bytes());
+    let names = |mode| {
+        let b = read(&p, &ReadOptions { namespaces: mode, ..Default::default() });
+        b.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(names(NamespaceMode::Strip), ["a_name", "b_name", "x"]);
+    assert_eq!(names(NamespaceMode::Prefix), ["a_name", "b_name", "a_x"]);
+    assert_eq!(names(NamespaceMode::Preserve), ["a:name", "b:name", "a:x"]);
+}
+
+#[test]
+fn attributes_clashing_with_children_are_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "c.xml", b"<r><i id='1'><id>a</id></i><i id='2'><id>b</id></i></r>");
+    let b = read(&p, &ReadOptions::default());
+    assert_eq!(strings(&b, "@id"), some(&["1", "2"]));
+    assert_eq!(strings(&b, "id"), some(&["a", "b"]));
+}
+
+#[test]
+fn sibling_lists_stay_aligned() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "e.xml",
+        b"<r><p><e n='a' f='EQ'/><e n='b'/><e n='c' f='GE'/></p><p><e n='d'/></p></r>",
+    );
+    // Detection may pick `e` (it holds the values); the alignment is checked with `p` as record.
+    let b = read(&p, &ReadOptions { record_path: Some("/r/p".into()), ..Default::default() });
+    assert_eq!(list(&b, "e_n", 0), some(&["a", "b", "c"]));
+    assert_eq!(list(&b, "e_f", 0), vec![Some("EQ".into()), None, Some("GE".into())]);
+    assert_eq!(list(&b, "e_f", 1), vec![None]);
+}
+
+#[test]
+fn compressed_inputs_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = read(&write(dir.path(), "b.xml", BOOKS.as_bytes()), &ReadOptions::default());
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(BOOKS.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let bz = {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        e.write_all(BOOKS.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let zs = zstd::encode_all(BOOKS.as_bytes(), 3).unwrap();
+    for (name, bytes) in [("b.xml.gz", gz), ("b.xml.bz2", bz), ("b.xml.zst", zs)] {
+        let got = read(&write(dir.path(), name, &bytes), &ReadOptions::default());
+        assert_eq!(got, plain, "{name}");
+    }
+}
+
+#[test]
+fn declared_and_bom_encodings_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "<?xml version=\"1.0\" encoding=\"windows-1251\"?><r><i n=\"Привет\">Мир</i><i n=\"б\">в</i></r>";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+    let b = read(&write(dir.path(), "w.xml", &bytes), &ReadOptions::default());
+    assert_eq!(strings(&b, "n"), some(&["Привет", "б"]));
+    assert_eq!(strings(&b, "i"), some(&["Мир", "в"]));
+    let utf16: Vec<u8> = "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-16\"?><r><i>é</i><i>ü</i></r>"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    let b = read(&write(dir.path(), "u.xml", &utf16), &ReadOptions::default());
+    assert_eq!(strings(&b, "i"), some(&["é", "ü"]));
+}
+
+#[test]
+fn concatenated_documents_get_a_document_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = "<?xml version=\"1.0\"?>\n<r><i>1</i><i>2</i></r>\n<?xml version=\"1.0\"?>\n<r><i>3</i></r>\n";
+    let b = read(&write(dir.path(), "c.xml", x.as_bytes()), &ReadOptions::default());
+    assert_eq!(strings(&b, "i"), some(&["1", "2", "3"]));
+    let d = b.column_by_name("_document").unwrap().as_primitive::<Int64Type>();
+    assert_eq!(d.values().to_vec(), vec![1, 1, 2]);
+    // One document: no such column.
+    let b = read(&write(dir.path(), "one.xml", b"<r><i>1</i><i>2</i></r>"), &ReadOptions::default());
+    assert!(b.column_by_name("_document").is_none());
+}
+
+#[test]
+fn malformed_xml_names_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "bad.xml", b"<r>\n  <i>1</i>\n  <i>2</j>\n</r>\n");
+    let e = err(&p, &ReadOptions::default());
+    assert!(e.contains("bad.xml") && e.contains("line 3") && e.contains("column"), "{e}");
+    let p = write(dir.path(), "cut.xml", b"<r>\n<i>1</i>\n<i>2");
+    let e = err(&p, &ReadOptions::default());
+    assert!(e.contains("line 3") && e.contains("not closed") || e.contains("closed"), "{e}");
+    let p = write(dir.path(), "undef.xml", b"<r><i>&nope;</i></r>");
+    assert!(err(&p, &ReadOptions::default()).contains("undefined entity"));
+}
+
+#[test]
+fn entity_bombs_and_external_entities_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut x = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n <!ENTITY lol \"lol\">\n");
+    for i in 1..10 {
+        let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
+        x.push_str(&format!(" <!ENTITY lol{i} \"{}\">\n", format!("&{prev};").repeat(10)));
+    }
+    x.push_str("]>\n<lolz><i>&lol9;</i><i>x</i></lolz>\n");
+    let e = err(&write(dir.path(), "bomb.xml", x.as_bytes()), &ReadOptions::default());
+    assert!(e.contains("bomb"), "{e}");
+    let x = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><r><i>&xxe;</i></r>";
+    let e = err(&write(dir.path(), "xxe.xml", x.as_bytes()), &ReadOptions::default());
+    assert!(e.contains("external entity"), "{e}");
+    // Small internal entities are fine.
+    let x = "<!DOCTYPE r [<!ENTITY co \"ACME &amp; Co\">]><r><i a='&co;'>&co;!</i><i>b</i></r>";
+    let b = read(&write(dir.path(), "ok.xml", x.as_bytes()), &ReadOptions::default());
+    assert_eq!(strings(&b, "i"), some(&["ACME & Co!", "b"]));
+    assert_eq!(strings(&b, "a"), vec![Some("ACME & Co".into()), None]);
+}
+
+#[test]
+fn json_lines_arrays_and_record_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = "{\"id\":1,\"u\":{\"name\":\"a\"},\"tags\":[\"x\",\"y\"],\"items\":[{\"sku\":\"s1\",\"q\":2},{\"sku\":\"s2\"}]}\n\n{\"id\":2,\"u\":{\"name\":null},\"tags\":[],\"extra\":true}\n";
+    let b = read(&write(dir.path(), "e.jsonl", jsonl.as_bytes()), &ReadOptions::default());
+    assert_eq!(b.num_rows(), 2);
+    assert_eq!(strings(&b, "id"), some(&["1", "2"]));
+    assert_eq!(b.schema().field_with_name("id").unwrap().data_type(), &DataType::Int64);
+    assert_eq!(strings(&b, "u_name"), vec![Some("a".into()), None]);
+    assert_eq!(list(&b, "tags", 0), some(&["x", "y"]));
+    assert_eq!(list(&b, "items_sku", 0), some(&["s1", "s2"]));
+    assert_eq!(list(&b, "items_q", 0), vec![Some("2".into()), None]);
+    assert_eq!(strings(&b, "extra"), vec![None, Some("true".into())]);
+    let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["id", "u_name", "tags", "items_sku", "items_q", "extra"], "document order kept");
+
+    let array = "[\n {\"a\": 1, \"b\": [[1,2],[3]]},\n {\"a\": 2}\n]";
+    let b = read(&write(dir.path(), "a.json", array.as_bytes()), &ReadOptions::default());
+    assert_eq!(strings(&b, "a"), some(&["1", "2"]));
+    assert_eq!(list(&b, "b_item", 0), some(&["1", "2", "3"]));
+
+    let doc = "{\"meta\":{\"n\":2},\"data\":{\"items\":[{\"k\":\"v1\"},{\"k\":\"v2\"}]}}";
+    let p = write(dir.path(), "d.json", doc.as_bytes());
+    let b = read(&p, &ReadOptions { record_path: Some("$.data.items".into()), ..Default::default() });
+    assert_eq!(strings(&b, "k"), some(&["v1", "v2"]));
+    let b = read(&p, &ReadOptions::default());
+    assert_eq!(strings(&b, "k"), some(&["v1", "v2"]), "records under a path are detected");
+
+    let e = err(&write(dir.path(), "bad.jsonl", b"{\"a\":1}\n{\"a\":2,}\n"), &ReadOptions::default());
+    assert!(e.contains("line 2") && e.contains("malformed JSON"), "{e}");
+}
