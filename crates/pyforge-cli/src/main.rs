@@ -10,6 +10,8 @@ use clap::Parser;
 
 /// Exit code for a failed run (usage errors exit 2, through clap).
 const EXIT_FAILED: u8 = 1;
+/// Exit code for an option that does not fit the input (as clap's usage errors).
+const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -31,7 +33,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("pyforge: error: {}", one_line(&e));
-            ExitCode::from(EXIT_FAILED)
+            match e.downcast_ref::<pyforge_core::Error>() {
+                Some(pyforge_core::Error::Usage { .. }) => ExitCode::from(EXIT_USAGE),
+                _ => ExitCode::from(EXIT_FAILED),
+            }
         }
     }
 }

@@ -62,6 +62,11 @@ pub enum Error {
     #[error("{0}")]
     InvalidOption(String),
 
+    /// An option that is well-formed but does not fit this input (a page past the end of the
+    /// document); the message names what is valid. The CLI exits 2, as for other usage errors.
+    #[error("{path}: {message}")]
+    Usage { path: PathBuf, message: String },
+
     /// Arrow failed while building or casting data.
     #[error("{path}: {source}")]
     Arrow {
@@ -95,10 +100,6 @@ pub enum Error {
     /// Internal signal: a reader learnt something about its input that invalidates what it has
     /// produced so far (a column type widened). The pipeline discards the partial output and
     /// reads the table again; it never reaches a user.
-    /// An encrypted input that cannot be opened without (another) password.
-    #[error("{path}: {message}")]
-    Encrypted { path: PathBuf, message: String },
-
     #[error("{path}: schema changed while reading ({reason})")]
     SchemaWidened { path: PathBuf, reason: String },
 }

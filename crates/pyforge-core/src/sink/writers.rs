@@ -9,7 +9,6 @@ use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression as PqCompression, GzipLevel, ZstdLevel};
-use arrow::datatypes::DataType;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 

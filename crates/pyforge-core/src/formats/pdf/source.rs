@@ -66,13 +66,13 @@ impl PdfSource {
         });
         let (count, mut details) = match opened {
             Ok(Ok(v)) => v,
-            Ok(Err(m)) => return Err(Error::Encrypted { path: path.to_path_buf(), message: m }),
+            Ok(Err(m)) => return Err(Error::Protected { path: path.to_path_buf(), message: m }),
             Err(e) => return Err(guard_error(path, e)),
         };
         details.insert("pages".into(), count.into());
         let pages = match ranges {
             Some(r) => resolve_pages(&r, count)
-                .map_err(|e| Error::InvalidOption(format!("{}: --pages: {e}", path.display())))?,
+                .map_err(|e| Error::Usage { path: path.to_path_buf(), message: format!("--pages: {e}") })?,
             None => (1..=count).collect(),
         };
         Ok(PdfSource { path: path.to_path_buf(), password: options.password.clone(), limit, pages: Arc::new(pages), details })
