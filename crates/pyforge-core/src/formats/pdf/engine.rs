@@ -54,6 +54,21 @@ impl Doc {
         self.doc.extract_text(page as usize - 1).map_err(|e| e.to_string())
     }
 
+    /// Text of one page (1-based) rebuilt from the engine's words in physical layout order
+    /// ([`super::layout`]). Experimental and not used by the reader: on the pdfplumber corpus
+    /// it separates table cells that [`Doc::page_text`] glues together, but loses elsewhere
+    /// (unreliable glyph widths of some fonts split words); see the module documentation.
+    pub fn page_text_physical(&self, page: u32) -> Result<String, String> {
+        let words = self.doc.extract_words(page as usize - 1).map_err(|e| e.to_string())?;
+        let glyphs: Vec<_> = words
+            .iter()
+            .enumerate()
+            .flat_map(|(w, word)| word.chars.iter().map(move |c| glyph(c, Some(w as u32))))
+            .collect();
+        Ok(super::layout::page_text(&glyphs))
+
+    }
+
     /// Facts for `info`: version, encryption and the document information dictionary (text
     /// fields decoded, dates as ISO 8601 timestamps; a date that does not parse is kept as
     /// written).
@@ -92,4 +107,26 @@ impl Doc {
         }
         d
     }
+}
+
+/// The engine's positioned character as a layout [`Glyph`](super::layout::Glyph).
+fn glyph(c: &pdf_oxide::layout::TextChar, word: Option<u32>) -> super::layout::Glyph {
+    let unit = |x: f32, y: f32| {
+        let n = (x * x + y * y).sqrt();
+        if n > 0.0 && n.is_finite() {
+            Some((x / n, y / n))
+        } else {
+            None
+        }
+    };
+    let (dir, up) = match c.matrix.and_then(|m| Some((unit(m[0], m[1])?, unit(m[2], m[3])?))) {
+        Some(v) => v,
+        None => {
+            let r = c.rotation_degrees.to_radians();
+            ((r.cos(), r.sin()), (-r.sin(), r.cos()))
+        }
+    };
+    let height = if c.ascent - c.descent > 0.0 { c.ascent - c.descent } else { c.font_size };
+    let advance = if c.rendered_advance > 0.0 { c.rendered_advance } else { c.advance_width };
+    super::layout::Glyph { ch: c.char, x: c.origin_x, y: c.origin_y, advance, height, dir, up, word }
 }

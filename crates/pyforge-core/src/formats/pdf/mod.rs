@@ -8,6 +8,7 @@
 
 pub mod engine;
 pub mod guard;
+pub mod layout;
 pub mod meta;
 pub mod pages;
 pub mod sample;
