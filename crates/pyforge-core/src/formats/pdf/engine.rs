@@ -49,23 +49,35 @@ impl Doc {
         u32::try_from(n).map_err(|_| format!("implausible page count {n}"))
     }
 
-    /// Text of one page (1-based), in reading order, lines separated by `\n`.
+    /// Text of one page (1-based), lines separated by `\n`: upright pages in physical layout
+    /// order from the engine's words ([`Doc::page_text_physical`]), pages with rotated text
+    /// through the engine's own assembly, which maps rotated text into its reading frame.
     pub fn page_text(&self, page: u32) -> Result<String, String> {
+        if let Some(text) = self.page_text_physical(page)? {
+            return Ok(text);
+        }
         self.doc.extract_text(page as usize - 1).map_err(|e| e.to_string())
     }
 
     /// Text of one page (1-based) rebuilt from the engine's words in physical layout order
-    /// ([`super::layout`]). Experimental and not used by the reader: on the pdfplumber corpus
-    /// it separates table cells that [`Doc::page_text`] glues together, but loses elsewhere
-    /// (unreliable glyph widths of some fonts split words); see the module documentation.
-    pub fn page_text_physical(&self, page: u32) -> Result<String, String> {
+    /// ([`super::layout`]); `None` if the page has rotated text (the engine's coordinates of
+    /// rotated glyphs do not give their lines reliably). The engine's own `extract_text` glues
+    /// neighbouring table cells into one word (`Permanent09/02/2015`); this does not.
+    pub fn page_text_physical(&self, page: u32) -> Result<Option<String>, String> {
         let words = self.doc.extract_words(page as usize - 1).map_err(|e| e.to_string())?;
+        let upright = |c: &pdf_oxide::layout::TextChar| {
+            let r = c.rotation_degrees.rem_euclid(360.0);
+            r < 0.5 || r > 359.5
+        };
+        if !words.iter().all(|w| w.chars.iter().all(upright)) {
+            return Ok(None);
+        }
         let glyphs: Vec<_> = words
             .iter()
             .enumerate()
             .flat_map(|(w, word)| word.chars.iter().map(move |c| glyph(c, Some(w as u32))))
             .collect();
-        Ok(super::layout::page_text(&glyphs))
+        Ok(Some(super::layout::page_text(&glyphs)))
 
     }
 
@@ -121,10 +133,7 @@ fn glyph(c: &pdf_oxide::layout::TextChar, word: Option<u32>) -> super::layout::G
     };
     let (dir, up) = match c.matrix.and_then(|m| Some((unit(m[0], m[1])?, unit(m[2], m[3])?))) {
         Some(v) => v,
-        None => {
-            let r = c.rotation_degrees.to_radians();
-            ((r.cos(), r.sin()), (-r.sin(), r.cos()))
-        }
+        None => ((1.0, 0.0), (0.0, 1.0)),
     };
     let height = if c.ascent - c.descent > 0.0 { c.ascent - c.descent } else { c.font_size };
     let advance = if c.rendered_advance > 0.0 { c.rendered_advance } else { c.advance_width };
