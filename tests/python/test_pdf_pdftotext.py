@@ -182,3 +182,32 @@ def test_summary_figures(figures):
     """Print the raw figures (also without the CJK rule) and check there is no crash."""
     scored = [s for _, s, _ in figures if s is not None]
     assert len(scored) >= len(figures) - 1, "only the empty file may fail"
+
+
+def test_sample_pdf_rows_formats_and_blank_page(pyforge, tmp_path):
+    """The sample report: 3 pages, page 2 blank; the output format follows the extension."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    run = H.run_cli(pyforge, "samples", tmp_path / "s")
+    assert run.returncode == 0, run.describe()
+    pdf = tmp_path / "s" / "report.pdf"
+    info = json.loads(H.run_cli(pyforge, "info", "--json", pdf).stdout)
+    d = info["details"]
+    assert (d["pages"], d["title"], d["author"], d["encrypted"]) == (3, "Quarterly sales report", "PyForge", False)
+    assert d["created"] == "2024-03-15T09:30:00+01:00" and d["modified"] == "2024-03-16T12:00:00Z"
+    for name in ("r.parquet", "r.jsonl"):
+        run = H.run_cli(pyforge, "convert", pdf, tmp_path / name)
+        assert run.returncode == 0, run.describe()
+    t = pq.read_table(tmp_path / "r.parquet")
+    assert t.column_names == ["page", "text", "chars"]
+    rows = t.to_pylist()
+    assert [r["page"] for r in rows] == [1, 2, 3]
+    assert rows[1]["text"] == "" and rows[1]["chars"] == 0
+    assert "Region North: 1,204 units" in rows[0]["text"]
+    lines = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert lines == rows
+    run = H.run_cli(pyforge, "convert", pdf, tmp_path / "r.txt", "--pages", "2-")
+    assert run.returncode == 0, run.describe()
+    assert (tmp_path / "r.txt").read_text().split("\f") == ["", "Notes\nFigures are preliminary (unaudited).\n", ""]

@@ -45,7 +45,8 @@ pub struct ConvertArgs {
     pub input: String,
     /// Output file (one table) or folder (many tables, or many inputs).
     pub output: Option<PathBuf>,
-    /// Output format. Default: parquet, except txt when every input is a PDF. txt writes the
+    /// Output format. Default: from the output file's extension (.parquet .csv .jsonl .arrow
+    /// .txt), else parquet, except txt when every input is a PDF. txt writes the
     /// text of each PDF page followed by a form feed (see --page-markers).
     #[arg(short, long, value_parser = ["parquet", "csv", "jsonl", "arrow", "txt"])]
     pub format: Option<String>,

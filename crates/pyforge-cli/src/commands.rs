@@ -90,8 +90,13 @@ fn with_pdf(mut o: ReadOptions, p: &PdfArgs) -> ReadOptions {
     o
 }
 
-/// The output format when -f is not given: txt when every input is a PDF, else parquet.
-fn default_output_format(inputs: &Inputs) -> &'static str {
+/// The output format when -f is not given: the output file's extension if it names one
+/// (`out.parquet`, `out.jsonl`), else txt when every input is a PDF, else parquet.
+fn default_output_format(inputs: &Inputs, output: Option<&Path>) -> &'static str {
+    let named = output.filter(|o| !o.is_dir()).and_then(|o| o.extension()).and_then(|e| OutputFormat::parse(&e.to_string_lossy().to_lowercase()).ok());
+    if let Some(f) = named {
+        return f.name();
+    }
     let is_pdf = |p: &Path| pyforge_core::detect(p).map(|f| f.name() == "pdf").unwrap_or(false);
     let all_pdf = match inputs {
         Inputs::One(p) => is_pdf(p),
@@ -106,7 +111,7 @@ fn default_output_format(inputs: &Inputs) -> &'static str {
 
 pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     let inputs = resolve(&a.input, a.recursive)?;
-    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&inputs)))?;
+    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&inputs, a.output.as_deref())))?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
     let opts = ConvertOptions {
         read: with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf),
