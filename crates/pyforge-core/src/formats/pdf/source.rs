@@ -102,7 +102,15 @@ impl Source for PdfSource {
             return Err(Error::NoSuchTable { path: self.path.clone(), wanted: name.into(), available: vec![TABLE.into()] });
         }
         let rx = spawn_extractor(self.path.clone(), self.password.clone(), self.pages.clone());
-        let batches = PageBatches { path: self.path.clone(), rx, budget: self.limit, limit: self.limit, done: false };
+        let batches = PageBatches {
+            path: self.path.clone(),
+            rx,
+            budget: self.limit,
+            limit: self.limit,
+            done: false,
+            expected: self.pages.len(),
+            received: 0,
+        };
         Ok(Box::new(IterStream::new(schema(), batches)))
     }
 }
@@ -150,6 +158,10 @@ struct PageBatches {
     budget: Duration,
     limit: Duration,
     done: bool,
+    /// Pages selected and pages received so far: a worker that stops early is an error, never
+    /// a silently short table.
+    expected: usize,
+    received: usize,
 }
 
 impl PageBatches {
@@ -185,6 +197,13 @@ impl Iterator for PageBatches {
                     return self.fail(GuardError::TimedOut(self.limit).to_string());
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    if self.received + n < self.expected {
+                        return self.fail(format!(
+                            "text extraction stopped after {} of {} pages",
+                            self.received + n,
+                            self.expected
+                        ));
+                    }
                     self.done = true;
                     break;
                 }
@@ -193,6 +212,7 @@ impl Iterator for PageBatches {
         if n == 0 {
             return None;
         }
+        self.received += n;
         let cols: Vec<ArrayRef> = vec![Arc::new(page.finish()), Arc::new(text.finish()), Arc::new(chars.finish())];
         Some(RecordBatch::try_new(schema(), cols).map_err(|e| Error::arrow(&self.path, e)))
     }
