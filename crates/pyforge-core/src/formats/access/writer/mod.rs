@@ -28,6 +28,7 @@ mod catalog;
 mod long_value;
 mod pages;
 mod row;
+pub mod sample;
 mod tdef;
 mod usage_map;
 mod value;
@@ -128,6 +129,11 @@ impl JetWriter {
         self.file.finish()
     }
 
+    /// Bytes of the file so far (pages allocated times the page size).
+    pub fn bytes_written(&self) -> u64 {
+        u64::from(self.file.next_page()) * pages::PAGE_SIZE as u64
+    }
+
     /// Store a usage-map record and give its data pointer (page << 8 | row).
     fn store_map(&mut self, record: &[u8]) -> WriteResult<u32> {
         if !self.maps.fits(record.len()) {
@@ -196,6 +202,11 @@ impl<'a> TableWriter<'a> {
         self.db.file.write_page(n, &full.finish(4096))?;
         self.data_pages.push(n);
         Ok(())
+    }
+
+    /// Bytes of the file so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.db.bytes_written()
     }
 
     /// Write the last pages and the table definition.
