@@ -1,111 +1,17 @@
 //! Property test of the Jet4 writer against our Access reader: random tables (every column
 //! type the writer knows, NULLs, empty and Unicode text, long values inline, on shared
 //! long-value pages and on page chains) are written, read back and compared value by value.
-//! A seeded generator makes every failure reproducible (the seed is in the message).
+//! The seeded generator (`writer::random`) makes every failure reproducible (the seed is in
+//! the message).
 
 use std::path::Path;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::*;
 use arrow::record_batch::RecordBatch;
+use pyforge_core::formats::access::writer::random::{random_tables, write_tables, Profile};
 use pyforge_core::formats::access::writer::{Column, ColumnType, JetWriter, Value};
 use pyforge_core::{open, ReadOptions};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
-fn random_type(rng: &mut Rng) -> ColumnType {
-    match rng.below(14) {
-        0 => ColumnType::Bool,
-        1 => ColumnType::Byte,
-        2 => ColumnType::Integer,
-        3 => ColumnType::Long,
-        4 => ColumnType::Currency,
-        5 => ColumnType::Single,
-        6 => ColumnType::Double,
-        7 => ColumnType::DateTime,
-        8 => ColumnType::Binary(1 + rng.below(255) as u8),
-        9 => ColumnType::Text(1 + rng.below(255) as u8),
-        10 => ColumnType::Ole,
-        11 => ColumnType::Memo,
-        12 => ColumnType::Guid,
-        _ => {
-            let precision = 1 + rng.below(28) as u8;
-            ColumnType::Decimal { precision, scale: rng.below(u64::from(precision) + 1) as u8 }
-        }
-    }
-}
-
-/// Text of up to `max` UTF-16 units: ASCII, Latin-1, Greek/Cyrillic/CJK (no surrogates).
-fn random_text(rng: &mut Rng, max: usize) -> String {
-    let len = if max == 0 { 0 } else { rng.below(max as u64 + 1) as usize };
-    let alphabet = rng.below(4);
-    (0..len)
-        .map(|_| match alphabet {
-            0 => (b' ' + rng.below(95) as u8) as char,
-            1 => char::from_u32(1 + rng.below(0xFF) as u32).unwrap(),
-            2 => ['a', 'é', 'Ω', 'Ж', '東', '京', '\n', '"', ',', 'ß'][rng.below(10) as usize],
-            _ => char::from_u32(0x20 + rng.below(0xD7FF - 0x20) as u32).unwrap(),
-        })
-        .collect()
-}
-
-fn long_len(rng: &mut Rng) -> usize {
-    match rng.below(10) {
-        0..=4 => rng.below(200) as usize,  // inline
-        5..=7 => rng.below(4000) as usize, // one long-value page
-        _ => 4000 + rng.below(20_000) as usize, // a chain of pages
-    }
-}
-
-fn random_value(rng: &mut Rng, t: ColumnType) -> Value {
-    if t != ColumnType::Bool && rng.chance(15) {
-        return Value::Null;
-    }
-    match t {
-        ColumnType::Bool => Value::Bool(rng.chance(50)),
-        ColumnType::Byte => Value::Byte(rng.next() as u8),
-        ColumnType::Integer => Value::Integer(rng.next() as i16),
-        ColumnType::Long => Value::Long(rng.next() as i32),
-        ColumnType::Currency => Value::Currency(rng.next() as i64 >> rng.below(40)),
-        ColumnType::Single => Value::Single((rng.next() as i32) as f32 / 1024.0),
-        ColumnType::Double => Value::Double(f64::from_bits(rng.next() & 0xBFEF_FFFF_FFFF_FFFF)),
-        // Years 100..9999 at millisecond resolution (the reader's resolution).
-        ColumnType::DateTime => Value::DateTime((-59_011_459_200_000 + rng.below(313_524_000_000_000) as i64) * 1000),
-        ColumnType::Binary(n) => Value::Binary((0..rng.below(u64::from(n) + 1)).map(|_| rng.next() as u8).collect()),
-        ColumnType::Text(n) => Value::Text(random_text(rng, usize::from(n))),
-        ColumnType::Ole => {
-            let n = long_len(rng);
-            Value::Binary((0..n).map(|_| rng.next() as u8).collect())
-        }
-        ColumnType::Memo => {
-            let n = long_len(rng);
-            Value::Text(random_text(rng, n))
-        }
-        ColumnType::Guid => Value::Guid(std::array::from_fn(|_| rng.next() as u8)),
-        ColumnType::Decimal { precision, .. } => {
-            let limit = 10u128.pow(u32::from(precision));
-            let m = (u128::from(rng.next()) << 64 | u128::from(rng.next())) % limit;
-            Value::Decimal(if rng.chance(50) { -(m as i128) } else { m as i128 })
-        }
-    }
-}
 
 fn read(path: &Path, table: &str) -> RecordBatch {
     let source = open(path, &ReadOptions::default()).unwrap();
@@ -148,37 +54,20 @@ fn check(seed: u64, name: &str, t: ColumnType, col: &dyn Array, written: &[Value
     }
 }
 
-/// One random database of 1 to 3 tables, written and read back.
+/// One random database of 1 to 3 tables, written and read back; gives the values compared.
 fn round_trip(seed: u64, max_rows: u64) -> u64 {
-    let mut rng = Rng(seed);
+    let tables = random_tables(seed, max_rows, Profile::Full);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("random.mdb");
-    let mut db = JetWriter::create(&path).unwrap();
-    let mut tables = Vec::new();
-    for t in 0..1 + rng.below(3) {
-        let ncols = 1 + rng.below(12) as usize;
-        let columns: Vec<Column> = (0..ncols).map(|c| Column::new(&format!("c{c}_{}", random_text(&mut Rng(seed + c as u64), 3).replace(['\n'], "")), random_type(&mut rng))).collect();
-        // Names may repeat after lower-casing; make them unique with the index.
-        let columns: Vec<Column> = columns.into_iter().enumerate().map(|(c, col)| Column::new(&format!("c{c}"), col.kind)).collect();
-        let nrows = rng.below(max_rows + 1);
-        let rows: Vec<Vec<Value>> = (0..nrows).map(|_| columns.iter().map(|c| random_value(&mut rng, c.kind)).collect()).collect();
-        let name = format!("T{t} {}", ["Ωmega", "données", "表", "plain"][rng.below(4) as usize]);
-        let mut w = db.table(&name, columns.clone()).unwrap();
-        for r in &rows {
-            w.push(r).unwrap();
-        }
-        w.finish().unwrap();
-        tables.push((name, columns, rows));
-    }
-    db.finish().unwrap();
+    write_tables(&path, &tables).unwrap();
     let mut values = 0;
-    for (name, columns, rows) in &tables {
-        let batch = read(&path, name);
-        assert_eq!(batch.num_rows(), rows.len(), "seed {seed} table {name}: rows");
-        assert_eq!(batch.num_columns(), columns.len(), "seed {seed} table {name}: columns");
-        for (j, c) in columns.iter().enumerate() {
+    for t in &tables {
+        let batch = read(&path, &t.name);
+        assert_eq!(batch.num_rows(), t.rows.len(), "seed {seed} table {}: rows", t.name);
+        assert_eq!(batch.num_columns(), t.columns.len(), "seed {seed} table {}: columns", t.name);
+        for (j, c) in t.columns.iter().enumerate() {
             assert_eq!(batch.schema().field(j).name(), &c.name);
-            let written: Vec<Value> = rows.iter().map(|r| r[j].clone()).collect();
+            let written: Vec<Value> = t.rows.iter().map(|r| r[j].clone()).collect();
             check(seed, &c.name, c.kind, batch.column(j).as_ref(), &written);
             values += written.len() as u64;
         }

@@ -28,6 +28,7 @@ mod catalog;
 mod long_value;
 mod pages;
 mod row;
+pub mod random;
 pub mod sample;
 mod tdef;
 mod usage_map;
