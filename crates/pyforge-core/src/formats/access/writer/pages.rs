@@ -181,3 +181,32 @@ impl DataPage {
         p
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_region_unmasks_to_the_plain_fields() {
+        let mut p = header_page();
+        assert_eq!(&p[4..19], b"Standard Jet DB");
+        rc4(&[0xC7, 0xDA, 0x39, 0x6B], &mut p[0x18..0x18 + 128]);
+        assert_eq!(u16::from_le_bytes([p[0x3C], p[0x3D]]), 1252);
+        assert_eq!(&p[0x3E..0x42], &[0; 4]); // no database key: pages are not encrypted
+    }
+
+    #[test]
+    fn rows_are_laid_out_from_the_end() {
+        let mut d = DataPage::new(7);
+        assert_eq!(d.add(b"abc"), 0);
+        assert_eq!(d.add(b"de"), 1);
+        let p = d.finish(PAGE_SIZE);
+        assert_eq!(&p[0..2], &[1, 1]);
+        assert_eq!(&p[4..8], &7u32.to_le_bytes());
+        assert_eq!(u16::from_le_bytes([p[12], p[13]]), 2);
+        assert_eq!(u16::from_le_bytes([p[14], p[15]]), 4093);
+        assert_eq!(u16::from_le_bytes([p[16], p[17]]), 4091);
+        assert_eq!(&p[4091..], b"deabc");
+        assert_eq!(u16::from_le_bytes([p[2], p[3]]) as usize, PAGE_SIZE - DATA_HEADER - 4 - 5);
+    }
+}

@@ -250,3 +250,66 @@ fn decimal_bytes(x: i128) -> [u8; 17] {
     }
     b
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ole_dates_count_back_with_a_forward_fraction() {
+        assert_eq!(ole_date(0), 25_569.0); // 1970-01-01
+        assert_eq!(ole_date(-25_569 * 86_400_000_000), 0.0); // 1899-12-30
+        assert_eq!(ole_date(-25_569 * 86_400_000_000 + 6 * 3_600_000_000), 0.25);
+        // 1899-12-29 06:00 is day -1 plus a quarter: stored -1.25.
+        assert_eq!(ole_date(-25_570 * 86_400_000_000 + 6 * 3_600_000_000), -1.25);
+    }
+
+    #[test]
+    fn guids_and_decimals_in_their_stored_order() {
+        let g: [u8; 16] = std::array::from_fn(|i| i as u8);
+        assert_eq!(guid_bytes(&g), [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15]);
+        let d = decimal_bytes(-(1i128 << 32 | 5));
+        assert_eq!(d[0], 0x80);
+        assert_eq!(&d[1..9], &[0; 8]);
+        assert_eq!(&d[9..13], &[1, 0, 0, 0]);
+        assert_eq!(&d[13..17], &[5, 0, 0, 0]);
+    }
+
+    #[test]
+    fn text_is_compressed_only_when_every_character_fits_a_byte() {
+        assert_eq!(encode_text("Café"), [0xFF, 0xFE, b'C', b'a', b'f', 0xE9]);
+        assert_eq!(encode_text("Ω"), [0xA9, 0x03]);
+        assert_eq!(encode_text(""), Vec::<u8>::new());
+        assert_eq!(encode_text("a\0"), [b'a', 0, 0, 0]); // a NUL would switch modes: not compressed
+    }
+
+    #[test]
+    fn row_layout_fixed_then_variable_then_offsets_and_null_mask() {
+        let layout = Layout::new(vec![
+            Column::new("n", ColumnType::Long),
+            Column::new("t", ColumnType::Text(10)),
+            Column::new("b", ColumnType::Bool),
+            Column::new("u", ColumnType::Text(10)),
+        ])
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = PageFile::create(&dir.path().join("x.mdb")).map_err(|e| e.to_string()).unwrap();
+        let mut lv = LongValues::default();
+        let row = match encode(&layout, &[Value::Long(7), Value::Text("ab".into()), Value::Bool(true), Value::Null], &mut lv, &mut file) {
+            Ok(r) => r,
+            Err(_) => panic!("encode failed"),
+        };
+        let expect: Vec<u8> = [
+            &[4, 0][..],               // column count
+            &[7, 0, 0, 0],             // Long
+            &[0xFF, 0xFE, b'a', b'b'], // "ab", compressed
+            &[10, 0],                  // end of data
+            &[10, 0],                  // u starts (and ends) at 10: NULL
+            &[6, 0],                   // t starts at 6
+            &[2, 0],                   // 2 variable columns
+            &[0b0000_0111],            // n, t present; b true; u NULL
+        ]
+        .concat();
+        assert_eq!(row, expect);
+    }
+}

@@ -52,3 +52,28 @@ pub fn owned_pages(pages: &[u32], next_page: u32) -> (Vec<u8>, Vec<(u32, Vec<u8>
 pub fn empty() -> Vec<u8> {
     vec![0u8; 6]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_map_from_the_first_page() {
+        let (rec, pages) = owned_pages(&[10, 11, 13, 20], 99);
+        assert!(pages.is_empty());
+        assert_eq!(rec, [0, 10, 0, 0, 0, 0b0000_1011, 0b0000_0100]);
+    }
+
+    #[test]
+    fn reference_map_for_wide_spans() {
+        let far = PER_BITMAP_PAGE + 5;
+        let (rec, pages) = owned_pages(&[3, far], 500);
+        assert_eq!(rec[0], 1);
+        assert_eq!(rec.len(), 1 + 4 * 2);
+        assert_eq!(&rec[1..5], &500u32.to_le_bytes());
+        assert_eq!(&rec[5..9], &501u32.to_le_bytes());
+        assert_eq!(pages.len(), 2);
+        assert_eq!((pages[0].1[0], pages[0].1[4]), (0x05, 0b1000));
+        assert_eq!(pages[1].1[4], 0b10_0000);
+    }
+}
