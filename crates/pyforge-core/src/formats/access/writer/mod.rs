@@ -10,7 +10,8 @@
 //! they span more pages than one inline map can cover.
 //!
 //! Not written: indexes, relationships, queries, properties (`LvProp`), passwords. Access itself
-//! rebuilds missing indexes; mdbtools and `jetdb` read the files as written.
+//! rebuilds missing indexes; mdbtools and `jetdb` read the files as written. A file stops at
+//! 2 GB (the Jet4 limit) with an error naming the table and row.
 //!
 //! ```no_run
 //! use pyforge_core::formats::access::writer::{Column, ColumnType, JetWriter, Value};
@@ -91,6 +92,10 @@ pub struct JetWriter {
     maps_page: u32,
     tables: Vec<TableRecord>,
 }
+
+/// Pages of a 2 GB database, the size limit of Jet4 (data pointers could address more, but
+/// Access and other readers would not open the file).
+const MAX_PAGES: u32 = (2u64 * 1024 * 1024 * 1024 / pages::PAGE_SIZE as u64) as u32;
 
 /// The page of the catalog's (MSysObjects') table definition, fixed by the format.
 const CATALOG_TDEF_PAGE: u32 = 2;
@@ -186,6 +191,13 @@ impl<'a> TableWriter<'a> {
                 row::EncodeError::Io(source) => WriteError::Io { path: self.db.file.path(), source },
                 row::EncodeError::Value(message) => WriteError::Row { table: self.name.clone(), row: row_no, message },
             })?;
+        if self.db.file.next_page() >= MAX_PAGES - 64 {
+            return Err(WriteError::Row {
+                table: self.name.clone(),
+                row: row_no,
+                message: "the database would grow past 2 GB, the limit of a Jet4 file".into(),
+            });
+        }
         if !self.page.fits(bytes.len()) {
             self.flush_page()?;
         }
