@@ -9,9 +9,10 @@
 //! the pages a table owns are listed in an inline usage map, or in a reference map (type 1) when
 //! they span more pages than one inline map can cover.
 //!
-//! Not written: indexes, relationships, queries, properties (`LvProp`), passwords. Access itself
-//! rebuilds missing indexes; mdbtools and `jetdb` read the files as written. A file stops at
-//! 2 GB (the Jet4 limit) with an error naming the table and row.
+//! Not written: indexes (a table without a primary key has none), relationships, queries,
+//! properties (`LvProp`), passwords, the database-wide usage map of page 1. mdbtools and `jetdb`
+//! read the files as written (checked by the tests); Microsoft Access itself was not tried. A
+//! file stops at 2 GB (the Jet4 limit) with an error naming the table and row.
 //!
 //! ```no_run
 //! use pyforge_core::formats::access::writer::{Column, ColumnType, JetWriter, Value};
