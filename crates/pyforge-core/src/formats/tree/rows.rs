@@ -49,7 +49,8 @@ impl ColBuf {
 
 struct Frame {
     node: usize,
-    text: String,
+    /// Where this element's text starts in the builder's `text` (one buffer for all frames).
+    text_start: usize,
     had_child: bool,
 }
 
@@ -59,6 +60,8 @@ pub struct RowBuilder<'a> {
     roots: &'a [usize],
     plan: &'a Plan,
     stack: Vec<Frame>,
+    /// Text of the open elements, end to end (each frame knows where its own starts).
+    text: String,
     /// Stack depth of the open record element (its frame index).
     record_at: Option<usize>,
     document: i64,
@@ -87,6 +90,7 @@ impl<'a> RowBuilder<'a> {
             roots,
             plan,
             stack: Vec::new(),
+            text: String::new(),
             record_at: None,
             document: 0,
             documents: Vec::new(),
@@ -310,24 +314,40 @@ impl Visitor for RowBuilder<'_> {
                 }
             }
         }
-        self.stack.push(Frame { node, text: String::new(), had_child: false });
+        self.stack.push(Frame { node, text_start: self.text.len(), had_child: false });
         Ok(())
     }
 
     fn text(&mut self, text: &str) {
-        if self.record_at.is_some() {
-            if let Some(f) = self.stack.last_mut() {
-                f.text.push_str(text);
-            }
+        if self.record_at.is_some() && !self.stack.is_empty() {
+            self.text.push_str(text);
         }
     }
 
     fn close(&mut self) -> Result<()> {
         let Some(f) = self.stack.pop() else { return Ok(()) };
         if self.record_at.is_none() {
+            self.text.truncate(f.text_start);
             return Ok(());
         }
-        if let Some(t) = element_text(&f.text, f.had_child) {
+        // The text buffer is set aside while the value is stored (no copy), then cut back.
+        let mut buf = std::mem::take(&mut self.text);
+        let stored = self.store_text(&f, &buf[f.text_start.min(buf.len())..]);
+        buf.truncate(f.text_start);
+        self.text = buf;
+        stored?;
+        if self.record_at == Some(self.stack.len()) {
+            self.record_at = None;
+            self.end_record()?;
+        }
+        Ok(())
+    }
+}
+
+impl RowBuilder<'_> {
+    /// Store the text of the element of frame `f` that just closed in its column.
+    fn store_text(&mut self, f: &Frame, text: &str) -> Result<()> {
+        if let Some(t) = element_text(text, f.had_child) {
             let column = self.nodes[f.node]
                 .text_leaf()
                 .and_then(|leaf| self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf))
@@ -347,10 +367,6 @@ impl Visitor for RowBuilder<'_> {
                 }
                 None => {}
             }
-        }
-        if self.record_at == Some(self.stack.len()) {
-            self.record_at = None;
-            self.end_record()?;
         }
         Ok(())
     }
