@@ -37,6 +37,11 @@ pub enum Command {
     Formats(FormatsArgs),
     /// Write small sample files of every input format into DIR (generated locally).
     Samples(SamplesArgs),
+    /// Show the Databricks environment: compute, serverless version, /Volumes mount, auth.
+    EnvInfo(crate::databricks::EnvInfoArgs),
+    /// Unity Catalog volumes: `volumes list CATALOG.SCHEMA`, `volumes get C.S.V`.
+    #[command(subcommand)]
+    Volumes(crate::databricks::VolumesCommand),
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +91,8 @@ pub struct ConvertArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub excel: ExcelArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
 }
 
 /// Options of XML and JSON inputs.
@@ -183,6 +190,8 @@ pub struct InfoArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub excel: ExcelArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +207,8 @@ pub struct ValidateArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub excel: ExcelArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
 }
 
 /// Options of spreadsheet inputs (.xlsx .xlsm .xlsb .xls .ods). --sheets (an alias of
