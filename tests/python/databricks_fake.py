@@ -13,7 +13,7 @@ listing in one page and ignores Range. This server covers the rest, on 127.0.0.1
 - faults, armed per path through FakeDatabricks.faults: drop the connection after N body
   bytes, answer 503 (or 429 with Retry-After) a number of times.
 
-Every request is recorded (method, path, headers) so tests can check what the client sent.
+Every request is recorded (method, path, headers with lower-case names) so tests can check what the client sent.
 """
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ class FakeDatabricks:
 
             def _record(self):
                 with fake.lock:
-                    fake.requests.append((self.command, self.path, dict(self.headers)))
+                    fake.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
 
             # -- dispatch ------------------------------------------------------------------
             def do_GET(self):

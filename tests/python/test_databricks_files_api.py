@@ -40,7 +40,7 @@ def test_single_file_round_trip_and_staging_cleaned(pyforge, fake, home, tmp_pat
     assert list(stage.iterdir()) == [], "staging folder left behind"
     # Uploads stream from disk with a Content-Length (no chunked whole-file buffering).
     puts = [h for m, p, h in fake.requests if m == "PUT" and "/fs/files/" in p]
-    assert len(puts) == 1 and int(puts[0]["Content-Length"]) > 0
+    assert len(puts) == 1 and int(puts[0]["content-length"]) > 0
     assert_no_secret(r)
 
 
@@ -98,10 +98,10 @@ def test_dropped_connection_and_two_503s(pyforge, fake, home, tmp_path):
     assert r.returncode == 0, r.describe()
     check_sales_parquet(out, 60_000)
     gets = [h for m, p, h in fake.requests if m == "GET" and p.endswith("/big.csv")]
-    assert len(gets) == 4, [g.get("Range") for g in gets]
-    assert "Range" not in gets[0]
-    assert [g.get("Range") for g in gets[1:]] == [f"bytes={cut}-"] * 3
-    assert "If-Range" in gets[3]
+    assert len(gets) == 4, [g.get("range") for g in gets]
+    assert "range" not in gets[0]
+    assert [g.get("range") for g in gets[1:]] == [f"bytes={cut}-"] * 3
+    assert "if-range" in gets[3]
     assert "503" in r.stderr and "resuming at byte" in r.stderr, r.describe()
 
 
@@ -141,7 +141,8 @@ def test_bad_token_is_401_naming_the_path_not_the_token(pyforge, fake, home):
     bad = "dapi-wrong-token-999"
     r = run(pyforge, clean_env(home, DATABRICKS_HOST=fake.url, DATABRICKS_TOKEN=bad), "convert", f"{VOL}/s.csv", f"{VOL}/s.parquet", "-v")
     assert r.returncode == 1, r.describe()
-    assert "authentication failed (HTTP 401" in r.stderr and "dbfs:/Volumes/cat/sch/vol/s.csv" in r.stderr, r.describe()
+    # The first request checks that the output does not exist yet.
+    assert "HEAD dbfs:/Volumes/cat/sch/vol/s.parquet: authentication failed (HTTP 401" in r.stderr, r.describe()
     assert bad not in r.stderr and bad not in r.stdout
 
 
@@ -258,3 +259,9 @@ def test_volumes_list_pages_and_get(pyforge, fake, home):
     assert r.returncode == 1 and "volume cat.sch.nope: not found" in r.stderr, r.describe()
     r = run(pyforge, pat_env(home, fake), "volumes", "list", "justone")
     assert r.returncode == 1 and "not a CATALOG.SCHEMA name" in r.stderr, r.describe()
+
+
+def test_info_error_names_the_volume_path(pyforge, fake, home):
+    (fake.root / "Volumes/cat/sch/vol/bad.csv").write_bytes(b"a,b\n1,2\n3,4,5,6\n")
+    r = run(pyforge, pat_env(home, fake), "validate", f"{VOL}/bad.csv")
+    assert r.returncode == 1 and "dbfs:/Volumes/cat/sch/vol/bad.csv" in r.stderr and "pyforge-stage-" not in r.stderr, r.describe()

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pyforge: error: {}", one_line(&e));
+            eprintln!("pyforge: error: {}", remote::shown_text(&one_line(&e)));
             ExitCode::from(EXIT_FAILED)
         }
     }

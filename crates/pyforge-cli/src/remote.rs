@@ -87,7 +87,8 @@ fn client(ui: &Ui, r: &RemoteArgs) -> Result<HttpClient> {
     Ok(http)
 }
 
-/// Staging that also publishes its prefix for [`shown`], and withdraws it when dropped.
+/// Staging that also publishes its prefix for [`shown`] (kept after the folder is removed, so
+/// the final error message still shows Volume paths; the prefix is unique to this run).
 struct Stage {
     staging: Option<Staging>,
 }
@@ -114,11 +115,6 @@ impl Stage {
     }
 }
 
-impl Drop for Stage {
-    fn drop(&mut self) {
-        *STAGE_PREFIX.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    }
-}
 
 fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
@@ -208,9 +204,10 @@ pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, star
     let http = client(ui, &a.remote)?;
     let files = FilesApi::new(&http);
     let stage = Stage::new(&a.remote)?;
-    let result = convert_staged(ui, a, opts, started, &files, stage.get(), &input, output.as_ref());
+    // Messages name the Volume paths, not the staged copies (mapped while the stage exists).
+    let result = convert_staged(ui, a, opts, started, &files, stage.get(), &input, output.as_ref()).map_err(|e| anyhow!(shown_text(&crate::one_line(&e))));
     stage.finish();
-    result.map(Some).map_err(|e| anyhow!(shown_text(&crate::one_line(&e))))
+    result.map(Some)
 }
 
 fn convert_staged(
