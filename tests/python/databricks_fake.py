@@ -120,7 +120,8 @@ class FakeDatabricks:
                     if exp is not None:
                         with fake.lock:
                             fake.expired_uses += 1
-                self._error(401, "UNAUTHENTICATED", "Invalid access token.")
+                # Echo what was presented, as a careless server might: the client must scrub it.
+                self._error(401, "UNAUTHENTICATED", f"Invalid access token: {h}")
                 return False
 
             def _split(self):

@@ -265,3 +265,11 @@ def test_info_error_names_the_volume_path(pyforge, fake, home):
     (fake.root / "Volumes/cat/sch/vol/bad.csv").write_bytes(b"a,b\n1,2\n3,4,5,6\n")
     r = run(pyforge, pat_env(home, fake), "validate", f"{VOL}/bad.csv")
     assert r.returncode == 1 and "dbfs:/Volumes/cat/sch/vol/bad.csv" in r.stderr and "pyforge-stage-" not in r.stderr, r.describe()
+
+
+def test_server_echoing_the_token_is_scrubbed(pyforge, fake, home):
+    bad = "dapi-echoed-token-777"
+    r = run(pyforge, clean_env(home, DATABRICKS_HOST=fake.url, DATABRICKS_TOKEN=bad), "volumes", "list", "cat.sch", "-vv")
+    assert r.returncode == 1, r.describe()
+    assert "GET volumes of cat.sch: authentication failed (HTTP 401: UNAUTHENTICATED: Invalid access token: Bearer ***)" in r.stderr, r.describe()
+    assert bad not in r.stderr + r.stdout

@@ -205,21 +205,20 @@ pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, star
     let files = FilesApi::new(&http);
     let stage = Stage::new(&a.remote)?;
     // Messages name the Volume paths, not the staged copies (mapped while the stage exists).
-    let result = convert_staged(ui, a, opts, started, &files, stage.get(), &input, output.as_ref()).map_err(|e| anyhow!(shown_text(&crate::one_line(&e))));
+    let remote = Remote { files: &files, staging: stage.get() };
+    let result = convert_staged(ui, a, opts, started, &remote, &input, output.as_ref()).map_err(|e| anyhow!(shown_text(&crate::one_line(&e))));
     stage.finish();
     result.map(Some)
 }
 
-fn convert_staged(
-    ui: &Ui,
-    a: &crate::cli::ConvertArgs,
-    opts: &ConvertOptions,
-    started: Instant,
-    files: &FilesApi,
-    staging: &Staging,
-    input: &Side,
-    output: Option<&Side>,
-) -> Result<ExitCode> {
+/// The Files API and the staging folder of one run.
+struct Remote<'a> {
+    files: &'a FilesApi<'a>,
+    staging: &'a Staging,
+}
+
+fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, started: Instant, remote: &Remote, input: &Side, output: Option<&Side>) -> Result<ExitCode> {
+    let (files, staging) = (remote.files, remote.staging);
     // 1. An explicit remote output that exists is refused before any work.
     let local_out: Option<PathBuf> = match output {
         None => None,

@@ -152,9 +152,28 @@ impl<'a> FilesApi<'a> {
 
     /// Upload local file `src` to `p`, streamed from disk. With `overwrite` false an existing
     /// file is an [`Error::AlreadyExists`].
+    ///
+    /// A retried upload (after a dropped connection) may find the file its own earlier attempt
+    /// wrote: "already exists" is then accepted when the remote size equals the local one.
     pub fn upload(&self, src: &Path, p: &VolumePath, overwrite: bool) -> Result<()> {
         let url = format!("{}?overwrite={overwrite}", Self::file_url(p));
-        self.http.send(&Request::new("PUT", url, p.to_string()).body(Body::File(src))).map(|_| ())
+        let attempts = std::cell::Cell::new(0u32);
+        let req = Request::new("PUT", url, p.to_string()).body(Body::File(src));
+        let result = self.http.with_retries("PUT", &req.shown, || {
+            attempts.set(attempts.get() + 1);
+            self.http.attempt(&req)
+        });
+        match result {
+            Ok(_) => Ok(()),
+            Err(Error::AlreadyExists { path }) if !overwrite && attempts.get() > 1 => {
+                let local = std::fs::metadata(src).map_err(|e| Error::io(src, e))?.len();
+                match self.head(p)? {
+                    Some(FileMeta { size: Some(n), .. }) if n == local => Ok(()),
+                    _ => Err(Error::AlreadyExists { path }),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Download `p` into local file `dest` (created or truncated); returns the bytes written.
