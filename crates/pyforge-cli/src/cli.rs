@@ -69,11 +69,12 @@ pub struct ConvertArgs {
     /// Overwrite existing outputs.
     #[arg(long)]
     pub force: bool,
-    /// Convert only these tables (or sheets); an unknown name is an error listing the names.
+    /// Convert only these tables (or sheets; with --combine, the sheets stacked); an unknown
+    /// name is an error listing the names.
     #[arg(long, alias = "sheets", value_delimiter = ',', value_name = "NAME[,NAME]")]
     pub tables: Option<Vec<String>>,
     /// Skip these tables (or sheets).
-    #[arg(long, value_delimiter = ',', value_name = "NAME[,NAME]")]
+    #[arg(long, alias = "exclude-sheets", value_delimiter = ',', value_name = "NAME[,NAME]")]
     pub exclude_tables: Vec<String>,
     /// With many inputs: stop starting new files after the first failure.
     #[arg(long)]
@@ -115,6 +116,11 @@ pub struct XmlArgs {
     /// Repeated values: list (Arrow list columns) or json (a JSON array in a string column).
     #[arg(long, default_value = "list", value_parser = ["list", "json"], help_heading = "XML and JSON input")]
     pub arrays: String,
+    /// Nested elements and objects: flatten (one column per value, `author_name`) or struct
+    /// (struct columns; a repeated element becomes a list of structs, an element's own text
+    /// beside attributes or children is the field `_text`).
+    #[arg(long, default_value = "flatten", value_parser = ["flatten", "struct"], help_heading = "XML and JSON input")]
+    pub nested: String,
 }
 
 /// Options of text inputs (CSV, TSV, TXT).

@@ -71,6 +71,7 @@ fn xml_options(mut r: ReadOptions, x: &XmlArgs) -> ReadOptions {
         _ => pyforge_core::NamespaceMode::Strip,
     };
     r.arrays = if x.arrays == "json" { pyforge_core::ArrayMode::Json } else { pyforge_core::ArrayMode::List };
+    r.nested = if x.nested == "struct" { pyforge_core::NestedMode::Struct } else { pyforge_core::NestedMode::Flatten };
     r
 }
 
@@ -86,7 +87,7 @@ fn excel_options(mut o: ReadOptions, e: &ExcelArgs) -> Result<ReadOptions> {
 pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     let format = OutputFormat::parse(&a.format)?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
-    let opts = ConvertOptions {
+    let mut opts = ConvertOptions {
         read: excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?,
         write: WriteOptions { format, compression, row_group_size: a.row_group_size },
         partition_by: a.partition_by.clone(),
@@ -96,6 +97,12 @@ pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
         exclude_tables: a.exclude_tables.clone(),
         fail_fast: a.fail_fast,
     };
+    if a.excel.combine {
+        // With --combine the workbook is one table: --sheets/--exclude-sheets choose the sheets
+        // that go into it rather than the tables written.
+        opts.read.excel_combine_only = opts.tables.take();
+        opts.read.excel_combine_exclude = std::mem::take(&mut opts.exclude_tables);
+    }
     opts.write.codec().check(format)?;
     let started = Instant::now();
     // Volume paths (dbfs:/Volumes/...): in place where mounted, else staged (remote.rs).

@@ -14,6 +14,13 @@ use clap::Parser;
 const EXIT_FAILED: u8 = 1;
 
 fn main() -> ExitCode {
+    // Output piped into `head` and the like: end quietly when the reader goes away, as other
+    // command-line tools do, instead of panicking on the failed write (Rust ignores SIGPIPE).
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = cli::Cli::parse();
     // Ctrl-C: remove the temporaries being written (destructors do not run on exit) and stop.
     let _ = ctrlc::set_handler(|| {

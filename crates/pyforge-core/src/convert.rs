@@ -331,6 +331,9 @@ fn all_strings_type(dt: &DataType) -> DataType {
         DataType::List(item) => {
             DataType::List(Arc::new(Field::new(item.name(), all_strings_type(item.data_type()), true)))
         }
+        DataType::Struct(fields) => DataType::Struct(
+            fields.iter().map(|f| Field::new(f.name(), all_strings_type(f.data_type()), true)).collect(),
+        ),
         _ => DataType::Utf8,
     }
 }

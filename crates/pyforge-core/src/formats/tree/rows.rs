@@ -122,6 +122,9 @@ impl<'a> RowBuilder<'a> {
             };
             arrays.push(array);
         }
+        if let Some(n) = &self.plan.nesting {
+            arrays = n.assemble(&self.plan.columns, &arrays).map_err(|e| Error::arrow(self.path, e))?;
+        }
         if self.plan.document_column {
             arrays.push(Arc::new(Int64Array::from(std::mem::take(&mut self.documents))));
         }

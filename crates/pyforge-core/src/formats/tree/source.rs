@@ -80,8 +80,8 @@ impl TreeSource {
         let plan = Plan::new(
             &structure,
             record,
-            PlanOptions { namespaces: options.namespaces, arrays: options.arrays, infer: options.infer_types },
-        );
+            PlanOptions { namespaces: options.namespaces, arrays: options.arrays, infer: options.infer_types, nested: options.nested },
+        )?;
         {
             details.insert("record_path".into(), structure.path(record).into());
             details.insert(
