@@ -273,3 +273,28 @@ def test_server_echoing_the_token_is_scrubbed(pyforge, fake, home):
     assert r.returncode == 1, r.describe()
     assert "GET volumes of cat.sch: authentication failed (HTTP 401: UNAUTHENTICATED: Invalid access token: Bearer ***)" in r.stderr, r.describe()
     assert bad not in r.stderr + r.stdout
+
+
+def test_many_table_output_folder_manifest_last_and_dbf_memo_sidecar(pyforge, fake, home, tmp_path):
+    samples = tmp_path / "samples"
+    r = run(pyforge, clean_env(home), "samples", samples)
+    assert r.returncode == 0, r.describe()
+    vol = fake.root / "Volumes/cat/sch/vol"
+    (vol / "book.xlsx").write_bytes((samples / "sales.xlsx").read_bytes())
+    (vol / "customers.dbf").write_bytes((samples / "customers_vfp.dbf").read_bytes())
+    (vol / "customers.FPT").write_bytes((samples / "customers_vfp.fpt").read_bytes())
+    r = run(pyforge, pat_env(home, fake), "convert", f"{VOL}/book.xlsx")
+    assert r.returncode == 0, r.describe()
+    assert sorted(p.name for p in (vol / "book").iterdir()) == ["Notes.parquet", "Orders.parquet", "_manifest.json"]
+    manifest = json.loads((vol / "book/_manifest.json").read_text())
+    assert {t["name"]: t["rows"] for t in manifest["tables"]} == {"Orders": 301, "Notes": 1}
+    assert pq.read_table(vol / "book/Orders.parquet").num_rows == 301
+    puts = [p for m, p, _ in fake.requests if m == "PUT" and "/fs/files/" in p]
+    assert puts[-1].split("?")[0].endswith("/book/_manifest.json"), puts
+    # The DBF's memo file comes along (found by listing the folder); it is not uploaded back.
+    local = tmp_path / "cust_local.parquet"
+    r0 = run(pyforge, clean_env(home), "convert", samples / "customers_vfp.dbf", local)
+    assert r0.returncode == 0, r0.describe()
+    r = run(pyforge, pat_env(home, fake), "convert", f"{VOL}/customers.dbf", tmp_path / "cust.parquet")
+    assert r.returncode == 0, r.describe()
+    assert pq.read_table(tmp_path / "cust.parquet").equals(pq.read_table(local))

@@ -164,6 +164,40 @@ fn remote_inputs(files: &FilesApi, v: &VolumePath, recursive: bool) -> Result<(V
     bail!("{v}: not found (no such file or folder in the Volume)")
 }
 
+/// Files a reader opens beside its input: the memo files of DBF tables (`x.dbt`, `x.fpt`, in
+/// any letter case), found by listing the input's folder.
+fn sidecars(files: &FilesApi, inputs: &[VolumePath]) -> Result<Vec<VolumePath>> {
+    const MAIN: &[&str] = &["dbf"];
+    const SIDE: &[&str] = &["dbt", "fpt"];
+    let mut listed: Vec<(VolumePath, Vec<String>)> = Vec::new();
+    let mut out = Vec::new();
+    for i in inputs {
+        let Some(name) = i.file_name() else { continue };
+        let Some((stem, ext)) = name.rsplit_once('.') else { continue };
+        if !MAIN.contains(&ext.to_lowercase().as_str()) {
+            continue;
+        }
+        let Some(dir) = i.parent() else { continue };
+        if !listed.iter().any(|(d, _)| d == &dir) {
+            let names = files.list(&dir)?.into_iter().filter(|e| !e.is_directory).map(|e| e.path).collect();
+            listed.push((dir.clone(), names));
+        }
+        let names = &listed.iter().find(|(d, _)| d == &dir).expect("listed above").1;
+        for path in names {
+            let n = path.rsplit('/').next().unwrap_or_default();
+            if let Some((s, e)) = n.rsplit_once('.') {
+                if s.eq_ignore_ascii_case(stem) && SIDE.contains(&e.to_lowercase().as_str()) {
+                    let v = VolumePath::from_api_path(path)?;
+                    if !inputs.contains(&v) && !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every file below `dir`, sorted.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if !dir.is_dir() {
@@ -246,7 +280,9 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
         Side::Local(p) => crate::commands::run_convert(ui, &p.to_string_lossy(), local_out.as_deref(), a.recursive, opts, started)?,
         Side::Remote(v) => {
             let (remote, many) = remote_inputs(files, v, a.recursive)?;
-            for r in &remote {
+            let mut to_fetch = remote.clone();
+            to_fetch.extend(sidecars(files, &remote)?);
+            for r in &to_fetch {
                 let local = staging.mirror(r);
                 if let Some(parent) = local.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| anyhow!("{}: {e}", parent.display()))?;
@@ -257,10 +293,11 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
                 }
                 downloaded.push(local);
             }
+            let inputs: Vec<PathBuf> = remote.iter().map(|r| staging.mirror(r)).collect();
             if many {
-                crate::commands::convert_batch(ui, &downloaded, local_out.as_deref(), opts, started)?
+                crate::commands::convert_batch(ui, &inputs, local_out.as_deref(), opts, started)?
             } else {
-                crate::commands::convert_single(ui, &downloaded[0], local_out.as_deref(), opts, started)?
+                crate::commands::convert_single(ui, &inputs[0], local_out.as_deref(), opts, started)?
             }
         }
     };

@@ -99,13 +99,16 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn normalise_host(h: &str) -> String {
-    let h = h.trim().trim_end_matches('/');
-    if h.contains("://") {
-        h.to_string()
-    } else {
-        format!("https://{h}")
-    }
+/// `https://` added when no scheme is given; path, query and fragment dropped (workspace URLs
+/// are often pasted from the browser: `https://adb-1.2.azuredatabricks.net/?o=1#job/2`).
+pub(crate) fn normalise_host(h: &str) -> String {
+    let h = h.trim();
+    let (scheme, rest) = match h.split_once("://") {
+        Some((s, r)) => (s.to_ascii_lowercase(), r),
+        None => ("https".to_string(), h),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{authority}")
 }
 
 /// Parse a config file in the INI dialect the SDKs read (Python `configparser`): `[section]`
@@ -318,6 +321,13 @@ client_secret = s
         assert_eq!(c.profile, None);
         let s = c.summary();
         assert_eq!(s, AuthSummary { method: Some("pat".into()), host: Some("https://example.cloud.databricks.com".into()), profile: None });
+    }
+
+    #[test]
+    fn hosts_are_normalised() {
+        assert_eq!(normalise_host("adb-1.2.azuredatabricks.net"), "https://adb-1.2.azuredatabricks.net");
+        assert_eq!(normalise_host(" https://adb-1.2.azuredatabricks.net/?o=1#job/2 "), "https://adb-1.2.azuredatabricks.net");
+        assert_eq!(normalise_host("HTTP://127.0.0.1:8000/"), "http://127.0.0.1:8000");
     }
 
     #[test]

@@ -97,7 +97,10 @@ pub fn detect_with(env: EnvFn, profile: Option<&str>, python: Option<String>) ->
     };
     let (auth, problem) = match Config::resolve_with(profile, env) {
         Ok(c) => (c.summary(), None),
-        Err(e) => (AuthSummary { method: None, host: env("DATABRICKS_HOST"), profile: profile.map(str::to_string) }, Some(e)),
+        Err(e) => (
+            AuthSummary { method: None, host: env("DATABRICKS_HOST").map(|h| crate::config::normalise_host(&h)), profile: profile.map(str::to_string) },
+            Some(e),
+        ),
     };
     let info = EnvInfo {
         databricks: runtime.is_some(),
