@@ -128,6 +128,11 @@ fn supported_name(name: &str) -> bool {
 
 /// The remote files an input argument names: one file, a folder's files, or a glob's matches.
 fn remote_inputs(files: &FilesApi, v: &VolumePath, recursive: bool) -> Result<(Vec<VolumePath>, bool)> {
+    // A file whose name holds glob characters (`data[1].csv`) is that file, as for local paths.
+    let literal = !v.dir_hint && files.head(v)?.is_some();
+    if literal {
+        return Ok((vec![v.clone()], false));
+    }
     if let Some(first_glob) = v.parts.iter().position(|p| is_glob(p)) {
         let mut base = v.clone();
         base.parts.truncate(first_glob);
@@ -144,9 +149,6 @@ fn remote_inputs(files: &FilesApi, v: &VolumePath, recursive: bool) -> Result<(V
             bail!("{v}: no files match");
         }
         return Ok((out, true));
-    }
-    if !v.dir_hint && files.head(v)?.is_some() {
-        return Ok((vec![v.clone()], false));
     }
     if files.dir_exists(v)? {
         let mut out = Vec::new();
