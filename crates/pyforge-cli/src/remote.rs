@@ -200,6 +200,19 @@ fn sidecars(files: &FilesApi, inputs: &[VolumePath]) -> Result<Vec<VolumePath>> 
     Ok(out)
 }
 
+/// Transfers at once (downloads, uploads, existence checks): the Files API is I/O bound.
+const TRANSFERS: usize = 4;
+
+/// Run `f` over `items` on up to [`TRANSFERS`] threads; the first error stops new work.
+fn parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
+    if items.len() <= 1 {
+        return items.iter().try_for_each(f);
+    }
+    use rayon::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(TRANSFERS.min(items.len())).build()?;
+    pool.install(|| items.par_iter().try_for_each(&f))
+}
+
 /// Every file below `dir`, sorted.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if !dir.is_dir() {
@@ -284,17 +297,19 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
             let (remote, many) = remote_inputs(files, v, a.recursive)?;
             let mut to_fetch = remote.clone();
             to_fetch.extend(sidecars(files, &remote)?);
-            for r in &to_fetch {
+            let verbose = ui.verbose > 0;
+            parallel(&to_fetch, |r| {
                 let local = staging.mirror(r);
                 if let Some(parent) = local.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| anyhow!("{}: {e}", parent.display()))?;
                 }
                 let bytes = files.download(r, &local)?;
-                if ui.verbose > 0 {
+                if verbose {
                     eprintln!("pyforge: downloaded {r} ({bytes} bytes)");
                 }
-                downloaded.push(local);
-            }
+                Ok(())
+            })?;
+            downloaded.extend(to_fetch.iter().map(|r| staging.mirror(r)));
             let inputs: Vec<PathBuf> = remote.iter().map(|r| staging.mirror(r)).collect();
             if many {
                 crate::commands::convert_batch(ui, &inputs, local_out.as_deref(), opts, started)?
@@ -308,20 +323,21 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
     let mut produced = Vec::new();
     walk(&staging.path().join("Volumes"), &mut produced).map_err(|e| anyhow!("{}: {e}", staging.path().display()))?;
     let marker = pyforge_core::sink::TEMP_MARKER;
-    let mut uploads: Vec<(PathBuf, VolumePath)> = produced
+    let uploads: Vec<(PathBuf, VolumePath)> = produced
         .into_iter()
         .filter(|p| !downloaded.contains(p) && !p.to_string_lossy().contains(marker))
         .filter_map(|p| staging.volume_of(&p).map(|v| (p, v)))
         .collect();
-    // Data before manifests: a manifest announces a complete folder.
-    uploads.sort_by_key(|(p, _)| (p.file_name().is_some_and(|n| n == pyforge_core::manifest::MANIFEST_NAME), p.clone()));
     if !opts.force {
-        let mut existing = Vec::new();
-        for (_, v) in &uploads {
+        let existing = Mutex::new(Vec::new());
+        parallel(&uploads, |(_, v)| {
             if files.head(v)?.is_some() {
-                existing.push(v.to_string());
+                existing.lock().unwrap_or_else(|e| e.into_inner()).push(v.to_string());
             }
-        }
+            Ok(())
+        })?;
+        let mut existing = existing.into_inner().unwrap_or_else(|e| e.into_inner());
+        existing.sort();
         if !existing.is_empty() {
             bail!("{}: already exists (use --force to overwrite); nothing was uploaded", existing.join(", "));
         }
@@ -335,11 +351,20 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
     for d in &dirs {
         files.create_dirs(d)?;
     }
-    for (local, v) in &uploads {
+    // Data files in parallel, then the manifests (which announce complete folders).
+    let is_manifest = |p: &PathBuf| p.file_name().is_some_and(|n| n == pyforge_core::manifest::MANIFEST_NAME);
+    let (manifests, data): (Vec<_>, Vec<_>) = uploads.iter().cloned().partition(|(p, _)| is_manifest(p));
+    let verbose = ui.verbose > 0;
+    let upload = |(local, v): &(PathBuf, VolumePath)| -> Result<()> {
         files.upload(local, v, opts.force)?;
-        if ui.verbose > 0 {
+        if verbose {
             eprintln!("pyforge: uploaded {v}");
         }
+        Ok(())
+    };
+    parallel(&data, upload)?;
+    for m in &manifests {
+        upload(m)?;
     }
     if !ui.quiet && !uploads.is_empty() {
         println!("uploaded {} file{} to the Volume", uploads.len(), if uploads.len() == 1 { "" } else { "s" });
