@@ -46,9 +46,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Input file, folder or glob pattern.
+    /// Input file, folder or glob pattern; also a Unity Catalog Volume path
+    /// (dbfs:/Volumes/CATALOG/SCHEMA/VOLUME/..., /Volumes/..., /dbfs/Volumes/...).
     pub input: String,
-    /// Output file (one table) or folder (many tables, or many inputs).
+    /// Output file (one table) or folder (many tables, or many inputs); also a Volume path.
     pub output: Option<PathBuf>,
     /// Output format.
     #[arg(short, long, default_value = "parquet", value_parser = ["parquet", "csv", "jsonl", "arrow"])]
