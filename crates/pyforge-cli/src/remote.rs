@@ -5,6 +5,11 @@
 //! staging folder, converted there, and the outputs uploaded only after the local conversion
 //! succeeded; an existing remote output is refused without `--force`. The staging folder is
 //! removed on success, on failure and on Ctrl-C.
+//!
+//! Staged files mirror their Volume paths below the staging folder, so what the conversion
+//! wrote there (minus the downloaded inputs) maps back to exactly one remote path each. Remote
+//! folders are filtered by extension (files are not downloaded to be sniffed); `--force` on a
+//! folder output overwrites what is written but leaves older files of that folder in place.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
