@@ -43,6 +43,7 @@ class FakeDatabricks:
         self.expired_uses = 0
         self.requests: list[tuple[str, str, dict]] = []
         # path -> list of actions for the next GETs: ("drop", nbytes) | ("status", code, retry_after)
+        # | ("stall", nbytes, seconds)
         self.faults: dict[str, list[tuple]] = {}
         self.ignore_range = False
         self.volumes = [
@@ -241,6 +242,13 @@ class FakeDatabricks:
                 if partial:
                     self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
                 self.end_headers()
+                if action and action[0] == "stall":
+                    # Send some bytes, then hold the connection (for interrupt tests).
+                    self.wfile.write(body[: action[1]])
+                    self.wfile.flush()
+                    time.sleep(action[2])
+                    self.close_connection = True
+                    return
                 if action and action[0] == "drop":
                     self.wfile.write(body[: action[1]])
                     self.wfile.flush()

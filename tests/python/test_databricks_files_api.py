@@ -10,6 +10,7 @@ import json
 import time
 
 import pyarrow.parquet as pq
+import pytest
 
 from databricks_fake import CLIENT_ID, CLIENT_SECRET, PAT
 from databricks_helpers import (  # noqa: F401  (fixtures)
@@ -298,3 +299,44 @@ def test_many_table_output_folder_manifest_last_and_dbf_memo_sidecar(pyforge, fa
     r = run(pyforge, pat_env(home, fake), "convert", f"{VOL}/customers.dbf", tmp_path / "cust.parquet")
     assert r.returncode == 0, r.describe()
     assert pq.read_table(tmp_path / "cust.parquet").equals(pq.read_table(local))
+
+
+def test_partitioned_output_and_literal_bracket_name(pyforge, fake, home, tmp_path):
+    vol = fake.root / "Volumes/cat/sch/vol"
+    rows = ["region,amount"] + [f"{'north' if i % 3 else 'south'},{i}" for i in range(30)]
+    (vol / "data[1].csv").write_text("\n".join(rows) + "\n")
+    # `data[1].csv` exists, so it is that file and not a glob pattern.
+    r = run(pyforge, pat_env(home, fake), "convert", f"{VOL}/data[1].csv", f"{VOL}/parts", "--partition-by", "region")
+    assert r.returncode == 0, r.describe()
+    north = list((vol / "parts/region=north").glob("*.parquet"))
+    south = list((vol / "parts/region=south").glob("*.parquet"))
+    assert len(north) == 1 and len(south) == 1, sorted(str(p) for p in (vol / "parts").rglob("*"))
+    assert pq.read_table(north[0]).num_rows == 20 and pq.read_table(south[0]).num_rows == 10
+
+
+def test_ctrl_c_removes_the_staging_folder(pyforge, fake, home, tmp_path):
+    import signal
+    import subprocess
+
+    (fake.root / "Volumes/cat/sch/vol/slow.csv").write_bytes(sales_csv(20_000))
+    fake.faults["/Volumes/cat/sch/vol/slow.csv"] = [("stall", 50_000, 20)]
+    stage = tmp_path / "stage"
+    argv = [str(pyforge), "convert", f"{VOL}/slow.csv", str(tmp_path / "slow.parquet"), "--temp-dir", str(stage)]
+    p = subprocess.Popen(argv, env=pat_env(home, fake), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            staged = list(stage.rglob("slow.csv")) if stage.exists() else []
+            if staged and staged[0].stat().st_size >= 50_000:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the download never started")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=15)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err.decode()
+    assert list(stage.iterdir()) == [], "staging folder left behind after Ctrl-C"
+    assert not (tmp_path / "slow.parquet").exists()
