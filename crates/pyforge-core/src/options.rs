@@ -31,6 +31,10 @@ pub struct ReadOptions {
     pub arrays: ArrayMode,
     /// How nested elements and objects are laid out.
     pub nested: NestedMode,
+    /// Elements the first structure discovery reads before planning (default
+    /// [`crate::formats::tree::source::SAMPLE_ELEMENTS`]); whatever the sample misses makes the
+    /// reader discover the whole input and read again, so this only trades speed.
+    pub sample_elements: Option<u64>,
 
     // --- DBF (dBase / FoxPro) ---
     /// DBF: if the memo file (.dbt/.fpt) is missing, read memo fields as null (with a warning in

@@ -344,3 +344,49 @@ fn nested_struct_mode_groups_values() {
     let e = err(&p, &ReadOptions { nested: NestedMode::Struct, arrays: ArrayMode::Json, ..Default::default() });
     assert!(e.contains("--arrays json"), "{e}");
 }
+
+#[test]
+fn a_sampled_structure_never_loses_what_comes_after_the_sample() {
+    // Each input holds something only after the first few records; with a tiny sample the
+    // reader must notice, discover the whole input and still return every value.
+    let dir = tempfile::tempdir().unwrap();
+    let sample = ReadOptions { sample_elements: Some(12), ..Default::default() };
+    let records = |tail: &str| {
+        let mut s = String::from("<rows>");
+        for i in 0..10 {
+            s.push_str(&format!("<r id=\"{i}\"><n>{i}</n></r>"));
+        }
+        s.push_str(tail);
+        s.push_str("</rows>");
+        s
+    };
+    let read_all = |name: &str, doc: &str| {
+        let p = write(dir.path(), name, doc.as_bytes());
+        let full = read(&p, &ReadOptions { sample_elements: Some(u64::MAX), ..Default::default() });
+        let source = pyforge_core::open(&p, &sample).unwrap();
+        let t = source.tables().unwrap();
+        assert_eq!(t[0].rows, None, "{name}: a sampled structure does not claim a row count");
+        let (schema, rows) = pyforge_core::convert::scan_table(source.as_ref(), &t[0].name).unwrap();
+        assert_eq!(rows as usize, full.num_rows(), "{name}");
+        assert_eq!(schema, full.schema(), "{name}: same plan as a full discovery");
+        full
+    };
+    // A new child element, a new attribute, text where there was none, a repeat, a wider type.
+    let b = read_all("new_child.xml", &records("<r id=\"10\"><n>10</n><late>x</late></r>"));
+    assert_eq!(strings(&b, "late")[10].as_deref(), Some("x"));
+    let b = read_all("new_attr.xml", &records("<r id=\"10\" flag=\"y\"><n>10</n></r>"));
+    assert_eq!(strings(&b, "flag")[10].as_deref(), Some("y"));
+    let b = read_all("new_text.xml", &records("<r id=\"10\">free text<n>10</n></r>"));
+    assert_eq!(strings(&b, "r")[10].as_deref(), Some("free text"));
+    let b = read_all("repeat.xml", &records("<r id=\"10\"><n>10</n><n>11</n></r>"));
+    assert_eq!(list(&b, "n", 10), some(&["10", "11"]));
+    let b = read_all("wider.xml", &records("<r id=\"x10\"><n>10.5</n></r>"));
+    assert_eq!(b.schema().field_with_name("id").unwrap().data_type(), &DataType::Utf8);
+    assert_eq!(strings(&b, "n")[10].as_deref(), Some("10.5"));
+    // Through the pipeline, the reread is invisible: the output holds everything.
+    let p = write(dir.path(), "pipeline.xml", records("<r id=\"10\" flag=\"y\"><n>10</n><n>11</n></r>").as_bytes());
+    let out = dir.path().join("pipeline.parquet");
+    let opts = pyforge_core::convert::ConvertOptions { read: sample.clone(), ..Default::default() };
+    let report = pyforge_core::convert::convert(&p, Some(&out), &opts, &|_| {}).unwrap();
+    assert_eq!(report.tables[0].rows, 11);
+}

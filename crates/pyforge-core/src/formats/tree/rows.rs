@@ -1,6 +1,7 @@
 //! The row pass: every occurrence of the record element becomes one row of the planned
 //! columns; rows are sent as Arrow batches as they fill.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use arrow::array::{
@@ -68,6 +69,9 @@ pub struct RowBuilder<'a> {
     rows: usize,
     emit: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
     path: &'a std::path::Path,
+    /// The plan comes from a sample: anything it does not cover sets this flag and ends the
+    /// pass with [`Error::SchemaWidened`] (the source then discovers the whole input).
+    pub sampled: Option<Arc<AtomicBool>>,
 }
 
 impl<'a> RowBuilder<'a> {
@@ -91,7 +95,15 @@ impl<'a> RowBuilder<'a> {
             rows: 0,
             emit,
             path,
+            sampled: None,
         }
+    }
+
+    /// The signal to read again with a full discovery, or `None` if the plan is final.
+    fn widen(&self, reason: impl FnOnce() -> String) -> Option<Error> {
+        let flag = self.sampled.as_ref()?;
+        flag.store(true, Ordering::SeqCst);
+        Some(Error::SchemaWidened { path: self.path.to_path_buf(), reason: format!("{} (the structure was sampled)", reason()) })
     }
 
     /// Send the rows not yet sent.
@@ -106,9 +118,14 @@ impl<'a> RowBuilder<'a> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.cols.len() + 1);
         for (c, col) in self.plan.columns.iter().enumerate() {
             let buf = &self.cols[c];
-            let values = typed_array(&col.item_type, buf.items.len(), |i| buf.item(i)).ok_or_else(|| {
-                Error::invalid(self.path, None, format!("column {:?}: a value does not fit the type found by the first pass (the input changed while reading?)", col.name))
-            })?;
+            let values = match typed_array(&col.item_type, buf.items.len(), |i| buf.item(i)) {
+                Some(v) => v,
+                None => {
+                    return Err(self.widen(|| format!("column {:?} holds a value its type cannot", col.name)).unwrap_or_else(|| {
+                        Error::invalid(self.path, None, format!("column {:?}: a value does not fit the type found by the first pass (the input changed while reading?)", col.name))
+                    }))
+                }
+            };
             let array: ArrayRef = if !col.list {
                 values
             } else if self.plan.arrays_json {
@@ -235,6 +252,11 @@ pub fn typed_array<'v>(dt: &DataType, n: usize, item: impl Fn(usize) -> Option<&
 impl Visitor for RowBuilder<'_> {
     fn document(&mut self) -> Result<()> {
         self.document += 1;
+        if self.document > 1 && !self.plan.document_column {
+            if let Some(e) = self.widen(|| "a second document".into()) {
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -243,9 +265,14 @@ impl Visitor for RowBuilder<'_> {
         if let Some(f) = self.stack.last_mut() {
             f.had_child = true;
         }
-        let node = find_child(self.nodes, self.roots, parent, name).ok_or_else(|| {
-            Error::invalid(self.path, None, format!("element <{name}> was not seen by the first pass (the input changed while reading?)"))
-        })?;
+        let node = match find_child(self.nodes, self.roots, parent, name) {
+            Some(n) => n,
+            None => {
+                return Err(self.widen(|| format!("element <{name}> first appears after the sample")).unwrap_or_else(|| {
+                    Error::invalid(self.path, None, format!("element <{name}> was not seen by the first pass (the input changed while reading?)"))
+                }))
+            }
+        };
         if node == self.plan.record {
             if self.record_at.is_some() {
                 return Err(Error::invalid(self.path, None, "record element nested in itself"));
@@ -264,10 +291,20 @@ impl Visitor for RowBuilder<'_> {
                 self.cols[c].items.push(None);
                 self.current[c] = self.cols[c].items.len() - 1;
             }
+            if self.sampled.is_some() {
+                let leaves = &self.nodes[node].leaves;
+                if let Some((k, _)) = attrs.iter().find(|(k, _)| !leaves.iter().any(|l| l.attr.as_deref() == Some(k.as_str()))) {
+                    let e = self.widen(|| format!("attribute {k:?} of <{name}> first appears after the sample"));
+                    return Err(e.expect("sampled"));
+                }
+            }
             for &(leaf, c) in &self.plan.node_columns[node] {
                 if let Some(attr) = &self.nodes[node].leaves[leaf].attr {
                     if let Some((_, v)) = attrs.iter().find(|(k, _)| k == attr) {
                         let item = self.current[c];
+                        if self.sampled.is_some() && self.cols[c].items[item].is_some() {
+                            return Err(self.widen(|| format!("<{name}> repeats where the sample saw it once")).expect("sampled"));
+                        }
                         self.cols[c].set(item, v);
                     }
                 }
@@ -291,11 +328,24 @@ impl Visitor for RowBuilder<'_> {
             return Ok(());
         }
         if let Some(t) = element_text(&f.text, f.had_child) {
-            if let Some(leaf) = self.nodes[f.node].text_leaf() {
-                if let Some(&(_, c)) = self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf) {
+            let column = self.nodes[f.node]
+                .text_leaf()
+                .and_then(|leaf| self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf))
+                .map(|&(_, c)| c);
+            match column {
+                Some(c) => {
                     let item = self.current[c];
+                    if self.sampled.is_some() && self.cols[c].items[item].is_some() {
+                        let name = &self.nodes[f.node].name;
+                        return Err(self.widen(|| format!("<{name}> repeats where the sample saw it once")).expect("sampled"));
+                    }
                     self.cols[c].set(item, t);
                 }
+                None if self.sampled.is_some() => {
+                    let name = &self.nodes[f.node].name;
+                    return Err(self.widen(|| format!("text of <{name}> first appears after the sample")).expect("sampled"));
+                }
+                None => {}
             }
         }
         if self.record_at == Some(self.stack.len()) {
