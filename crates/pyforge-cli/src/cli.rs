@@ -37,13 +37,19 @@ pub enum Command {
     Formats(FormatsArgs),
     /// Write small sample files of every input format into DIR (generated locally).
     Samples(SamplesArgs),
+    /// Show the Databricks environment: compute, serverless version, /Volumes mount, auth.
+    EnvInfo(crate::databricks::EnvInfoArgs),
+    /// Unity Catalog volumes: `volumes list CATALOG.SCHEMA`, `volumes get C.S.V`.
+    #[command(subcommand)]
+    Volumes(crate::databricks::VolumesCommand),
 }
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Input file, folder or glob pattern.
+    /// Input file, folder or glob pattern; also a Unity Catalog Volume path
+    /// (dbfs:/Volumes/CATALOG/SCHEMA/VOLUME/..., /Volumes/..., /dbfs/Volumes/...).
     pub input: String,
-    /// Output file (one table) or folder (many tables, or many inputs).
+    /// Output file (one table) or folder (many tables, or many inputs); also a Volume path.
     pub output: Option<PathBuf>,
     /// Output format.
     #[arg(short, long, default_value = "parquet", value_parser = ["parquet", "csv", "jsonl", "arrow"])]
@@ -87,6 +93,8 @@ pub struct ConvertArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub excel: ExcelArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
 }
 
 /// Options of XML and JSON inputs.
@@ -189,6 +197,8 @@ pub struct InfoArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub excel: ExcelArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +214,8 @@ pub struct ValidateArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub excel: ExcelArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
 }
 
 /// Options of spreadsheet inputs (.xlsx .xlsm .xlsb .xls .ods). --sheets (an alias of

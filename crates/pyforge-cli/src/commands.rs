@@ -105,13 +105,22 @@ pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     }
     opts.write.codec().check(format)?;
     let started = Instant::now();
-    match resolve(&a.input, a.recursive)? {
-        Inputs::One(input) => convert_single(ui, &input, a.output.as_deref(), &opts, started),
-        Inputs::Many(inputs) => convert_batch(ui, &inputs, a.output.as_deref(), &opts, started),
+    // Volume paths (dbfs:/Volumes/...): in place where mounted, else staged (remote.rs).
+    if let Some(code) = crate::remote::convert(ui, &a, &opts, started)? {
+        return Ok(code);
+    }
+    run_convert(ui, &a.input, a.output.as_deref(), a.recursive, &opts, started)
+}
+
+/// Convert a local INPUT (file, folder or glob).
+pub(crate) fn run_convert(ui: &Ui, input: &str, output: Option<&Path>, recursive: bool, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+    match resolve(input, recursive)? {
+        Inputs::One(input) => convert_single(ui, &input, output, opts, started),
+        Inputs::Many(inputs) => convert_batch(ui, &inputs, output, opts, started),
     }
 }
 
-fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
     let bar = ui.bars().then(|| {
         let b = ProgressBar::new_spinner();
         b.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
@@ -143,15 +152,15 @@ fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOp
         let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
         println!(
             "{} -> {}: {} table{}, {rows} rows ({:.2} s)",
-            input.display(),
-            report.output.display(),
+            crate::remote::shown(input),
+            crate::remote::shown(&report.output),
             report.tables.len(),
             if report.tables.len() == 1 { "" } else { "s" },
             started.elapsed().as_secs_f64()
         );
         if ui.verbose > 0 {
             for t in &report.tables {
-                println!("  {} -> {} ({} rows)", t.name, t.output.display(), t.rows);
+                println!("  {} -> {} ({} rows)", t.name, crate::remote::shown(&t.output), t.rows);
                 for c in &t.columns {
                     println!("    {}: {}", c.name, c.data_type);
                 }
@@ -161,7 +170,7 @@ fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOp
     Ok(ExitCode::SUCCESS)
 }
 
-fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
     if let Some(o) = output {
         if o.exists() && !o.is_dir() {
             bail!("{}: with many inputs the output must be a folder", o.display());
@@ -184,10 +193,10 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
                     None
                 } else {
                     let rows: u64 = rep.tables.iter().map(|t| t.rows).sum();
-                    Some(format!("ok     {} -> {} ({rows} rows)", input.display(), rep.output.display()))
+                    Some(format!("ok     {} -> {} ({rows} rows)", crate::remote::shown(input), crate::remote::shown(&rep.output)))
                 }
             }
-            Err(e) => Some(format!("FAILED {}", e.to_string().replace('\n', " "))),
+            Err(e) => Some(format!("FAILED {}", crate::remote::shown_text(&e.to_string().replace('\n', " ")))),
         };
         if let Some(b) = &bar {
             b.inc(1);
@@ -222,7 +231,10 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
+pub fn info(ui: &Ui, mut a: InfoArgs) -> Result<ExitCode> {
+    let shown_input = a.input.display().to_string();
+    let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
+    a.input = local;
     let source = pyforge_core::open(&a.input, &excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?)?;
     let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
     let mut tables = Vec::new();
@@ -252,7 +264,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
         }
     }
     let doc = json!({
-        "path": a.input.display().to_string(),
+        "path": shown_input,
         "format": source.format_name(),
         "size_bytes": size,
         "details": source.details(),
@@ -263,7 +275,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let _ = ui;
-    println!("File:    {}", a.input.display());
+    println!("File:    {shown_input}");
     println!("Format:  {}", source.format_name());
     println!("Size:    {size} bytes");
     for (k, v) in source.details() {
@@ -289,7 +301,10 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
+pub fn validate(ui: &Ui, mut a: ValidateArgs) -> Result<ExitCode> {
+    let shown_input = a.input.display().to_string();
+    let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
+    a.input = local;
     let source = pyforge_core::open(&a.input, &excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?)?;
     let mut rows = 0;
     let tables = source.tables()?;
@@ -297,7 +312,7 @@ pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
         rows += scan_table(source.as_ref(), &t.name)?.1;
     }
     if !ui.quiet {
-        println!("valid: {} ({}, {} table{}, {rows} rows)", a.input.display(), source.format_name(), tables.len(), if tables.len() == 1 { "" } else { "s" });
+        println!("valid: {shown_input} ({}, {} table{}, {rows} rows)", source.format_name(), tables.len(), if tables.len() == 1 { "" } else { "s" });
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,9 @@
 
 mod cli;
 mod commands;
+mod databricks;
 mod inputs;
+mod remote;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
     // Ctrl-C: remove the temporaries being written (destructors do not run on exit) and stop.
     let _ = ctrlc::set_handler(|| {
         pyforge_core::sink::remove_live_temporaries();
+        pyforge_databricks::stage::remove_live_staging();
         eprintln!("pyforge: interrupted");
         std::process::exit(130);
     });
@@ -33,11 +36,13 @@ fn main() -> ExitCode {
         cli::Command::Validate(a) => commands::validate(&ui, a),
         cli::Command::Formats(a) => commands::formats(a),
         cli::Command::Samples(a) => commands::samples(&ui, a),
+        cli::Command::EnvInfo(a) => databricks::env_info(a),
+        cli::Command::Volumes(c) => databricks::volumes(&ui, c),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pyforge: error: {}", one_line(&e));
+            eprintln!("pyforge: error: {}", remote::shown_text(&one_line(&e)));
             ExitCode::from(EXIT_FAILED)
         }
     }
