@@ -5,11 +5,14 @@ The peer is what a user without PyForge does: `mdb-export DB TABLE` for every ta
 `mdb-tables` lists, each CSV read by pyarrow (`pyarrow.csv.read_csv`) and written as Parquet.
 PyForge converts the whole database in one command (tables in parallel).
 
-Inputs: the largest databases of the corpus (../shared/corpus/access), or the files given.
+Inputs: the largest databases of the corpus (../shared/corpus/access), or the files given, and
+with --generate-mb N a generated Jet4 database of about N MB, written by the project's own writer
+(`crates/pyforge-core/examples/access_gen.rs`: tables of one million order rows each with
+numbers, dates, currency, text, Yes/No and a memo column; built here if missing).
 Needs: mdbtools (apt-get install mdbtools), pyarrow, a release build of pyforge.
 
     cargo build --release -p pyforge-cli
-    python bench/access_bench.py [--repeat 3] [--top 5] [DB ...]
+    python bench/access_bench.py [--repeat 3] [--top 5] [--generate-mb 500] [DB ...]
 
 Prints, per database, wall time and peak RSS of each tool and the ratio peer/PyForge.
 """
@@ -71,17 +74,39 @@ def bench_one(pyforge: Path, db: Path, repeat: int) -> dict:
     return best
 
 
+def generate(path: Path, mb: int) -> Path:
+    """Write the generated database with the project's writer (the access_gen example)."""
+    gen = REPO / "target/release/examples/access_gen"
+    if not gen.is_file():
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "pyforge-core", "--example", "access_gen"],
+                       cwd=REPO, check=True)
+    start = time.perf_counter()
+    out = subprocess.run([str(gen), str(path), str(mb)], capture_output=True, text=True, check=True).stdout
+    print(f"generated {path.name}: {path.stat().st_size / 1e6:.0f} MB, {out.split(': ')[-1].strip()} "
+          f"in {time.perf_counter() - start:.1f} s", flush=True)
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dbs", nargs="*", type=Path)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--top", type=int, default=5, help="how many of the largest corpus databases")
+    ap.add_argument("--generate-mb", type=int, default=0,
+                    help="also benchmark a generated database of about this many MB (the project's Jet4 writer)")
+    ap.add_argument("--only-generated", action="store_true", help="skip the corpus databases")
     ap.add_argument("--pyforge", type=Path, default=Path(os.environ.get("PYFORGE", REPO / "target/release/pyforge")))
     a = ap.parse_args()
     if not shutil.which("mdb-export"):
         sys.exit("mdbtools is missing: apt-get install mdbtools")
     dbs = a.dbs or sorted((p for p in CORPUS.rglob("*") if p.suffix.lower() in (".mdb", ".accdb")),
                           key=lambda p: p.stat().st_size, reverse=True)[: a.top]
+    if a.only_generated:
+        dbs = []
+    gen_dir = None
+    if a.generate_mb:
+        gen_dir = tempfile.TemporaryDirectory(prefix="access_bench_")
+        dbs.append(generate(Path(gen_dir.name) / f"generated_{a.generate_mb}mb.mdb", a.generate_mb))
     print(f"{'database':52} {'MB':>6} {'pyforge s':>9} {'MiB':>6} {'peer s':>8} {'MiB':>6} {'ratio':>6}")
     for db in dbs:
         r = bench_one(a.pyforge, db, a.repeat)

@@ -36,6 +36,8 @@ PEERS = {
 import sys, fastexcel, pyarrow as pa, pyarrow.parquet as pq
 r = fastexcel.read_excel(sys.argv[1])
 tables = [r.load_sheet(n).to_arrow() for n in r.sheet_names]
+# fastexcel >= 0.12 returns a RecordBatch
+tables = [pa.Table.from_batches([t]) if isinstance(t, pa.RecordBatch) else t for t in tables]
 for i, t in enumerate(tables):
     pq.write_table(t, f"{sys.argv[2]}.{i}.parquet")
 print(sum(t.num_rows for t in tables))

@@ -37,13 +37,19 @@ pub enum Command {
     Formats(FormatsArgs),
     /// Write small sample files of every input format into DIR (generated locally).
     Samples(SamplesArgs),
+    /// Show the Databricks environment: compute, serverless version, /Volumes mount, auth.
+    EnvInfo(crate::databricks::EnvInfoArgs),
+    /// Unity Catalog volumes: `volumes list CATALOG.SCHEMA`, `volumes get C.S.V`.
+    #[command(subcommand)]
+    Volumes(crate::databricks::VolumesCommand),
 }
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Input file, folder or glob pattern.
+    /// Input file, folder or glob pattern; also a Unity Catalog Volume path
+    /// (dbfs:/Volumes/CATALOG/SCHEMA/VOLUME/..., /Volumes/..., /dbfs/Volumes/...).
     pub input: String,
-    /// Output file (one table) or folder (many tables, or many inputs).
+    /// Output file (one table) or folder (many tables, or many inputs); also a Volume path.
     pub output: Option<PathBuf>,
     /// Output format. Default: from the output file's extension (.parquet .csv .jsonl .arrow
     /// .txt), else parquet, except txt when every input is a PDF. txt writes the
@@ -69,11 +75,12 @@ pub struct ConvertArgs {
     /// Overwrite existing outputs.
     #[arg(long)]
     pub force: bool,
-    /// Convert only these tables (or sheets); an unknown name is an error listing the names.
+    /// Convert only these tables (or sheets; with --combine, the sheets stacked); an unknown
+    /// name is an error listing the names.
     #[arg(long, alias = "sheets", value_delimiter = ',', value_name = "NAME[,NAME]")]
     pub tables: Option<Vec<String>>,
     /// Skip these tables (or sheets).
-    #[arg(long, value_delimiter = ',', value_name = "NAME[,NAME]")]
+    #[arg(long, alias = "exclude-sheets", value_delimiter = ',', value_name = "NAME[,NAME]")]
     pub exclude_tables: Vec<String>,
     /// With many inputs: stop starting new files after the first failure.
     #[arg(long)]
@@ -91,6 +98,8 @@ pub struct ConvertArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub excel: ExcelArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }
@@ -133,6 +142,11 @@ pub struct XmlArgs {
     /// Repeated values: list (Arrow list columns) or json (a JSON array in a string column).
     #[arg(long, default_value = "list", value_parser = ["list", "json"], help_heading = "XML and JSON input")]
     pub arrays: String,
+    /// Nested elements and objects: flatten (one column per value, `author_name`) or struct
+    /// (struct columns; a repeated element becomes a list of structs, an element's own text
+    /// beside attributes or children is the field `_text`).
+    #[arg(long, default_value = "flatten", value_parser = ["flatten", "struct"], help_heading = "XML and JSON input")]
+    pub nested: String,
 }
 
 /// Options of text inputs (CSV, TSV, TXT).
@@ -209,6 +223,8 @@ pub struct InfoArgs {
     #[command(flatten)]
     pub excel: ExcelArgs,
     #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
+    #[command(flatten)]
     pub pdf: PdfArgs,
 }
 
@@ -225,6 +241,8 @@ pub struct ValidateArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub excel: ExcelArgs,
+    #[command(flatten)]
+    pub remote: crate::remote::RemoteArgs,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }

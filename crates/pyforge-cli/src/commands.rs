@@ -71,6 +71,7 @@ fn xml_options(mut r: ReadOptions, x: &XmlArgs) -> ReadOptions {
         _ => pyforge_core::NamespaceMode::Strip,
     };
     r.arrays = if x.arrays == "json" { pyforge_core::ArrayMode::Json } else { pyforge_core::ArrayMode::List };
+    r.nested = if x.nested == "struct" { pyforge_core::NestedMode::Struct } else { pyforge_core::NestedMode::Flatten };
     r
 }
 
@@ -92,15 +93,17 @@ fn with_pdf(mut o: ReadOptions, p: &PdfArgs) -> ReadOptions {
 
 /// The output format when -f is not given: the output file's extension if it names one
 /// (`out.parquet`, `out.jsonl`), else txt when every input is a PDF, else parquet.
-fn default_output_format(inputs: &Inputs, output: Option<&Path>) -> &'static str {
+fn default_output_format(input: &str, recursive: bool, output: Option<&Path>) -> &'static str {
     let named = output.filter(|o| !o.is_dir()).and_then(|o| o.extension()).and_then(|e| OutputFormat::parse(&e.to_string_lossy().to_lowercase()).ok());
     if let Some(f) = named {
         return f.name();
     }
     let is_pdf = |p: &Path| pyforge_core::detect(p).map(|f| f.name() == "pdf").unwrap_or(false);
-    let all_pdf = match inputs {
-        Inputs::One(p) => is_pdf(p),
-        Inputs::Many(ps) => !ps.is_empty() && ps.iter().all(|p| is_pdf(p)),
+    // A Volume path that is not mounted here does not resolve: its name decides.
+    let all_pdf = match resolve(input, recursive) {
+        Ok(Inputs::One(p)) => is_pdf(&p),
+        Ok(Inputs::Many(ps)) => !ps.is_empty() && ps.iter().all(|p| is_pdf(p)),
+        Err(_) => input.to_lowercase().ends_with(".pdf"),
     };
     if all_pdf {
         "txt"
@@ -110,10 +113,9 @@ fn default_output_format(inputs: &Inputs, output: Option<&Path>) -> &'static str
 }
 
 pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
-    let inputs = resolve(&a.input, a.recursive)?;
-    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&inputs, a.output.as_deref())))?;
+    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&a.input, a.recursive, a.output.as_deref())))?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
-    let opts = ConvertOptions {
+    let mut opts = ConvertOptions {
         read: with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf),
         write: WriteOptions { format, compression, row_group_size: a.row_group_size, page_markers: a.page_markers },
         partition_by: a.partition_by.clone(),
@@ -123,15 +125,30 @@ pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
         exclude_tables: a.exclude_tables.clone(),
         fail_fast: a.fail_fast,
     };
+    if a.excel.combine {
+        // With --combine the workbook is one table: --sheets/--exclude-sheets choose the sheets
+        // that go into it rather than the tables written.
+        opts.read.excel_combine_only = opts.tables.take();
+        opts.read.excel_combine_exclude = std::mem::take(&mut opts.exclude_tables);
+    }
     opts.write.codec().check(format)?;
     let started = Instant::now();
-    match inputs {
-        Inputs::One(input) => convert_single(ui, &input, a.output.as_deref(), &opts, started),
-        Inputs::Many(inputs) => convert_batch(ui, &inputs, a.output.as_deref(), &opts, started),
+    // Volume paths (dbfs:/Volumes/...): in place where mounted, else staged (remote.rs).
+    if let Some(code) = crate::remote::convert(ui, &a, &opts, started)? {
+        return Ok(code);
+    }
+    run_convert(ui, &a.input, a.output.as_deref(), a.recursive, &opts, started)
+}
+
+/// Convert a local INPUT (file, folder or glob).
+pub(crate) fn run_convert(ui: &Ui, input: &str, output: Option<&Path>, recursive: bool, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+    match resolve(input, recursive)? {
+        Inputs::One(input) => convert_single(ui, &input, output, opts, started),
+        Inputs::Many(inputs) => convert_batch(ui, &inputs, output, opts, started),
     }
 }
 
-fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
     let bar = ui.bars().then(|| {
         let b = ProgressBar::new_spinner();
         b.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
@@ -163,15 +180,15 @@ fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOp
         let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
         println!(
             "{} -> {}: {} table{}, {rows} rows ({:.2} s)",
-            input.display(),
-            report.output.display(),
+            crate::remote::shown(input),
+            crate::remote::shown(&report.output),
             report.tables.len(),
             if report.tables.len() == 1 { "" } else { "s" },
             started.elapsed().as_secs_f64()
         );
         if ui.verbose > 0 {
             for t in &report.tables {
-                println!("  {} -> {} ({} rows)", t.name, t.output.display(), t.rows);
+                println!("  {} -> {} ({} rows)", t.name, crate::remote::shown(&t.output), t.rows);
                 for c in &t.columns {
                     println!("    {}: {}", c.name, c.data_type);
                 }
@@ -181,7 +198,7 @@ fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOp
     Ok(ExitCode::SUCCESS)
 }
 
-fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
     if let Some(o) = output {
         if o.exists() && !o.is_dir() {
             bail!("{}: with many inputs the output must be a folder", o.display());
@@ -204,10 +221,10 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
                     None
                 } else {
                     let rows: u64 = rep.tables.iter().map(|t| t.rows).sum();
-                    Some(format!("ok     {} -> {} ({rows} rows)", input.display(), rep.output.display()))
+                    Some(format!("ok     {} -> {} ({rows} rows)", crate::remote::shown(input), crate::remote::shown(&rep.output)))
                 }
             }
-            Err(e) => Some(format!("FAILED {}", e.to_string().replace('\n', " "))),
+            Err(e) => Some(format!("FAILED {}", crate::remote::shown_text(&e.to_string().replace('\n', " ")))),
         };
         if let Some(b) = &bar {
             b.inc(1);
@@ -242,7 +259,10 @@ fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
+pub fn info(ui: &Ui, mut a: InfoArgs) -> Result<ExitCode> {
+    let shown_input = a.input.display().to_string();
+    let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
+    a.input = local;
     let source = pyforge_core::open(&a.input, &with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf))?;
     let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
     let mut tables = Vec::new();
@@ -272,7 +292,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
         }
     }
     let doc = json!({
-        "path": a.input.display().to_string(),
+        "path": shown_input,
         "format": source.format_name(),
         "size_bytes": size,
         "details": source.details(),
@@ -283,7 +303,7 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let _ = ui;
-    println!("File:    {}", a.input.display());
+    println!("File:    {shown_input}");
     println!("Format:  {}", source.format_name());
     println!("Size:    {size} bytes");
     for (k, v) in source.details() {
@@ -309,7 +329,10 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
+pub fn validate(ui: &Ui, mut a: ValidateArgs) -> Result<ExitCode> {
+    let shown_input = a.input.display().to_string();
+    let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
+    a.input = local;
     let source = pyforge_core::open(&a.input, &with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf))?;
     let mut rows = 0;
     let tables = source.tables()?;
@@ -317,7 +340,7 @@ pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<ExitCode> {
         rows += scan_table(source.as_ref(), &t.name)?.1;
     }
     if !ui.quiet {
-        println!("valid: {} ({}, {} table{}, {rows} rows)", a.input.display(), source.format_name(), tables.len(), if tables.len() == 1 { "" } else { "s" });
+        println!("valid: {shown_input} ({}, {} table{}, {rows} rows)", source.format_name(), tables.len(), if tables.len() == 1 { "" } else { "s" });
     }
     Ok(ExitCode::SUCCESS)
 }

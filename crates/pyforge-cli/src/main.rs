@@ -2,7 +2,9 @@
 
 mod cli;
 mod commands;
+mod databricks;
 mod inputs;
+mod remote;
 
 use std::process::ExitCode;
 
@@ -14,10 +16,18 @@ const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    // Output piped into `head` and the like: end quietly when the reader goes away, as other
+    // command-line tools do, instead of panicking on the failed write (Rust ignores SIGPIPE).
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = cli::Cli::parse();
     // Ctrl-C: remove the temporaries being written (destructors do not run on exit) and stop.
     let _ = ctrlc::set_handler(|| {
         pyforge_core::sink::remove_live_temporaries();
+        pyforge_databricks::stage::remove_live_staging();
         eprintln!("pyforge: interrupted");
         std::process::exit(130);
     });
@@ -28,11 +38,13 @@ fn main() -> ExitCode {
         cli::Command::Validate(a) => commands::validate(&ui, a),
         cli::Command::Formats(a) => commands::formats(a),
         cli::Command::Samples(a) => commands::samples(&ui, a),
+        cli::Command::EnvInfo(a) => databricks::env_info(a),
+        cli::Command::Volumes(c) => databricks::volumes(&ui, c),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pyforge: error: {}", one_line(&e));
+            eprintln!("pyforge: error: {}", remote::shown_text(&one_line(&e)));
             match e.downcast_ref::<pyforge_core::Error>() {
                 Some(pyforge_core::Error::Usage { .. }) => ExitCode::from(EXIT_USAGE),
                 _ => ExitCode::from(EXIT_FAILED),

@@ -249,3 +249,23 @@ fn batch_reports_each_failure_and_exits_1() {
     assert_eq!(read_parquet(&out.join("good.parquet")).num_rows(), 1);
     assert!(!out.join("bad.parquet").exists());
 }
+
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    // `pyforge info big.csv | head -1`: the reader goes away; no panic message, no traceback.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("wide.csv");
+    let header: Vec<String> = (0..20_000).map(|i| format!("column_number_{i}")).collect();
+    std::fs::write(&csv, format!("{}\n{}\n", header.join(","), vec!["1"; 20_000].join(","))).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pyforge"))
+        .args(["info", s(&csv)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader closes at once; the output is far beyond a pipe buffer
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+    assert!(!out.status.success(), "a write to a closed pipe cannot succeed");
+}

@@ -160,10 +160,24 @@ pub fn convert_source(
         }
     };
 
+    // A new output folder is built under a temporary name and renamed into place whole, so a
+    // crash never leaves half a folder behind. Into an existing folder the files are committed
+    // one by one and the manifest last: there the manifest marks a complete output.
+    let stage = match &layout {
+        Layout::Folder(dir) if std::fs::symlink_metadata(dir).is_err() => Some(StagedDir::create(dir, opts.force)?),
+        _ => None,
+    };
+    let folder_root: Option<PathBuf> = match (&layout, &stage) {
+        (Layout::Folder(_), Some(s)) => Some(s.path().to_path_buf()),
+        (Layout::Folder(dir), None) => Some(dir.clone()),
+        (Layout::File(_), _) => None,
+    };
+
     // Plan every output path before writing anything.
     let targets: Vec<(String, PathBuf)> = match &layout {
         Layout::File(p) => vec![(names[0].clone(), p.clone())],
-        Layout::Folder(dir) => {
+        Layout::Folder(_) => {
+            let dir = folder_root.as_ref().expect("folder layout has a root");
             let stems = unique_file_stems(names.iter().map(String::as_str));
             names
                 .iter()
@@ -179,13 +193,13 @@ pub fn convert_source(
         }
         crate::sink::check_absent(t, opts.force)?;
     }
-    let manifest_path = match &layout {
-        Layout::Folder(dir) => {
-            let m = dir.join(MANIFEST_NAME);
+    let manifest_path = match &folder_root {
+        Some(root) => {
+            let m = root.join(MANIFEST_NAME);
             crate::sink::check_absent(&m, opts.force)?;
             Some(m)
         }
-        Layout::File(_) => None,
+        None => None,
     };
 
     // The checksum runs beside the conversion; only folder outputs record it.
@@ -213,8 +227,14 @@ pub fn convert_source(
         return Err(failed.swap_remove(0).1);
     }
     let mut reports = Vec::new();
-    for (s, r) in staged {
+    for (s, mut r) in staged {
         s.commit()?;
+        if let (Layout::Folder(dir), Some(root)) = (&layout, &folder_root) {
+            // Report where the file will be once the folder is in place.
+            if let Ok(rel) = r.output.strip_prefix(root) {
+                r.output = dir.join(rel);
+            }
+        }
         reports.push(r);
     }
     let failed: Vec<(String, String)> = failed.into_iter().map(|(n, e)| (n, e.to_string())).collect();
@@ -253,7 +273,11 @@ pub fn convert_source(
             use std::io::Write;
             file.file()?.write_all(&json).map_err(|e| Error::io(&m, e))?;
             file.commit()?;
-            (dir, Some(m))
+            let final_manifest = dir.join(MANIFEST_NAME);
+            if let Some(stage) = stage {
+                stage.commit()?;
+            }
+            (dir, Some(final_manifest))
         }
     };
     if !failed.is_empty() {
@@ -331,6 +355,9 @@ fn all_strings_type(dt: &DataType) -> DataType {
         DataType::List(item) => {
             DataType::List(Arc::new(Field::new(item.name(), all_strings_type(item.data_type()), true)))
         }
+        DataType::Struct(fields) => DataType::Struct(
+            fields.iter().map(|f| Field::new(f.name(), all_strings_type(f.data_type()), true)).collect(),
+        ),
         _ => DataType::Utf8,
     }
 }

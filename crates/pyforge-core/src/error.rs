@@ -102,6 +102,11 @@ pub enum Error {
     /// reads the table again; it never reaches a user.
     #[error("{path}: schema changed while reading ({reason})")]
     SchemaWidened { path: PathBuf, reason: String },
+
+    /// Internal signal: a sampling pass has seen enough of its input and stops the walk; it
+    /// never reaches a user.
+    #[error("sample complete")]
+    SampleFull,
 }
 
 fn located(path: &Path, table: Option<&str>, line: Option<u64>, message: &str) -> String {

@@ -84,7 +84,7 @@ impl ColumnState {
         if self.int_ok || self.decimal_ok || self.float_ok {
             match classify_number(v) {
                 Some(n) => {
-                    if n.sig_digits > 15 && !double_round_trips(v) {
+                    if !double_keeps(v, &n) {
                         self.lossy_as_double = true;
                     }
                     self.max_int_digits = self.max_int_digits.max(n.int_digits);
@@ -301,10 +301,19 @@ pub fn classify_number(v: &[u8]) -> Option<NumberShape> {
 pub fn parse_f64(v: &[u8]) -> Option<f64> {
     let n = classify_number(v)?;
     let x = std::str::from_utf8(v).ok()?.parse::<f64>().ok()?;
-    if n.sig_digits > 15 && !double_round_trips(v) {
-        return None;
+    double_keeps(v, &n).then_some(x)
+}
+
+/// Whether the double nearest to the number `v` (of shape `n`) is still that number: no
+/// overflow to infinity, no underflow to zero or to a subnormal that drops digits, no more
+/// digits than a double holds. `inf` and `nan` spelled out are doubles.
+fn double_keeps(v: &[u8], n: &NumberShape) -> bool {
+    if !v.iter().any(u8::is_ascii_digit) {
+        return true;
     }
-    Some(x)
+    // Only these can fail; the check parses and prints the number again.
+    let risky = n.sig_digits > 15 || !n.plain || n.int_digits > 300 || n.scale > 300;
+    !risky || double_round_trips(v)
 }
 
 /// Significant digits (without leading/trailing zeros) and the decimal exponent of the first
@@ -515,6 +524,19 @@ mod tests {
             s.observe(v.as_bytes());
         }
         s.resolve()
+    }
+
+    #[test]
+    fn doubles_that_would_change_the_number_are_not_doubles() {
+        assert_eq!(parse_f64(b"1e400"), None, "overflow to infinity");
+        assert_eq!(parse_f64(b"-1e400"), None);
+        assert_eq!(parse_f64(b"1e-400"), None, "underflow to zero");
+        assert_eq!(parse_f64(b"1.2345678e-320"), None, "a subnormal keeps fewer digits");
+        assert_eq!(parse_f64(b"5e-324"), Some(5e-324));
+        assert_eq!(parse_f64(b"0.000e-5"), Some(0.0));
+        assert_eq!(parse_f64(b"1.7976931348623157e308"), Some(f64::MAX));
+        assert_eq!(infer(&["1.5", "1e400"]), DataType::Utf8);
+        assert_eq!(infer(&["1.5", "1e-400"]), DataType::Utf8);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub mod types;
 
 pub use error::{Error, Result};
 pub use format::{detect, open, registry, Format};
-pub use options::{ArrayMode, InferTypes, NamespaceMode, ReadOptions};
+pub use options::{ArrayMode, InferTypes, NamespaceMode, NestedMode, ReadOptions};
 pub use source::{ColumnInfo, Source, TableInfo, TableStream};
 
 /// The PyForge version.

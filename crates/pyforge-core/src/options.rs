@@ -29,6 +29,12 @@ pub struct ReadOptions {
     pub namespaces: NamespaceMode,
     /// How repeated values (lists) are written.
     pub arrays: ArrayMode,
+    /// How nested elements and objects are laid out.
+    pub nested: NestedMode,
+    /// Elements the first structure discovery reads before planning (default
+    /// [`crate::formats::tree::source::SAMPLE_ELEMENTS`]); whatever the sample misses makes the
+    /// reader discover the whole input and read again, so this only trades speed.
+    pub sample_elements: Option<u64>,
 
     // --- DBF (dBase / FoxPro) ---
     /// DBF: if the memo file (.dbt/.fpt) is missing, read memo fields as null (with a warning in
@@ -49,6 +55,11 @@ pub struct ReadOptions {
     pub excel_header_row: Option<u32>,
     /// Excel: stack every sheet into one table with a `_sheet` column (`--combine`).
     pub excel_combine: bool,
+    /// Excel with `--combine`: stack only these sheets (`--sheets`); an unknown name is an
+    /// error listing the sheets. `None`: every sheet with cells.
+    pub excel_combine_only: Option<Vec<String>>,
+    /// Excel with `--combine`: leave these sheets out (`--exclude-sheets`).
+    pub excel_combine_exclude: Vec<String>,
     /// Excel: copy a merged region's value into every cell of the region (`--fill-merged`);
     /// by default only its top-left cell holds it.
     pub excel_fill_merged: bool,
@@ -84,6 +95,16 @@ pub enum ArrayMode {
     List,
     /// A JSON array in a string column.
     Json,
+}
+
+/// How nested elements (JSON objects) of a record are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NestedMode {
+    /// One column per value, named by its path joined with `_` (`author_name`).
+    #[default]
+    Flatten,
+    /// Struct columns (`author.name`), repeated elements as lists of structs.
+    Struct,
 }
 
 /// Whether text-based readers infer column types.

@@ -129,6 +129,7 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     }
     put("sales.xlsx", &crate::formats::excel::sample_files::sales_xlsx(300)?)?;
     put("stations.ods", &crate::formats::excel::sample_files::stations_ods(120)?)?;
+    put("northwind_mini.mdb", &access_sample(dir)?)?;
     // A three-page PDF report; page 2 is blank on purpose (blank pages are kept as empty text).
     let pdf = crate::formats::pdf::sample::sample_pdf(
         &[
@@ -307,4 +308,15 @@ fn dbf_sample_dbase3() -> DbfSample {
         })
         .collect();
     DbfSample { version: 0x83, language_driver: 0x65, fields, rows, deleted: vec![3], memo: MemoStyle::Dbt3 }
+}
+
+/// The Access sample (Jet4), written by the project's own writer to a temporary file first.
+fn access_sample(dir: &Path) -> Result<Vec<u8>> {
+    let tmp = tempfile::Builder::new().suffix(".mdb").tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    crate::formats::access::writer::sample::northwind_mini(tmp.path())
+        .map_err(|e| match e {
+            crate::formats::access::writer::WriteError::Io { source, .. } => Error::io(tmp.path(), source),
+            other => Error::InvalidOption(format!("writing the Access sample: {other}")),
+        })?;
+    std::fs::read(tmp.path()).map_err(|e| Error::io(tmp.path(), e))
 }

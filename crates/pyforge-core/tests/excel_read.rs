@@ -218,6 +218,17 @@ fn combine_stacks_sheets_by_column_name() {
     assert_eq!(strings(b, "id"), [Some("1".into()), None]);
     assert_eq!(b.column(2).as_primitive::<Float64Type>().values().to_vec(), vec![5.0f64, 7.5]);
     assert_eq!(strings(b, "note"), [None, Some("late".into())]);
+
+    // --sheets / --exclude-sheets choose the sheets that are stacked.
+    let only_feb = ReadOptions { excel_combine: true, excel_combine_only: Some(vec!["Feb".into()]), ..Default::default() };
+    let t = read(&p, &only_feb);
+    assert_eq!(strings(&t[0].1, "_sheet"), [Some("Feb".into())]);
+    assert_eq!(names(&t[0].1), ["_sheet", "qty", "note"]);
+    let t = read(&p, &ReadOptions { excel_combine: true, excel_combine_exclude: vec!["Feb".into()], ..Default::default() });
+    assert_eq!(strings(&t[0].1, "_sheet"), [Some("Jan".into())]);
+    let bad = ReadOptions { excel_combine: true, excel_combine_only: Some(vec!["Mar".into()]), ..Default::default() };
+    let e = open(&p, &bad).err().expect("unknown sheet is an error").to_string();
+    assert!(e.contains("Mar") && e.contains("Jan") && e.contains("Feb"), "{e}");
 }
 
 #[test]

@@ -271,3 +271,122 @@ fn json_lines_arrays_and_record_paths() {
     let e = err(&write(dir.path(), "bad.jsonl", b"{\"a\":1}\n{\"a\":2,}\n"), &ReadOptions::default());
     assert!(e.contains("line 2") && e.contains("malformed JSON"), "{e}");
 }
+
+#[test]
+fn json_numbers_keep_every_digit() {
+    // Integers past 64 bits and fractions past a double's precision must not be rounded on the
+    // way in: they become decimals, exactly as written.
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = "{\"big\": 123456789012345678901234567890, \"exact\": 0.12345678901234567890123, \"d\": 1.5}\n\
+                 {\"big\": -18446744073709551617, \"exact\": 2.5, \"d\": 1e3}\n";
+    let b = read(&write(dir.path(), "n.jsonl", jsonl.as_bytes()), &ReadOptions::default());
+    assert!(matches!(b.schema().field_with_name("big").unwrap().data_type(), DataType::Decimal128(_, 0)), "{:?}", b.schema());
+    assert_eq!(strings(&b, "big"), some(&["123456789012345678901234567890", "-18446744073709551617"]));
+    let exact = strings(&b, "exact");
+    assert_eq!(exact[0].as_deref().map(|s| s.trim_end_matches('0')), Some("0.12345678901234567890123"));
+    assert_eq!(exact[1].as_deref().map(|s| s.trim_end_matches('0')), Some("2.5"));
+    assert_eq!(b.schema().field_with_name("d").unwrap().data_type(), &DataType::Float64);
+    assert_eq!(strings(&b, "d"), some(&["1.5", "1000.0"]));
+}
+
+#[test]
+fn nested_struct_mode_groups_values() {
+    use pyforge_core::NestedMode;
+    let dir = tempfile::tempdir().unwrap();
+    let xml = r#"<catalog>
+  <book id="b1"><title>Dune</title><price currency="EUR">12.5</price>
+    <author><name>Herbert</name><born>1920</born></author>
+    <tag>sf</tag><tag>classic</tag>
+    <review stars="5"><by>ann</by></review><review stars="3"><by>bob</by></review>
+  </book>
+  <book id="b2"><title>Emma</title><price currency="GBP">7</price>
+    <author><name>Austen</name></author>
+  </book>
+</catalog>"#;
+    let p = write(dir.path(), "books.xml", xml.as_bytes());
+    let opts = ReadOptions { nested: NestedMode::Struct, ..Default::default() };
+    let b = read(&p, &opts);
+    let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["id", "title", "price", "author", "tag", "review"]);
+
+    let price = b.column_by_name("price").unwrap().as_struct();
+    assert_eq!(price.column_names(), ["currency", "_text"]);
+    let text = price.column_by_name("_text").unwrap().as_primitive::<arrow::datatypes::Float64Type>();
+    assert_eq!(text.values().to_vec(), vec![12.5, 7.0]);
+    let author = b.column_by_name("author").unwrap().as_struct();
+    let born = author.column_by_name("born").unwrap().as_primitive::<Int64Type>();
+    assert_eq!((born.value(0), born.is_null(1)), (1920, true));
+
+    assert_eq!(list(&b, "tag", 0), some(&["sf", "classic"]));
+    assert_eq!(list(&b, "tag", 1), Vec::<Option<String>>::new());
+    let reviews = b.column_by_name("review").unwrap().as_list::<i32>();
+    let first = reviews.value(0);
+    let first = first.as_struct();
+    assert_eq!(first.len(), 2, "one struct per <review>");
+    let by = arrow::compute::cast(first.column_by_name("by").unwrap(), &DataType::Utf8).unwrap();
+    let stars = arrow::compute::cast(first.column_by_name("stars").unwrap(), &DataType::Utf8).unwrap();
+    assert_eq!((by.as_string::<i32>().value(1), stars.as_string::<i32>().value(1)), ("bob", "3"));
+    assert_eq!(reviews.value(1).len(), 0);
+
+    // JSON objects nest the same way.
+    let jsonl = "{\"id\":1,\"u\":{\"name\":\"a\",\"geo\":{\"lat\":1.5}},\"items\":[{\"sku\":\"s1\",\"q\":2},{\"sku\":\"s2\"}]}\n{\"id\":2,\"u\":{\"name\":null}}\n";
+    let b = read(&write(dir.path(), "e.jsonl", jsonl.as_bytes()), &opts);
+    let u = b.column_by_name("u").unwrap().as_struct();
+    assert_eq!(u.column_names(), ["name", "geo"]);
+    let items = b.column_by_name("items").unwrap().as_list::<i32>();
+    assert_eq!(items.value(0).as_struct().column_names(), ["sku", "q"]);
+    assert_eq!(items.value(0).len(), 2);
+
+    // Repetition inside repetition is refused, not mangled.
+    let deep = "{\"o\":[{\"lines\":[{\"x\":1},{\"x\":2}]},{\"lines\":[{\"x\":3},{\"x\":4}]}]}\n{\"o\":[]}\n";
+    let e = err(&write(dir.path(), "deep.jsonl", deep.as_bytes()), &opts);
+    assert!(e.contains("--nested struct") && e.contains("lines"), "{e}");
+    let e = err(&p, &ReadOptions { nested: NestedMode::Struct, arrays: ArrayMode::Json, ..Default::default() });
+    assert!(e.contains("--arrays json"), "{e}");
+}
+
+#[test]
+fn a_sampled_structure_never_loses_what_comes_after_the_sample() {
+    // Each input holds something only after the first few records; with a tiny sample the
+    // reader must notice, discover the whole input and still return every value.
+    let dir = tempfile::tempdir().unwrap();
+    let sample = ReadOptions { sample_elements: Some(12), ..Default::default() };
+    let records = |tail: &str| {
+        let mut s = String::from("<rows>");
+        for i in 0..10 {
+            s.push_str(&format!("<r id=\"{i}\"><n>{i}</n></r>"));
+        }
+        s.push_str(tail);
+        s.push_str("</rows>");
+        s
+    };
+    let read_all = |name: &str, doc: &str| {
+        let p = write(dir.path(), name, doc.as_bytes());
+        let full = read(&p, &ReadOptions { sample_elements: Some(u64::MAX), ..Default::default() });
+        let source = pyforge_core::open(&p, &sample).unwrap();
+        let t = source.tables().unwrap();
+        assert_eq!(t[0].rows, None, "{name}: a sampled structure does not claim a row count");
+        let (schema, rows) = pyforge_core::convert::scan_table(source.as_ref(), &t[0].name).unwrap();
+        assert_eq!(rows as usize, full.num_rows(), "{name}");
+        assert_eq!(schema, full.schema(), "{name}: same plan as a full discovery");
+        full
+    };
+    // A new child element, a new attribute, text where there was none, a repeat, a wider type.
+    let b = read_all("new_child.xml", &records("<r id=\"10\"><n>10</n><late>x</late></r>"));
+    assert_eq!(strings(&b, "late")[10].as_deref(), Some("x"));
+    let b = read_all("new_attr.xml", &records("<r id=\"10\" flag=\"y\"><n>10</n></r>"));
+    assert_eq!(strings(&b, "flag")[10].as_deref(), Some("y"));
+    let b = read_all("new_text.xml", &records("<r id=\"10\">free text<n>10</n></r>"));
+    assert_eq!(strings(&b, "r")[10].as_deref(), Some("free text"));
+    let b = read_all("repeat.xml", &records("<r id=\"10\"><n>10</n><n>11</n></r>"));
+    assert_eq!(list(&b, "n", 10), some(&["10", "11"]));
+    let b = read_all("wider.xml", &records("<r id=\"x10\"><n>10.5</n></r>"));
+    assert_eq!(b.schema().field_with_name("id").unwrap().data_type(), &DataType::Utf8);
+    assert_eq!(strings(&b, "n")[10].as_deref(), Some("10.5"));
+    // Through the pipeline, the reread is invisible: the output holds everything.
+    let p = write(dir.path(), "pipeline.xml", records("<r id=\"10\" flag=\"y\"><n>10</n><n>11</n></r>").as_bytes());
+    let out = dir.path().join("pipeline.parquet");
+    let opts = pyforge_core::convert::ConvertOptions { read: sample.clone(), ..Default::default() };
+    let report = pyforge_core::convert::convert(&p, Some(&out), &opts, &|_| {}).unwrap();
+    assert_eq!(report.tables[0].rows, 11);
+}

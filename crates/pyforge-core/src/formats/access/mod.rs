@@ -16,6 +16,7 @@ mod guard;
 mod schema;
 mod stream;
 mod values;
+pub mod writer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

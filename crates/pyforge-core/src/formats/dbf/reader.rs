@@ -38,46 +38,101 @@ enum FieldError {
 }
 
 /// Streams a table's records as record batches.
+///
+/// Records have a fixed length, so a producer thread reads the file in raw chunks and decodes
+/// them in parallel (each decoder with its own memo-file handle) while the consumer writes the
+/// previous batches; batches come out in record order, and the first failing record in that
+/// order is the error reported. Memory is bounded by the chunks in flight (one per core, at
+/// most ~32 MiB of records each) and a two-batch queue.
 pub struct DbfStream {
-    plan: Plan,
-    file: BufReader<File>,
-    memo: Option<MemoFile>,
-    next_record: u64,
-    batch_rows: usize,
-    buf: Vec<u8>,
-    text: String,
+    schema: SchemaRef,
+    batches: std::sync::mpsc::Receiver<Result<RecordBatch>>,
     failed: bool,
 }
 
 impl DbfStream {
-    /// Open the table file (and memo file) for reading from the first record.
+    /// Open the table file (and memo file) and start reading from the first record.
     pub fn new(plan: Plan, memo: Option<MemoFile>) -> Result<DbfStream> {
+        let schema = plan.schema.clone();
+        let (path, table) = (plan.path.clone(), plan.table.clone());
+        let spawn_failed = path.clone();
+        let mut producer = Producer::new(plan, memo)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        std::thread::Builder::new()
+            .name("pyforge-dbf".into())
+            .spawn(move || {
+                // A panic must not look like the end of the table: it becomes an error.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| producer.run(&tx)));
+                if run.is_err() {
+                    let _ = tx.send(Err(Error::invalid(&path, None, "internal error: the DBF reader stopped unexpectedly").with_table(&table)));
+                }
+            })
+            .map_err(|e| Error::io(&spawn_failed, e))?;
+        Ok(DbfStream { schema, batches: rx, failed: false })
+    }
+}
+
+/// The reading side of a [`DbfStream`].
+struct Producer {
+    plan: Plan,
+    file: BufReader<File>,
+    /// One memo-file handle per decoder (`None` without a memo file).
+    memos: Vec<Option<MemoFile>>,
+    next_record: u64,
+    batch_rows: usize,
+}
+
+/// Raw records of one batch: the number of the first and their bytes.
+struct RawChunk {
+    first_record: u64,
+    bytes: Vec<u8>,
+}
+
+impl Producer {
+    fn new(plan: Plan, memo: Option<MemoFile>) -> Result<Producer> {
         let mut f = File::open(&plan.path).map_err(|e| Error::io(&plan.path, e))?;
         f.seek(SeekFrom::Start(plan.header_len as u64))
             .map_err(|e| Error::io(&plan.path, e))?;
         // Batches of up to 64k records, smaller for wide records (at most ~32 MiB of input).
         let batch_rows = ((32usize << 20) / plan.record_len).clamp(1, 64 * 1024);
-        Ok(DbfStream {
-            file: BufReader::with_capacity(1 << 20, f),
-            memo,
-            next_record: 0,
-            batch_rows,
-            buf: Vec::new(),
-            text: String::new(),
-            failed: false,
-            plan,
-        })
+        let decoders = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let mut memos = vec![memo];
+        for _ in 1..decoders {
+            let extra = match &memos[0] {
+                Some(m) => Some(MemoFile::open(m.path(), m.kind()).map_err(|e| Error::invalid(m.path(), None, e))?),
+                None => None,
+            };
+            memos.push(extra);
+        }
+        Ok(Producer { file: BufReader::with_capacity(1 << 20, f), memos, next_record: 0, batch_rows, plan })
     }
 
-    fn read_batch(&mut self) -> Result<Option<RecordBatch>> {
+    /// Send every batch in order, then stop; stop at the first error (sent) or when the
+    /// consumer has gone away.
+    fn run(&mut self, tx: &std::sync::mpsc::SyncSender<Result<RecordBatch>>) {
+        while self.next_record < self.plan.record_count {
+            for result in self.fill() {
+                let stop = result.is_err();
+                // A batch of only deleted records: nothing to hand out.
+                if matches!(&result, Ok(b) if b.num_rows() == 0) {
+                    continue;
+                }
+                if tx.send(result).is_err() || stop {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Read the next chunk of raw records (`None` at the end of the table).
+    fn read_raw(&mut self) -> Result<Option<RawChunk>> {
         let remaining = self.plan.record_count - self.next_record;
         if remaining == 0 {
             return Ok(None);
         }
         let n = (remaining as usize).min(self.batch_rows);
-        let rl = self.plan.record_len;
-        self.buf.resize(n * rl, 0);
-        if let Err(e) = self.file.read_exact(&mut self.buf) {
+        let mut bytes = vec![0u8; n * self.plan.record_len];
+        if let Err(e) = self.file.read_exact(&mut bytes) {
             return Err(if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 Error::invalid(
                     &self.plan.path,
@@ -93,49 +148,77 @@ impl DbfStream {
                 Error::io(&self.plan.path, e)
             });
         }
-        let mut builders: Vec<Builder> = self
-            .plan
-            .layout
-            .columns
-            .iter()
-            .map(|c| Builder::new(c.kind, n))
-            .collect();
-        let mut deleted = self.plan.include_deleted.then(|| BooleanBuilder::with_capacity(n));
-        let buf = std::mem::take(&mut self.buf);
-        let mut rows = 0usize;
-        let mut result: Result<()> = Ok(());
-        'records: for (i, rec) in buf.chunks_exact(rl).enumerate() {
-            let recno = self.next_record + i as u64 + 1;
-            let is_deleted = rec[0] == b'*';
-            match &mut deleted {
-                None if is_deleted => continue 'records,
-                None => {}
-                Some(d) => d.append_value(is_deleted),
-            }
-            rows += 1;
-            let flags: &[u8] = match &self.plan.layout.null_flags {
-                Some(nf) => &rec[nf.offset..nf.offset + nf.length],
-                None => &[],
-            };
-            for (col, b) in self.plan.layout.columns.iter().zip(builders.iter_mut()) {
-                if let Err(e) = append(col, b, rec, flags, &self.plan.code_page, &mut self.memo, &mut self.text) {
-                    result = Err(field_error(&self.plan, col, recno, e));
-                    break 'records;
+        let chunk = RawChunk { first_record: self.next_record, bytes };
+        self.next_record += n as u64;
+        Ok(Some(chunk))
+    }
+
+    /// Read up to one chunk per decoder and decode them in parallel; results in record order.
+    fn fill(&mut self) -> Vec<Result<RecordBatch>> {
+        let mut chunks = Vec::new();
+        while chunks.len() < self.memos.len() {
+            match self.read_raw() {
+                Ok(Some(c)) => chunks.push(c),
+                Ok(None) => break,
+                Err(e) => {
+                    // What was read before the failure comes first.
+                    let mut done = decode_all(&self.plan, chunks, &mut self.memos);
+                    done.push(Err(e));
+                    self.next_record = self.plan.record_count;
+                    return done;
                 }
             }
         }
-        self.buf = buf;
-        result?;
-        self.next_record += n as u64;
-        let mut arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
-        if let Some(d) = &mut deleted {
-            arrays.push(Arc::new(d.finish()));
-        }
-        let opts = arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
-        RecordBatch::try_new_with_options(self.plan.schema.clone(), arrays, &opts)
-            .map(Some)
-            .map_err(|e| Error::arrow(&self.plan.path, e))
+        decode_all(&self.plan, chunks, &mut self.memos)
     }
+}
+
+/// Decode `chunks` in parallel, one per memo handle; results in chunk order.
+fn decode_all(plan: &Plan, chunks: Vec<RawChunk>, memos: &mut [Option<MemoFile>]) -> Vec<Result<RecordBatch>> {
+    if chunks.len() <= 1 {
+        return chunks.into_iter().map(|c| decode(plan, &c, &mut memos[0])).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            chunks.iter().zip(memos.iter_mut()).map(|(c, m)| scope.spawn(move || decode(plan, c, m))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::invalid(&plan.path, None, "a DBF decoder thread panicked").with_table(&plan.table))))
+            .collect()
+    })
+}
+
+/// Decode one chunk of raw records into a batch (deleted records skipped or flagged).
+fn decode(plan: &Plan, chunk: &RawChunk, memo: &mut Option<MemoFile>) -> Result<RecordBatch> {
+    let rl = plan.record_len;
+    let n = chunk.bytes.len() / rl;
+    let mut builders: Vec<Builder> = plan.layout.columns.iter().map(|c| Builder::new(c.kind, n)).collect();
+    let mut deleted = plan.include_deleted.then(|| BooleanBuilder::with_capacity(n));
+    let mut scratch = String::new();
+    let mut rows = 0usize;
+    for (i, rec) in chunk.bytes.chunks_exact(rl).enumerate() {
+        let recno = chunk.first_record + i as u64 + 1;
+        let is_deleted = rec[0] == b'*';
+        match &mut deleted {
+            None if is_deleted => continue,
+            None => {}
+            Some(d) => d.append_value(is_deleted),
+        }
+        rows += 1;
+        let flags: &[u8] = match &plan.layout.null_flags {
+            Some(nf) => &rec[nf.offset..nf.offset + nf.length],
+            None => &[],
+        };
+        for (col, b) in plan.layout.columns.iter().zip(builders.iter_mut()) {
+            append(col, b, rec, flags, &plan.code_page, memo, &mut scratch).map_err(|e| field_error(plan, col, recno, e))?;
+        }
+    }
+    let mut arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
+    if let Some(d) = &mut deleted {
+        arrays.push(Arc::new(d.finish()));
+    }
+    let opts = arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(plan.schema.clone(), arrays, &opts).map_err(|e| Error::arrow(&plan.path, e))
 }
 
 fn field_error(plan: &Plan, col: &Column, recno: u64, e: FieldError) -> Error {
@@ -257,22 +340,15 @@ impl Iterator for DbfStream {
         if self.failed {
             return None;
         }
-        loop {
-            match self.read_batch() {
-                Ok(Some(b)) if b.num_rows() == 0 && self.next_record < self.plan.record_count => continue,
-                Ok(Some(b)) if b.num_rows() == 0 => return None,
-                Ok(b) => return b.map(Ok),
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
-            }
-        }
+        // The producer ends the channel after the last batch (or after an error).
+        let item = self.batches.recv().ok()?;
+        self.failed = item.is_err();
+        Some(item)
     }
 }
 
 impl crate::source::TableStream for DbfStream {
     fn schema(&self) -> SchemaRef {
-        self.plan.schema.clone()
+        self.schema.clone()
     }
 }

@@ -119,6 +119,9 @@ impl ExcelSource {
                 empty.push(s.name.clone());
             }
         }
+        if options.excel_combine {
+            tables = combine_selection(path, &sheets, tables, options)?;
+        }
         let combined_name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sheets".into());
         Ok(ExcelSource {
             container: wb.container,
@@ -138,6 +141,26 @@ impl ExcelSource {
             opts,
         })
     }
+}
+
+/// The sheets `--combine` stacks: those named by `--sheets` (in workbook order), less those
+/// named by `--exclude-sheets`. Every name must be a sheet of the workbook.
+fn combine_selection(path: &Path, sheets: &[SheetMeta], with_cells: Vec<String>, options: &ReadOptions) -> Result<Vec<String>> {
+    let named = options.excel_combine_only.iter().flatten().chain(&options.excel_combine_exclude);
+    for name in named {
+        if !sheets.iter().any(|s| &s.name == name) {
+            return Err(Error::NoSuchTable {
+                path: path.to_path_buf(),
+                wanted: name.clone(),
+                available: sheets.iter().map(|s| s.name.clone()).collect(),
+            });
+        }
+    }
+    Ok(with_cells
+        .into_iter()
+        .filter(|t| options.excel_combine_only.as_ref().is_none_or(|only| only.contains(t)))
+        .filter(|t| !options.excel_combine_exclude.contains(t))
+        .collect())
 }
 
 impl Source for ExcelSource {

@@ -184,15 +184,43 @@ impl Workbook {
                         }
                     }
                 } else {
-                    while let Some(c) = reader.next_cell().map_err(|e| err(&e))? {
-                        if matches!(c.get_value(), DataRef::Empty) {
-                            continue;
+                    // Parsing the sheet's XML (on its own thread) overlaps with what `f` does
+                    // with the cells: chunks of cells pass through a short queue.
+                    const CHUNK: usize = 4096;
+                    std::thread::scope(|scope| -> Result<()> {
+                        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, u32, DataRef<'w>)>>(4);
+                        let parser = scope.spawn(move || -> Result<()> {
+                            let mut chunk = Vec::with_capacity(CHUNK);
+                            while let Some(c) = reader.next_cell().map_err(|e| err(&e))? {
+                                if matches!(c.get_value(), DataRef::Empty) {
+                                    continue;
+                                }
+                                let (r, col) = c.get_position();
+                                chunk.push((r, col, c.get_value().clone()));
+                                if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+                                    return Ok(()); // the consumer stopped early
+                                }
+                            }
+                            let _ = tx.send(chunk);
+                            Ok(())
+                        });
+                        let mut consumed: Result<()> = Ok(());
+                        'chunks: for chunk in rx.iter() {
+                            for (r, col, v) in chunk {
+                                match f(r, col, v) {
+                                    Ok(ControlFlow::Continue(())) => {}
+                                    Ok(ControlFlow::Break(())) => break 'chunks,
+                                    Err(e) => {
+                                        consumed = Err(e);
+                                        break 'chunks;
+                                    }
+                                }
+                            }
                         }
-                        let (r, col) = c.get_position();
-                        if f(r, col, c.get_value().clone())?.is_break() {
-                            break;
-                        }
-                    }
+                        drop(rx); // unblocks the parser if it waits to send
+                        let parsed = parser.join().unwrap_or_else(|_| Err(err(&"the sheet parser stopped unexpectedly")));
+                        consumed.and(parsed)
+                    })?;
                 }
                 Ok(())
             }};

@@ -31,6 +31,10 @@ pub const ROOT: &str = "value";
 /// Element name of the items of an array inside an array.
 pub const ITEM: &str = "item";
 
+/// The map key under which serde_json (feature `arbitrary_precision`, enabled in the workspace
+/// manifest) hands over a number's text instead of a rounded `f64`/`u64`.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
 /// The JSON format.
 pub struct JsonFormat;
 
@@ -110,7 +114,21 @@ macro_rules! scalars {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
             let walk = self.walk;
+            let Some(first) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
+                return call(walk, |v| {
+                    v.open(self.name, &[])?;
+                    v.close()
+                });
+            };
+            if first == NUMBER_TOKEN {
+                // A number, handed over as written (serde_json's `arbitrary_precision`): its
+                // digits reach type inference intact, so integers beyond 64 bits become
+                // decimals and long fractions are not rounded to a double on the way in.
+                let digits: String = map.next_value()?;
+                return self.scalar(Some(&digits));
+            }
             call(walk, |v| v.open(self.name, &[]))?;
+            map.next_value_seed(Member { name: &first, walk })?;
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 map.next_value_seed(Member { name: &key, walk })?;
             }

@@ -95,12 +95,19 @@ pub struct Structure {
     pub infer: bool,
     stack: Vec<Frame>,
     instances: u64,
+    /// Stop the walk (with [`Error::SampleFull`]) after this many elements.
+    limit: Option<u64>,
 }
 
 impl Structure {
     /// An empty structure; `infer` decides whether value types are observed.
     pub fn new(infer: bool) -> Self {
         Structure { infer, ..Default::default() }
+    }
+
+    /// A structure that stops the walk after `elements` elements (a sample of the input).
+    pub fn sampling(infer: bool, elements: u64) -> Self {
+        Structure { infer, limit: Some(elements), ..Default::default() }
     }
 
     /// Absolute path of a node, `/a/b/c`.
@@ -131,6 +138,9 @@ impl Visitor for Structure {
     }
 
     fn open(&mut self, name: &str, attrs: &[(String, String)]) -> Result<()> {
+        if self.limit.is_some_and(|l| self.instances >= l) {
+            return Err(Error::SampleFull);
+        }
         let parent = self.stack.last().map(|f| f.node);
         let parent_instance = self.stack.last().map_or(0, |f| f.instance);
         if let Some(f) = self.stack.last_mut() {

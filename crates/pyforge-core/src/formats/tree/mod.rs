@@ -18,6 +18,7 @@
 //! sibling columns stay aligned.
 
 pub mod discover;
+pub mod nest;
 pub mod plan;
 pub mod rows;
 pub mod source;

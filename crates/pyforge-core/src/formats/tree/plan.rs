@@ -6,8 +6,9 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use super::discover::{Node, Structure};
+use super::nest::Nesting;
 use crate::error::{Error, Result};
-use crate::options::{ArrayMode, InferTypes, NamespaceMode};
+use crate::options::{ArrayMode, InferTypes, NamespaceMode, NestedMode};
 
 /// Name of the column holding the 1-based document number when a file holds several.
 pub const DOCUMENT_COLUMN: &str = "_document";
@@ -40,6 +41,9 @@ pub struct Plan {
     pub document_column: bool,
     /// Lists are written as JSON text.
     pub arrays_json: bool,
+    /// `--nested struct`: how the flat columns are regrouped into struct columns.
+    pub nesting: Option<Nesting>,
+    /// The output schema (nested with `--nested struct`).
     pub schema: SchemaRef,
 }
 
@@ -140,11 +144,15 @@ pub struct PlanOptions {
     pub namespaces: NamespaceMode,
     pub arrays: ArrayMode,
     pub infer: InferTypes,
+    pub nested: NestedMode,
 }
 
 impl Plan {
     /// Plan the columns of records at `record`.
-    pub fn new(s: &Structure, record: usize, o: PlanOptions) -> Plan {
+    pub fn new(s: &Structure, record: usize, o: PlanOptions) -> Result<Plan> {
+        if o.nested == NestedMode::Struct && o.arrays == ArrayMode::Json {
+            return Err(Error::InvalidOption("--nested struct writes repeated elements as lists of structs; it cannot be combined with --arrays json".into()));
+        }
         let nodes = &s.nodes;
         // Depth-first from the record: a node's attributes and text, then its children.
         struct Raw {
@@ -238,17 +246,26 @@ impl Plan {
             }
             columns.push(Column { name: names[i].clone(), node: r.node, leaf: r.leaf, list: r.list, item_type });
         }
+        let nesting = match o.nested {
+            NestedMode::Flatten => None,
+            NestedMode::Struct => {
+                let n = Nesting::new(s, record, &node_columns, o.namespaces)?;
+                fields = n.arrow_fields(&columns);
+                Some(n)
+            }
+        };
         if document_column {
             fields.push(Field::new(names.last().expect("document column"), DataType::Int64, false));
         }
-        Plan {
+        Ok(Plan {
             record,
             columns,
             node_columns,
             anchor_columns,
             document_column,
             arrays_json: o.arrays == ArrayMode::Json,
+            nesting,
             schema: Arc::new(Schema::new(fields)),
-        }
+        })
     }
 }

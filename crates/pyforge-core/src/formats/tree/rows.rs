@@ -1,6 +1,7 @@
 //! The row pass: every occurrence of the record element becomes one row of the planned
 //! columns; rows are sent as Arrow batches as they fill.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use arrow::array::{
@@ -48,7 +49,8 @@ impl ColBuf {
 
 struct Frame {
     node: usize,
-    text: String,
+    /// Where this element's text starts in the builder's `text` (one buffer for all frames).
+    text_start: usize,
     had_child: bool,
 }
 
@@ -58,6 +60,8 @@ pub struct RowBuilder<'a> {
     roots: &'a [usize],
     plan: &'a Plan,
     stack: Vec<Frame>,
+    /// Text of the open elements, end to end (each frame knows where its own starts).
+    text: String,
     /// Stack depth of the open record element (its frame index).
     record_at: Option<usize>,
     document: i64,
@@ -68,6 +72,9 @@ pub struct RowBuilder<'a> {
     rows: usize,
     emit: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
     path: &'a std::path::Path,
+    /// The plan comes from a sample: anything it does not cover sets this flag and ends the
+    /// pass with [`Error::SchemaWidened`] (the source then discovers the whole input).
+    pub sampled: Option<Arc<AtomicBool>>,
 }
 
 impl<'a> RowBuilder<'a> {
@@ -83,6 +90,7 @@ impl<'a> RowBuilder<'a> {
             roots,
             plan,
             stack: Vec::new(),
+            text: String::new(),
             record_at: None,
             document: 0,
             documents: Vec::new(),
@@ -91,7 +99,15 @@ impl<'a> RowBuilder<'a> {
             rows: 0,
             emit,
             path,
+            sampled: None,
         }
+    }
+
+    /// The signal to read again with a full discovery, or `None` if the plan is final.
+    fn widen(&self, reason: impl FnOnce() -> String) -> Option<Error> {
+        let flag = self.sampled.as_ref()?;
+        flag.store(true, Ordering::SeqCst);
+        Some(Error::SchemaWidened { path: self.path.to_path_buf(), reason: format!("{} (the structure was sampled)", reason()) })
     }
 
     /// Send the rows not yet sent.
@@ -106,9 +122,14 @@ impl<'a> RowBuilder<'a> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.cols.len() + 1);
         for (c, col) in self.plan.columns.iter().enumerate() {
             let buf = &self.cols[c];
-            let values = typed_array(&col.item_type, buf.items.len(), |i| buf.item(i)).ok_or_else(|| {
-                Error::invalid(self.path, None, format!("column {:?}: a value does not fit the type found by the first pass (the input changed while reading?)", col.name))
-            })?;
+            let values = match typed_array(&col.item_type, buf.items.len(), |i| buf.item(i)) {
+                Some(v) => v,
+                None => {
+                    return Err(self.widen(|| format!("column {:?} holds a value its type cannot", col.name)).unwrap_or_else(|| {
+                        Error::invalid(self.path, None, format!("column {:?}: a value does not fit the type found by the first pass (the input changed while reading?)", col.name))
+                    }))
+                }
+            };
             let array: ArrayRef = if !col.list {
                 values
             } else if self.plan.arrays_json {
@@ -121,6 +142,9 @@ impl<'a> RowBuilder<'a> {
                 Arc::new(ListArray::new(field, OffsetBuffer::new(offsets.into()), values, None))
             };
             arrays.push(array);
+        }
+        if let Some(n) = &self.plan.nesting {
+            arrays = n.assemble(&self.plan.columns, &arrays).map_err(|e| Error::arrow(self.path, e))?;
         }
         if self.plan.document_column {
             arrays.push(Arc::new(Int64Array::from(std::mem::take(&mut self.documents))));
@@ -232,6 +256,11 @@ pub fn typed_array<'v>(dt: &DataType, n: usize, item: impl Fn(usize) -> Option<&
 impl Visitor for RowBuilder<'_> {
     fn document(&mut self) -> Result<()> {
         self.document += 1;
+        if self.document > 1 && !self.plan.document_column {
+            if let Some(e) = self.widen(|| "a second document".into()) {
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -240,9 +269,14 @@ impl Visitor for RowBuilder<'_> {
         if let Some(f) = self.stack.last_mut() {
             f.had_child = true;
         }
-        let node = find_child(self.nodes, self.roots, parent, name).ok_or_else(|| {
-            Error::invalid(self.path, None, format!("element <{name}> was not seen by the first pass (the input changed while reading?)"))
-        })?;
+        let node = match find_child(self.nodes, self.roots, parent, name) {
+            Some(n) => n,
+            None => {
+                return Err(self.widen(|| format!("element <{name}> first appears after the sample")).unwrap_or_else(|| {
+                    Error::invalid(self.path, None, format!("element <{name}> was not seen by the first pass (the input changed while reading?)"))
+                }))
+            }
+        };
         if node == self.plan.record {
             if self.record_at.is_some() {
                 return Err(Error::invalid(self.path, None, "record element nested in itself"));
@@ -261,43 +295,78 @@ impl Visitor for RowBuilder<'_> {
                 self.cols[c].items.push(None);
                 self.current[c] = self.cols[c].items.len() - 1;
             }
+            if self.sampled.is_some() {
+                let leaves = &self.nodes[node].leaves;
+                if let Some((k, _)) = attrs.iter().find(|(k, _)| !leaves.iter().any(|l| l.attr.as_deref() == Some(k.as_str()))) {
+                    let e = self.widen(|| format!("attribute {k:?} of <{name}> first appears after the sample"));
+                    return Err(e.expect("sampled"));
+                }
+            }
             for &(leaf, c) in &self.plan.node_columns[node] {
                 if let Some(attr) = &self.nodes[node].leaves[leaf].attr {
                     if let Some((_, v)) = attrs.iter().find(|(k, _)| k == attr) {
                         let item = self.current[c];
+                        if self.sampled.is_some() && self.cols[c].items[item].is_some() {
+                            return Err(self.widen(|| format!("<{name}> repeats where the sample saw it once")).expect("sampled"));
+                        }
                         self.cols[c].set(item, v);
                     }
                 }
             }
         }
-        self.stack.push(Frame { node, text: String::new(), had_child: false });
+        self.stack.push(Frame { node, text_start: self.text.len(), had_child: false });
         Ok(())
     }
 
     fn text(&mut self, text: &str) {
-        if self.record_at.is_some() {
-            if let Some(f) = self.stack.last_mut() {
-                f.text.push_str(text);
-            }
+        if self.record_at.is_some() && !self.stack.is_empty() {
+            self.text.push_str(text);
         }
     }
 
     fn close(&mut self) -> Result<()> {
         let Some(f) = self.stack.pop() else { return Ok(()) };
         if self.record_at.is_none() {
+            self.text.truncate(f.text_start);
             return Ok(());
         }
-        if let Some(t) = element_text(&f.text, f.had_child) {
-            if let Some(leaf) = self.nodes[f.node].text_leaf() {
-                if let Some(&(_, c)) = self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf) {
-                    let item = self.current[c];
-                    self.cols[c].set(item, t);
-                }
-            }
-        }
+        // The text buffer is set aside while the value is stored (no copy), then cut back.
+        let mut buf = std::mem::take(&mut self.text);
+        let stored = self.store_text(&f, &buf[f.text_start.min(buf.len())..]);
+        buf.truncate(f.text_start);
+        self.text = buf;
+        stored?;
         if self.record_at == Some(self.stack.len()) {
             self.record_at = None;
             self.end_record()?;
+        }
+        Ok(())
+    }
+}
+
+impl RowBuilder<'_> {
+    /// Store the text of the element of frame `f` that just closed in its column.
+    fn store_text(&mut self, f: &Frame, text: &str) -> Result<()> {
+        if let Some(t) = element_text(text, f.had_child) {
+            let column = self.nodes[f.node]
+                .text_leaf()
+                .and_then(|leaf| self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf))
+                .map(|&(_, c)| c);
+            match column {
+                Some(c) => {
+                    let item = self.current[c];
+                    if self.sampled.is_some() && self.cols[c].items[item].is_some() {
+                        let name = &self.nodes[f.node].name;
+                        return Err(self.widen(|| format!("<{name}> repeats where the sample saw it once")).expect("sampled"));
+                    }
+                    self.cols[c].set(item, t);
+                }
+                None if self.sampled.is_some() => {
+                    let name = &self.nodes[f.node].name;
+                    return Err(self.widen(|| format!("text of <{name}> first appears after the sample")).expect("sampled"));
+                }
+                None => {}
+            }
         }
         Ok(())
     }

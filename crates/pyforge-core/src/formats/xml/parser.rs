@@ -65,7 +65,9 @@ impl XmlInput {
         let mut entities = Entities::default();
         let mut depth = 0usize;
         let mut roots = 0u64;
-        let mut open_names: Vec<String> = Vec::new();
+        // Names of the open elements, end to end in one string (no allocation per element).
+        let mut open_names = String::new();
+        let mut open_ends: Vec<usize> = Vec::new();
         let other = Failure::Other;
         loop {
             buf.clear();
@@ -77,7 +79,8 @@ impl XmlInput {
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(event, Event::Empty(_));
-                    let name: String = e.name().as_ref().to_string();
+                    let start = open_names.len();
+                    open_names.push_str(e.name().as_ref());
                     attrs.clear();
                     // HTML-style attributes are accepted: a name without a value (`<a checked>`) is an
                     // attribute with an empty value rather than a lost one.
@@ -94,18 +97,21 @@ impl XmlInput {
                         roots += 1;
                         v.document().map_err(other)?;
                     }
-                    v.open(&name, &attrs).map_err(other)?;
+                    v.open(&open_names[start..], &attrs).map_err(other)?;
                     if empty {
+                        open_names.truncate(start);
                         v.close().map_err(other)?;
                     } else {
                         depth += 1;
-                        open_names.push(name);
+                        open_ends.push(start);
                     }
                 }
                 Event::End(_) => {
                     v.close().map_err(other)?;
                     depth = depth.saturating_sub(1);
-                    open_names.pop();
+                    if let Some(start) = open_ends.pop() {
+                        open_names.truncate(start);
+                    }
                 }
                 Event::Text(t) => {
                     let t = t.xml10_content();
@@ -145,8 +151,8 @@ impl XmlInput {
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Eof => {
-                    if let Some(n) = open_names.last() {
-                        return Err(Failure::At(pos, format!("the file ends before <{n}> is closed")));
+                    if let Some(&start) = open_ends.last() {
+                        return Err(Failure::At(pos, format!("the file ends before <{}> is closed", &open_names[start..])));
                     }
                     if roots == 0 {
                         return Err(Failure::At(pos, "no root element".into()));
