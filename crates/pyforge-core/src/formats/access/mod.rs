@@ -14,6 +14,7 @@
 mod catalog;
 mod guard;
 mod schema;
+mod parallel;
 mod stream;
 mod values;
 pub mod writer;
@@ -98,6 +99,12 @@ impl Source for AccessSource {
                 })
             }
         };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if cores > 1 && table.def.data_pages.len() as u32 > parallel::RUN_PAGES {
+            // A large table: runs of its data pages are read on every core.
+            let readers = (0..cores).map(|_| open_reader(&self.path, self.password.as_deref())).collect::<Result<Vec<_>>>()?;
+            return Ok(Box::new(parallel::ParallelAccessStream::new(self.path.clone(), table, readers)?));
+        }
         let reader = open_reader(&self.path, self.password.as_deref())?;
         Ok(Box::new(stream::AccessStream::new(self.path.clone(), reader, table)))
     }
@@ -144,6 +151,27 @@ mod tests {
         let e = file_error(p, FileError::InvalidPassword).to_string();
         assert!(e.contains("does not open"), "{e}");
         assert!(matches!(file_error(p, FileError::UnsupportedEncryption { reason: "x".into() }), Error::Protected { .. }));
+    }
+
+    #[test]
+    fn runs_of_pages_read_in_parallel_give_the_rows_of_one_reader() {
+        // A table of several thousand data pages, written by our writer, read both ways.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.mdb");
+        let rows = writer::sample::large(&path, 64).unwrap();
+        let source = AccessSource::open(&path, &ReadOptions::default()).unwrap();
+        let name = source.catalog.table_names()[0].clone();
+        let Some(TableEntry::Ready(table)) = source.catalog.table(&name) else { panic!("table {name}") };
+        assert!(table.def.data_pages.len() as u32 > 2 * parallel::RUN_PAGES, "the table spans several runs");
+        let collect = |stream: &mut dyn Iterator<Item = Result<arrow::record_batch::RecordBatch>>| {
+            let batches: Vec<_> = stream.map(|b| b.unwrap()).collect();
+            arrow::compute::concat_batches(&table.schema, &batches).unwrap()
+        };
+        let one = collect(&mut stream::AccessStream::new(path.clone(), open_reader(&path, None).unwrap(), table.clone()));
+        let readers = (0..3).map(|_| open_reader(&path, None).unwrap()).collect();
+        let many = collect(&mut parallel::ParallelAccessStream::new(path.clone(), table.clone(), readers).unwrap());
+        assert_eq!(one.num_rows() as u64, rows.min(1_000_000));
+        assert_eq!(one, many);
     }
 
     #[test]

@@ -20,7 +20,7 @@ const BATCH_ROWS: usize = 65_536;
 /// memory stays bounded and Arrow's 32-bit offsets never overflow.
 const BATCH_BYTES: usize = 256 << 20;
 
-/// The rows of one table, read with a reader of its own.
+/// The rows of one table (or of a run of its data pages), read with a reader of its own.
 pub struct AccessStream {
     path: PathBuf,
     reader: PageReader,
@@ -29,8 +29,12 @@ pub struct AccessStream {
     builders: Vec<ColumnBuilder>,
     /// Where the next batch starts.
     position: RowPosition,
+    /// Index (in the table's data pages) where this stream stops.
+    end_page: u32,
     /// Rows delivered so far (for error messages: 1-based row numbers).
     rows: u64,
+    /// The stream starts at the table's first row, so row numbers are the table's.
+    numbered: bool,
     done: bool,
 }
 
@@ -39,11 +43,32 @@ impl AccessStream {
     pub fn new(path: PathBuf, reader: PageReader, table: Arc<AccessTable>) -> Self {
         let builders = table.schema.fields().iter().map(|f| ColumnBuilder::new(f.data_type())).collect();
         let raw = RawRows::new(&reader);
-        AccessStream { path, reader, table, raw, builders, position: RowPosition::default(), rows: 0, done: false }
+        let end_page = table.def.data_pages.len() as u32;
+        AccessStream { path, reader, table, raw, builders, position: RowPosition::default(), end_page, rows: 0, numbered: true, done: false }
+    }
+
+    /// A stream over the rows whose slots are on data pages `start..end` (indexes into the
+    /// table's data pages).
+    pub fn pages(path: PathBuf, reader: PageReader, table: Arc<AccessTable>, start: u32, end: u32) -> Self {
+        let mut s = AccessStream::new(path, reader, table);
+        s.position = RowPosition { page: start, row: 0 };
+        s.end_page = end;
+        s.numbered = start == 0;
+        s
+    }
+
+    /// The reader back, for the next run of pages.
+    pub fn into_reader(self) -> PageReader {
+        self.reader
     }
 
     fn error(&self, row: Option<u64>, message: String) -> Error {
-        Error::invalid(&self.path, row, message).with_table(&self.table.name)
+        if self.numbered {
+            return Error::invalid(&self.path, row, message).with_table(&self.table.name);
+        }
+        // Row numbers are not known past the first run of pages: name the data page instead.
+        let page = self.table.def.data_pages.get(self.position.page as usize).copied().unwrap_or(0);
+        Error::invalid(&self.path, None, format!("a row at or after data page {page}: {message}")).with_table(&self.table.name)
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
@@ -60,6 +85,11 @@ impl AccessStream {
                 ));
             }
             let row = match next {
+                Ok(Some(r)) if r.position.page >= self.end_page => {
+                    // The first row of the next run of pages: another stream reads it.
+                    self.done = true;
+                    break;
+                }
                 Ok(Some(r)) => r,
                 Ok(None) => {
                     self.done = true;

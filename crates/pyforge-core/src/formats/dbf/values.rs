@@ -57,6 +57,9 @@ pub fn decimal(b: &[u8], precision: u8, scale: u8) -> Result<Option<i128>, Strin
     if t.is_empty() {
         return Ok(None);
     }
+    if let Some(v) = plain_decimal(t, precision, scale) {
+        return Ok(Some(v));
+    }
     let bad = || format!("invalid number {}", show(b));
     let mut i = 0;
     let neg = match t[0] {
@@ -126,13 +129,63 @@ pub fn decimal(b: &[u8], precision: u8, scale: u8) -> Result<Option<i128>, Strin
             v /= 10;
         }
     }
-    if precision < 39 && v >= 10i128.pow(precision as u32) {
+    if precision < 39 && v >= POW10[precision as usize] {
         return Err(format!(
             "number {} has more digits than the column's precision {precision}",
             show(b)
         ));
     }
     Ok(Some(if neg { -v } else { v }))
+}
+
+/// Powers of ten up to 10^38.
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// The common case, fast: `[-+]digits[.digits]` with at most 18 digits and no more decimals
+/// than `scale`, fitting `precision`. `None` sends the text to the general parser (which also
+/// produces the errors).
+fn plain_decimal(t: &[u8], precision: u8, scale: u8) -> Option<i128> {
+    let (neg, body) = match t.first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if body.is_empty() || body.len() > 19 || scale > 38 {
+        return None;
+    }
+    let mut mant: u64 = 0;
+    let mut frac: Option<u32> = None;
+    let mut digits = 0u32;
+    for &c in body {
+        match c {
+            b'0'..=b'9' => {
+                mant = mant * 10 + (c - b'0') as u64;
+                digits += 1;
+                if let Some(f) = frac.as_mut() {
+                    *f += 1;
+                }
+            }
+            b'.' if frac.is_none() => frac = Some(0),
+            _ => return None,
+        }
+    }
+    let frac = frac.unwrap_or(0);
+    if digits == 0 || digits > 18 || frac > scale as u32 {
+        return None;
+    }
+    let v = (mant as i128).checked_mul(POW10[(scale as u32 - frac) as usize])?;
+    if precision < 39 && v >= POW10[precision as usize] {
+        return None;
+    }
+    Some(if neg { -v } else { v })
 }
 
 /// Julian day number of 1970-01-01.
@@ -201,6 +254,29 @@ pub fn dbase7_f64(b: &[u8]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_and_general_decimal_paths_agree() {
+        let cases: &[(&str, u8, u8, Result<Option<i128>, ()>)] = &[
+            ("  12.50", 12, 2, Ok(Some(1250))),
+            ("-0.5", 5, 2, Ok(Some(-50))),
+            ("+7", 5, 2, Ok(Some(700))),
+            (".25", 4, 2, Ok(Some(25))),
+            ("5.", 4, 0, Ok(Some(5))),
+            ("1.230", 6, 2, Ok(Some(123))),
+            ("1.234", 6, 2, Err(())),
+            ("99999", 4, 0, Err(())),
+            ("999999999999999999", 18, 0, Ok(Some(999_999_999_999_999_999))),
+            ("12345678901234567890", 20, 0, Ok(Some(12_345_678_901_234_567_890))),
+            ("1e3", 6, 0, Ok(Some(1000))),
+            ("-", 4, 0, Err(())),
+            ("1-2", 4, 0, Err(())),
+        ];
+        for (text, p, sc, want) in cases {
+            let got = decimal(text.as_bytes(), *p, *sc).map_err(|_| ());
+            assert_eq!(&got, want, "{text:?} as ({p},{sc})");
+        }
+    }
 
     #[test]
     fn dates() {

@@ -129,7 +129,9 @@ impl ExcelSource {
             fill_unsupported: options.excel_fill_merged && !wb.knows_merged_regions(),
             shared: Arc::new(Shared {
                 path: path.to_path_buf(),
+                wait_for_book: matches!(wb.container, "xls" | "ods"),
                 book: Mutex::new(Some(wb)),
+                returned: std::sync::Condvar::new(),
                 learnt: Mutex::new(HashMap::new()),
                 stats: Mutex::new(HashMap::new()),
             }),

@@ -47,15 +47,35 @@ pub struct SheetOptions {
 pub struct Shared {
     pub path: PathBuf,
     pub book: Mutex<Option<Workbook>>,
+    /// Signalled when the workbook is given back.
+    pub returned: std::sync::Condvar,
+    /// Opening the workbook again costs as much as reading it (.xls and .ods are parsed whole
+    /// when opened): readers wait for the open one instead.
+    pub wait_for_book: bool,
     pub learnt: Mutex<HashMap<String, Learnt>>,
     pub stats: Mutex<HashMap<String, BTreeMap<String, serde_json::Value>>>,
 }
 
 impl Shared {
     fn take_book(&self) -> Result<Workbook> {
-        match self.book.lock().expect("book lock").take() {
+        let mut slot = self.book.lock().expect("book lock");
+        if self.wait_for_book {
+            // Bounded, so a reader can never wait forever on a book that is not coming back.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            while slot.is_none() {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                slot = self.returned.wait_timeout(slot, left).expect("book lock").0;
+            }
+        }
+        match slot.take() {
             Some(b) => Ok(b),
-            None => Workbook::open(&self.path),
+            None => {
+                drop(slot);
+                Workbook::open(&self.path)
+            }
         }
     }
 
@@ -63,6 +83,7 @@ impl Shared {
         let mut slot = self.book.lock().expect("book lock");
         if slot.is_none() {
             *slot = Some(wb);
+            self.returned.notify_one();
         }
     }
 }

@@ -233,6 +233,8 @@ impl Workbook {
             };
         }
         if !self.ranges.contains_key(sheet) {
+            // One sheet's copy at a time: a workbook of many sheets is read sheet by sheet.
+            self.ranges.clear();
             let range = match &mut self.book {
                 Book::Xls(x) => x.worksheet_range(sheet).map_err(|e| err(&e))?,
                 Book::Ods(x) => x.worksheet_range(sheet).map_err(|e| err(&e))?,
