@@ -304,6 +304,9 @@ struct CsvStream {
     rx: Receiver<Indexed>,
     pending: HashMap<usize, std::result::Result<RecordBatch, StreamFailure>>,
     next: usize,
+    /// Chunks the reader cut, set when it reached the end of the input: the stream is
+    /// complete only when every one of them came back (a worker that died loses its chunk).
+    chunks_cut: Arc<std::sync::atomic::AtomicUsize>,
     done: bool,
 }
 
@@ -334,6 +337,8 @@ impl CsvStream {
             });
         }
         let reader_path = path.clone();
+        let chunks_cut = Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
+        let cut = chunks_cut.clone();
         std::thread::spawn(move || {
             let mut index = 0;
             let result = (|| -> std::io::Result<()> {
@@ -352,13 +357,14 @@ impl CsvStream {
                         return Ok(());
                     }
                 }
+                cut.store(index, std::sync::atomic::Ordering::SeqCst);
                 Ok(())
             })();
             if let Err(e) = result {
                 let _ = result_tx.send((index, Err(StreamFailure::Io(e))));
             }
         });
-        CsvStream { path, schema, plan, rx, pending: HashMap::new(), next: 0, done: false }
+        CsvStream { path, schema, plan, rx, pending: HashMap::new(), next: 0, chunks_cut, done: false }
     }
 
     fn fail(&mut self, failure: StreamFailure) -> Error {
@@ -429,7 +435,11 @@ impl Iterator for CsvStream {
                 }
                 Err(_) => {
                     self.done = true;
-                    return None;
+                    // Every thread has stopped: complete only if every chunk came back.
+                    if self.chunks_cut.load(std::sync::atomic::Ordering::SeqCst) == self.next && self.pending.is_empty() {
+                        return None;
+                    }
+                    return Some(Err(Error::invalid(&self.path, None, "internal error: a reader thread stopped unexpectedly; the output would be incomplete")));
                 }
             }
         }
