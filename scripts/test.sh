@@ -26,5 +26,10 @@ fi
 cargo build --release --locked -p pyforge-cli
 export PYFORGE_BIN="$PWD/target/release/pyforge"
 
-cargo test --release --locked --workspace
+# pyforge-python is a Python extension module: built and tested as a wheel below.
+cargo test --release --locked --workspace --exclude pyforge-python
 "$VENV/bin/python" -m pytest -q tests/python "$@"
+
+# The Python packages (wheels built with maturin, installed into Python 3.10 and 3.12 venvs,
+# PySpark local[2] for the Spark parts).
+PYFORGE_TEST_VENV="$VENV" bash scripts/test_python_packages.sh
