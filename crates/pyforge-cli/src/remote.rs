@@ -1,15 +1,17 @@
-//! Remote inputs and outputs of `convert` (and `info`/`validate`): Unity Catalog Volume paths.
+//! Remote inputs and outputs of `convert` (and `info`/`validate`): Unity Catalog Volume paths
+//! and cloud URLs (`s3://`, `abfss://`, `gs://`).
 //!
 //! Where `/Volumes` is mounted (Databricks compute) a Volume path is a plain file and is read
-//! and written in place. Elsewhere the inputs are downloaded through the Files API into a
-//! staging folder, converted there, and the outputs uploaded only after the local conversion
-//! succeeded; an existing remote output is refused without `--force`. The staging folder is
-//! removed on success, on failure and on Ctrl-C.
+//! and written in place. Elsewhere the inputs are downloaded (Files API, or the cloud store)
+//! into a staging folder, converted there, and the outputs uploaded only after the local
+//! conversion succeeded; an existing remote output is refused without `--force`. The staging
+//! folder is removed on success, on failure and on Ctrl-C.
 //!
-//! Staged files mirror their Volume paths below the staging folder, so what the conversion
+//! Staged files mirror their remote paths below the staging folder, so what the conversion
 //! wrote there (minus the downloaded inputs) maps back to exactly one remote path each. Remote
 //! folders are filtered by extension (files are not downloaded to be sniffed); `--force` on a
 //! folder output overwrites what is written but leaves older files of that folder in place.
+//! Volumes and cloud buckets go through the same code ([`RemoteStore`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -19,14 +21,16 @@ use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use pyforge_core::convert::ConvertOptions;
 use pyforge_databricks::config::Config;
-use pyforge_databricks::files_api::FilesApi;
 use pyforge_databricks::http::HttpClient;
 use pyforge_databricks::stage::Staging;
-use pyforge_databricks::{Location, VolumePath};
+use pyforge_databricks::store::{RemotePath, RemoteStore, Stores};
+use pyforge_databricks::Location;
 
 use crate::commands::Ui;
 
-/// Options for Volume paths (dbfs:/Volumes/..., /Volumes/...) off Databricks compute.
+/// Options for Volume paths (dbfs:/Volumes/..., /Volumes/...) off Databricks compute, and for
+/// staging cloud URLs (s3://, abfss://, gs://; credentials from the AWS_*, AZURE_*, GOOGLE_*
+/// environment variables).
 #[derive(Debug, Args, Clone, Default)]
 pub struct RemoteArgs {
     /// Profile of ~/.databrickscfg (or DATABRICKS_CONFIG_FILE) for the workspace and
@@ -34,7 +38,7 @@ pub struct RemoteArgs {
     /// the DEFAULT profile.
     #[arg(long, value_name = "NAME", help_heading = "Databricks")]
     pub profile: Option<String>,
-    /// Folder for staging Volume files that are not mounted here (removed afterwards).
+    /// Folder for staging remote files (Volumes not mounted here, cloud URLs); removed afterwards.
     /// Default: /local_disk0/tmp where it exists, else the system temp folder.
     #[arg(long, value_name = "DIR", help_heading = "Databricks")]
     pub temp_dir: Option<PathBuf>,
@@ -51,10 +55,11 @@ pub struct Credentials {
     pub token: pyforge_databricks::config::Secret,
 }
 
-/// The staging folder in use, so messages show `dbfs:/Volumes/...` instead of staged paths.
+/// The staging folder in use, so messages show `dbfs:/Volumes/...` or `s3://...` instead of
+/// staged paths.
 static STAGE_PREFIX: Mutex<Option<PathBuf>> = Mutex::new(None);
 
-/// How to show a path in messages: staged Volume files as their `dbfs:/Volumes/...` path.
+/// How to show a path in messages: staged files as their remote path.
 pub fn shown(p: &Path) -> String {
     shown_text(&p.display().to_string())
 }
@@ -62,7 +67,7 @@ pub fn shown(p: &Path) -> String {
 /// [`shown`] for a message that may contain staged paths.
 pub fn shown_text(s: &str) -> String {
     match STAGE_PREFIX.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-        Some(prefix) => s.replace(&prefix.display().to_string(), "dbfs:/Volumes"),
+        Some(prefix) => pyforge_databricks::stage::unstage_text_at(prefix, s),
         None => s.to_string(),
     }
 }
@@ -71,8 +76,8 @@ pub fn shown_text(s: &str) -> String {
 enum Side {
     /// A local path (plain, or a Volume path on a mounted /Volumes).
     Local(PathBuf),
-    /// A Volume path reached through the Files API.
-    Remote(VolumePath),
+    /// A Volume path reached through the Files API, or a cloud object.
+    Remote(RemotePath),
 }
 
 fn side(arg: &str, mount: Option<&Path>) -> Result<Side> {
@@ -86,10 +91,17 @@ fn side(arg: &str, mount: Option<&Path>) -> Result<Side> {
                 }
                 Side::Local(PathBuf::from(s))
             }
-            None => Side::Remote(v),
+            None => Side::Remote(RemotePath::from_volume(&v)),
         }),
-        Location::Cloud(u) => bail!("{}: cloud storage URLs are not supported by this build yet (copy the file to a Volume or a local path)", u.url),
+        Location::Cloud(u) => Ok(Side::Remote(RemotePath::from_cloud(&u)?)),
     }
+}
+
+/// The stores `paths` need: a workspace client only when one of them is in a Volume (cloud
+/// URLs need no Databricks configuration).
+fn stores(ui: &Ui, r: &RemoteArgs, paths: &[&RemotePath]) -> Result<Stores> {
+    let http = if paths.iter().any(|p| p.root.is_volume()) { Some(client(ui, r)?) } else { None };
+    Ok(Stores::new(http, paths)?)
 }
 
 /// A client for the configured workspace; retries are reported with -v.
@@ -114,7 +126,7 @@ struct Stage {
 impl Stage {
     fn new(r: &RemoteArgs) -> Result<Stage> {
         let staging = Staging::new(r.temp_dir.as_deref())?;
-        *STAGE_PREFIX.lock().unwrap_or_else(|e| e.into_inner()) = Some(staging.path().join("Volumes"));
+        *STAGE_PREFIX.lock().unwrap_or_else(|e| e.into_inner()) = Some(staging.path().to_path_buf());
         Ok(Stage { staging: Some(staging) })
     }
 
@@ -145,22 +157,24 @@ fn supported_name(name: &str) -> bool {
 }
 
 /// The remote files an input argument names: one file, a folder's files, or a glob's matches.
-fn remote_inputs(files: &FilesApi, v: &VolumePath, recursive: bool) -> Result<(Vec<VolumePath>, bool)> {
+fn remote_inputs(files: &dyn RemoteStore, v: &RemotePath, recursive: bool) -> Result<(Vec<RemotePath>, bool)> {
     // A file whose name holds glob characters (`data[1].csv`) is that file, as for local paths.
-    let literal = !v.dir_hint && files.head(v)?.is_some();
+    let literal = !v.dir_hint && files.exists(v)?;
     if literal {
         return Ok((vec![v.clone()], false));
     }
     if let Some(first_glob) = v.parts.iter().position(|p| is_glob(p)) {
         let mut base = v.clone();
         base.parts.truncate(first_glob);
+        base.dir_hint = true;
         let deep = v.parts.len() - first_glob > 1 || v.parts.iter().any(|p| p.contains("**"));
-        let pattern = glob::Pattern::new(&v.api_path()).map_err(|e| anyhow!("{v}: invalid glob pattern: {e}"))?;
+        // Matched on the path below the Volume or bucket (whose own name is never a pattern).
+        let pattern = glob::Pattern::new(&v.key()).map_err(|e| anyhow!("{v}: invalid glob pattern: {e}"))?;
         let opts = glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
         let mut out = Vec::new();
         for e in files.list_files(&base, deep)? {
-            if pattern.matches_with(&e.path, opts) {
-                out.push(VolumePath::from_api_path(&e.path)?);
+            if pattern.matches_with(&e.key(), opts) {
+                out.push(e);
             }
         }
         if out.is_empty() {
@@ -171,9 +185,8 @@ fn remote_inputs(files: &FilesApi, v: &VolumePath, recursive: bool) -> Result<(V
     if files.dir_exists(v)? {
         let mut out = Vec::new();
         for e in files.list_files(v, recursive)? {
-            let name = e.path.rsplit('/').next().unwrap_or_default();
-            if supported_name(name) {
-                out.push(VolumePath::from_api_path(&e.path)?);
+            if e.file_name().is_some_and(supported_name) {
+                out.push(e);
             }
         }
         if out.is_empty() {
@@ -181,15 +194,15 @@ fn remote_inputs(files: &FilesApi, v: &VolumePath, recursive: bool) -> Result<(V
         }
         return Ok((out, true));
     }
-    bail!("{v}: not found (no such file or folder in the Volume)")
+    bail!("{v}: not found (no such file or folder in {})", v.root.kind_name())
 }
 
 /// Files a reader opens beside its input: the memo files of DBF tables (`x.dbt`, `x.fpt`, in
 /// any letter case), found by listing the input's folder.
-fn sidecars(files: &FilesApi, inputs: &[VolumePath]) -> Result<Vec<VolumePath>> {
+fn sidecars(files: &dyn RemoteStore, inputs: &[RemotePath]) -> Result<Vec<RemotePath>> {
     const MAIN: &[&str] = &["dbf"];
     const SIDE: &[&str] = &["dbt", "fpt"];
-    let mut listed: Vec<(VolumePath, Vec<String>)> = Vec::new();
+    let mut listed: Vec<(RemotePath, Vec<RemotePath>)> = Vec::new();
     let mut out = Vec::new();
     for i in inputs {
         let Some(name) = i.file_name() else { continue };
@@ -199,18 +212,15 @@ fn sidecars(files: &FilesApi, inputs: &[VolumePath]) -> Result<Vec<VolumePath>> 
         }
         let Some(dir) = i.parent() else { continue };
         if !listed.iter().any(|(d, _)| d == &dir) {
-            let names = files.list(&dir)?.into_iter().filter(|e| !e.is_directory).map(|e| e.path).collect();
+            let names = files.list_files(&dir, false)?;
             listed.push((dir.clone(), names));
         }
         let names = &listed.iter().find(|(d, _)| d == &dir).expect("listed above").1;
-        for path in names {
-            let n = path.rsplit('/').next().unwrap_or_default();
+        for v in names {
+            let n = v.file_name().unwrap_or_default();
             if let Some((s, e)) = n.rsplit_once('.') {
-                if s.eq_ignore_ascii_case(stem) && SIDE.contains(&e.to_lowercase().as_str()) {
-                    let v = VolumePath::from_api_path(path)?;
-                    if !inputs.contains(&v) && !out.contains(&v) {
-                        out.push(v);
-                    }
+                if s.eq_ignore_ascii_case(stem) && SIDE.contains(&e.to_lowercase().as_str()) && !inputs.contains(v) && !out.contains(v) {
+                    out.push(v.clone());
                 }
             }
         }
@@ -218,7 +228,7 @@ fn sidecars(files: &FilesApi, inputs: &[VolumePath]) -> Result<Vec<VolumePath>> 
     Ok(out)
 }
 
-/// Transfers at once (downloads, uploads, existence checks): the Files API is I/O bound.
+/// Transfers at once (downloads, uploads, existence checks): remote storage is I/O bound.
 const TRANSFERS: usize = 4;
 
 /// Run `f` over `items` on up to [`TRANSFERS`] threads; the first error stops new work.
@@ -248,7 +258,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `convert` with Volume paths on either side. `None`: nothing remote, the caller goes on.
+/// `convert` with Volume paths or cloud URLs on either side. `None`: nothing remote, the
+/// caller goes on.
 pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, started: Instant) -> Result<Option<u8>> {
     let output_arg = a.output.as_ref().map(|o| o.to_string_lossy().into_owned());
     let in_loc = Location::parse(&a.input)?;
@@ -268,19 +279,26 @@ pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, star
         return crate::commands::run_convert(ui, &i.to_string_lossy(), out.as_deref(), a.into_dir, a.recursive, opts, started).map(Some);
     }
 
-    let http = client(ui, &a.remote)?;
-    let files = FilesApi::new(&http);
+    let remote_paths: Vec<&RemotePath> = [Some(&input), output.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| match s {
+            Side::Remote(p) => Some(p),
+            Side::Local(_) => None,
+        })
+        .collect();
+    let files = stores(ui, &a.remote, &remote_paths)?;
     let stage = Stage::new(&a.remote)?;
-    // Messages name the Volume paths, not the staged copies (mapped while the stage exists).
+    // Messages name the remote paths, not the staged copies (mapped while the stage exists).
     let remote = Remote { files: &files, staging: stage.get() };
     let result = convert_staged(ui, a, opts, started, &remote, &input, output.as_ref()).map_err(|e| anyhow!(shown_text(&crate::one_line(&e))));
     stage.finish();
     result.map(Some)
 }
 
-/// The Files API and the staging folder of one run.
+/// The remote stores and the staging folder of one run.
 struct Remote<'a> {
-    files: &'a FilesApi<'a>,
+    files: &'a dyn RemoteStore,
     staging: &'a Staging,
 }
 
@@ -291,8 +309,8 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
         None => None,
         Some(Side::Local(p)) => Some(p.clone()),
         Some(Side::Remote(v)) => {
-            let mirror = staging.mirror(v);
-            if !v.dir_hint && !a.into_dir && files.head(v)?.is_some() {
+            let mirror = staging.mirror_remote(v);
+            if !v.dir_hint && !a.into_dir && files.exists(v)? {
                 if !opts.force {
                     return Err(pyforge_databricks::Error::AlreadyExists { path: v.to_string() }.into());
                 }
@@ -317,7 +335,7 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
             to_fetch.extend(sidecars(files, &remote)?);
             let verbose = ui.verbose > 0;
             parallel(&to_fetch, |r| {
-                let local = staging.mirror(r);
+                let local = staging.mirror_remote(r);
                 if let Some(parent) = local.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| anyhow!("{}: {e}", parent.display()))?;
                 }
@@ -327,8 +345,8 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
                 }
                 Ok(())
             })?;
-            downloaded.extend(to_fetch.iter().map(|r| staging.mirror(r)));
-            let inputs: Vec<PathBuf> = remote.iter().map(|r| staging.mirror(r)).collect();
+            downloaded.extend(to_fetch.iter().map(|r| staging.mirror_remote(r)));
+            let inputs: Vec<PathBuf> = remote.iter().map(|r| staging.mirror_remote(r)).collect();
             if many {
                 crate::commands::convert_batch(ui, &inputs, local_out.as_deref(), opts, started)?
             } else {
@@ -339,17 +357,17 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
 
     // 3. Upload what the conversion wrote into the mirror (outputs only appear when complete).
     let mut produced = Vec::new();
-    walk(&staging.path().join("Volumes"), &mut produced).map_err(|e| anyhow!("{}: {e}", staging.path().display()))?;
+    walk(staging.path(), &mut produced).map_err(|e| anyhow!("{}: {e}", staging.path().display()))?;
     let marker = pyforge_core::sink::TEMP_MARKER;
-    let uploads: Vec<(PathBuf, VolumePath)> = produced
+    let uploads: Vec<(PathBuf, RemotePath)> = produced
         .into_iter()
         .filter(|p| !downloaded.contains(p) && !p.to_string_lossy().contains(marker))
-        .filter_map(|p| staging.volume_of(&p).map(|v| (p, v)))
+        .filter_map(|p| staging.remote_of(&p).map(|v| (p, v)))
         .collect();
     if !opts.force {
         let existing = Mutex::new(Vec::new());
         parallel(&uploads, |(_, v)| {
-            if files.head(v)?.is_some() {
+            if files.exists(v)? {
                 existing.lock().unwrap_or_else(|e| e.into_inner()).push(v.to_string());
             }
             Ok(())
@@ -360,7 +378,7 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
             bail!("{}: already exists (use --force to overwrite); nothing was uploaded", existing.join(", "));
         }
     }
-    let mut dirs: Vec<VolumePath> = Vec::new();
+    let mut dirs: Vec<RemotePath> = Vec::new();
     for d in uploads.iter().filter_map(|(_, v)| v.parent()) {
         if !d.parts.is_empty() && !dirs.contains(&d) {
             dirs.push(d);
@@ -373,7 +391,7 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
     let is_manifest = |p: &PathBuf| p.file_name().is_some_and(|n| n == pyforge_core::manifest::MANIFEST_NAME);
     let (manifests, data): (Vec<_>, Vec<_>) = uploads.iter().cloned().partition(|(p, _)| is_manifest(p));
     let verbose = ui.verbose > 0;
-    let upload = |(local, v): &(PathBuf, VolumePath)| -> Result<()> {
+    let upload = |(local, v): &(PathBuf, RemotePath)| -> Result<()> {
         files.upload(local, v, opts.force)?;
         if verbose {
             eprintln!("pyforge: uploaded {v}");
@@ -385,13 +403,17 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
         upload(m)?;
     }
     if !ui.quiet && !uploads.is_empty() {
-        println!("uploaded {} file{} to the Volume", uploads.len(), if uploads.len() == 1 { "" } else { "s" });
+        let place = match output {
+            Some(Side::Remote(v)) => v.root.kind_name(),
+            _ => "remote storage",
+        };
+        println!("uploaded {} file{} to {place}", uploads.len(), if uploads.len() == 1 { "" } else { "s" });
     }
     Ok(code)
 }
 
-/// A local path for `info`/`validate` of a Volume file: the mount path, or a downloaded copy
-/// (kept alive by the returned guard).
+/// A local path for `info`/`validate` of a Volume file or cloud object: the mount path, or a
+/// downloaded copy (kept alive by the returned guard).
 pub fn local_input(ui: &Ui, arg: &Path, r: &RemoteArgs) -> Result<(PathBuf, Option<StagedInput>)> {
     let s = arg.to_string_lossy();
     let loc = Location::parse(&s)?;
@@ -401,10 +423,9 @@ pub fn local_input(ui: &Ui, arg: &Path, r: &RemoteArgs) -> Result<(PathBuf, Opti
     match side(&s, pyforge_databricks::env::volumes_root().as_deref())? {
         Side::Local(p) => Ok((p, None)),
         Side::Remote(v) => {
-            let http = client(ui, r)?;
-            let files = FilesApi::new(&http);
+            let files = stores(ui, r, &[&v])?;
             let stage = Stage::new(r)?;
-            let local = stage.get().mirror(&v);
+            let local = stage.get().mirror_remote(&v);
             if let Some(parent) = local.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| anyhow!("{}: {e}", parent.display()))?;
             }

@@ -37,6 +37,13 @@ pub enum Error {
     /// A response that does not follow the API (bad JSON, a wrong Content-Range...).
     #[error("{method} {path}: unexpected response: {message}")]
     Protocol { method: String, path: String, message: String },
+    /// Cloud storage refused the request (HTTP 401/403): missing, wrong or insufficient
+    /// credentials. `hint` names the environment variables that hold them (never their values).
+    #[error("{op} {url}: access denied by the cloud store{}; check the credentials in the environment ({hint})", message_suffix(.message))]
+    CloudDenied { op: String, url: String, message: String, hint: String },
+    /// Another cloud storage failure (after `object_store`'s retries).
+    #[error("{op} {url}: {message}")]
+    Cloud { op: String, url: String, message: String },
     /// A local file could not be read or written.
     #[error("{path}: {source}")]
     Io { path: String, #[source] source: std::io::Error },

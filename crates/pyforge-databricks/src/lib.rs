@@ -11,12 +11,16 @@
 //! - [`files_api`]: the Files API 2.0 (streamed, resumable downloads; streamed uploads;
 //!   listing with paging; directories), with retries ([`http`]);
 //! - [`volumes`]: the Unity Catalog volumes API;
+//! - [`store`]: one interface ([`store::RemoteStore`]) over Volumes and cloud buckets;
+//! - [`cloud`] (feature `cloud`): `s3://`, `abfss://` and `gs://` through `object_store`;
 //! - [`stage`]: the local staging folder for remote inputs and outputs.
 //!
 //! Secrets (tokens, client secrets) are held in [`config::Secret`], which never prints its value:
 //! not in `Debug`, errors or logs.
 
 pub mod auth;
+#[cfg(feature = "cloud")]
+pub mod cloud;
 pub mod config;
 pub mod env;
 pub mod error;
@@ -24,6 +28,7 @@ pub mod files_api;
 pub mod http;
 pub mod location;
 pub mod stage;
+pub mod store;
 pub mod volumes;
 
 pub use error::{Error, Result};

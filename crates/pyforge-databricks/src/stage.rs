@@ -1,15 +1,16 @@
 //! The local staging folder for remote inputs and outputs.
 //!
-//! Remote files are mirrored below it at their Volume path (`<stage>/Volumes/c/s/v/p`), so a
-//! local path in the stage maps back to exactly one remote path, and messages naming a staged
-//! file still show the Volume path. The folder is removed when the [`Staging`] is dropped, and
+//! Remote files are mirrored below it at their Volume path (`<stage>/Volumes/c/s/v/p`) or
+//! cloud URL (`<stage>/s3/<bucket>/<key>`), so a local path in the stage maps back to exactly
+//! one remote path, and messages naming a staged file still show the remote path. The folder is removed when the [`Staging`] is dropped, and
 //! [`remove_live_staging`] removes it from an interrupt handler.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::location::VolumePath;
+use crate::location::{CloudScheme, VolumePath};
+use crate::store::{RemotePath, RemoteRoot, CLOUD_SCHEMES};
 
 /// Where staging goes by default: `/local_disk0/tmp` where it exists (Databricks compute's
 /// local disk), else the system temp folder.
@@ -20,6 +21,21 @@ pub fn default_temp_root() -> PathBuf {
     } else {
         std::env::temp_dir()
     }
+}
+
+/// `text` with paths below staging folder `stage` shown as the remote paths they stand for:
+/// `<stage>/Volumes/...` as `dbfs:/Volumes/...`, `<stage>/s3/<bucket>/...` as `s3://<bucket>/...`.
+pub fn unstage_text_at(stage: &Path, text: &str) -> String {
+    let base = stage.display().to_string();
+    if !text.contains(&base) {
+        return text.to_string();
+    }
+    let sep = std::path::MAIN_SEPARATOR;
+    let mut out = text.replace(&format!("{base}{sep}Volumes"), "dbfs:/Volumes");
+    for scheme in CLOUD_SCHEMES {
+        out = out.replace(&format!("{base}{sep}{scheme}{sep}"), &format!("{scheme}://"));
+    }
+    out
 }
 
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -66,10 +82,39 @@ impl Staging {
         VolumePath::from_api_path(&format!("/{s}")).ok()
     }
 
-    /// `text` with staged paths shown as the `dbfs:/Volumes/...` they stand for.
+    /// `text` with staged paths shown as the `dbfs:/Volumes/...` or `s3://...` they stand for.
     pub fn unstage_text(&self, text: &str) -> String {
-        let prefix = self.path.join("Volumes");
-        text.replace(&prefix.display().to_string(), "dbfs:/Volumes")
+        unstage_text_at(&self.path, text)
+    }
+
+    /// Where remote path `p` (Volume or cloud) is mirrored locally.
+    pub fn mirror_remote(&self, p: &RemotePath) -> PathBuf {
+        let mut local = self.path.clone();
+        local.extend(p.root.mirror_parts());
+        local.extend(&p.parts);
+        local
+    }
+
+    /// The remote path a local path in the mirror stands for (Volume or cloud).
+    pub fn remote_of(&self, local: &Path) -> Option<RemotePath> {
+        let rel = local.strip_prefix(&self.path).ok()?;
+        let parts: Vec<&str> = rel.components().map(|c| c.as_os_str().to_str()).collect::<Option<_>>()?;
+        match parts.as_slice() {
+            ["Volumes", ..] => self.volume_of(local).map(|v| RemotePath::from_volume(&v)),
+            [scheme, bucket, rest @ ..] if CLOUD_SCHEMES.contains(scheme) => {
+                let kind = match *scheme {
+                    "s3" | "s3a" => CloudScheme::S3,
+                    "abfss" | "abfs" => CloudScheme::Azure,
+                    _ => CloudScheme::Gcs,
+                };
+                Some(RemotePath {
+                    root: RemoteRoot::Cloud { kind, scheme: scheme.to_string(), bucket: bucket.to_string() },
+                    parts: rest.iter().map(|s| s.to_string()).collect(),
+                    dir_hint: false,
+                })
+            }
+            _ => None,
+        }
     }
 
     /// Remove the folder now, reporting failure.
@@ -114,5 +159,24 @@ mod tests {
         let p = s.path().to_path_buf();
         s.close().unwrap();
         assert!(!p.exists());
+    }
+
+    #[test]
+    fn cloud_mirror_round_trip() {
+        let root = tempfile::tempdir().unwrap();
+        let s = Staging::new(Some(root.path())).unwrap();
+        for url in ["s3://bucket/in/a b.csv", "abfss://c@acct.dfs.core.windows.net/x/y.xlsx", "gs://g/deep/er/z.dbf", "s3a://b/k.csv"] {
+            let crate::Location::Cloud(u) = crate::Location::parse(url).unwrap() else { panic!() };
+            let r = RemotePath::from_cloud(&u).unwrap();
+            let local = s.mirror_remote(&r);
+            assert!(local.starts_with(s.path()));
+            assert_eq!(s.remote_of(&local).unwrap(), r, "{url}");
+            assert_eq!(s.unstage_text(&format!("{}: bad row", local.display())), format!("{url}: bad row"));
+        }
+        let v = VolumePath::from_api_path("/Volumes/c/s/v/d/x.csv").unwrap();
+        let r = RemotePath::from_volume(&v);
+        assert_eq!(s.mirror_remote(&r), s.mirror(&v));
+        assert_eq!(s.remote_of(&s.mirror(&v)).unwrap(), r);
+        assert_eq!(s.remote_of(&s.path().join("other/x")), None);
     }
 }
