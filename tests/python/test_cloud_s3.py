@@ -203,6 +203,9 @@ def test_multi_table_access_to_prefix(pyforge, moto, home, tmp_path):
     ref = tmp_path / "ref"
     r = H.run_cli(pyforge, "convert", mdb, ref)
     assert r.returncode == 0, r.describe()
+    manifests = list(ref.rglob("_manifest.json"))
+    assert len(manifests) == 1, manifests
+    ref = manifests[0].parent
     ref_files = sorted(p.name for p in ref.iterdir())
     assert "_manifest.json" in ref_files and len(ref_files) >= 3, ref_files
     r = run(pyforge, env_for(moto, home), "convert", f"s3://{BUCKET}/access/northwind_mini.mdb", f"s3://{BUCKET}/access_out/")
@@ -270,13 +273,13 @@ def test_force(pyforge, moto, home, tmp_path):
     check_sales_parquet(got, 9)
 
 
-def test_missing_object(pyforge, moto, home):
+def test_missing_object(pyforge, moto, home, tmp_path):
     r = run(pyforge, env_for(moto, home), "convert", f"s3://{BUCKET}/nothing/here.csv", f"s3://{BUCKET}/x.parquet")
     H.assert_clean_error(r, f"s3://{BUCKET}/nothing/here.csv: not found")
     assert not moto.exists("x.parquet")
     r = run(pyforge, env_for(moto, home), "info", f"s3://{BUCKET}/nothing/here.csv")
     H.assert_clean_error(r, f"s3://{BUCKET}/nothing/here.csv")
-    r = run(pyforge, env_for(moto, home), "convert", "s3://no-such-bucket-pyforge/a.csv", "out.parquet")
+    r = run(pyforge, env_for(moto, home), "convert", "s3://no-such-bucket-pyforge/a.csv", tmp_path / "out.parquet")
     assert r.returncode == 1 and "no-such-bucket-pyforge" in r.stderr, r.describe()
     assert_no_secret(r)
 

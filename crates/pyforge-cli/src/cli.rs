@@ -47,9 +47,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     /// Input file, folder or glob pattern; also a Unity Catalog Volume path
-    /// (dbfs:/Volumes/CATALOG/SCHEMA/VOLUME/..., /Volumes/..., /dbfs/Volumes/...).
+    /// (dbfs:/Volumes/CATALOG/SCHEMA/VOLUME/..., /Volumes/..., /dbfs/Volumes/...) or a cloud
+    /// URL (s3://BUCKET/KEY, abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/PATH,
+    /// gs://BUCKET/KEY; credentials from the AWS_*, AZURE_*, GOOGLE_* environment variables).
     pub input: String,
-    /// Output file (one table) or folder (many tables, or many inputs); also a Volume path.
+    /// Output file (one table) or folder (many tables, or many inputs); also a Volume path or
+    /// a cloud URL (ending in / for a folder).
     pub output: Option<PathBuf>,
     /// Write into DIR, named after the input as for many inputs (sales.csv -> DIR/sales.parquet,
     /// shop.mdb -> DIR/shop/), instead of giving OUTPUT. DIR is created when missing.

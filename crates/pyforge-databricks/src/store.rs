@@ -16,7 +16,7 @@ use crate::http::HttpClient;
 use crate::location::{CloudScheme, CloudUrl, VolumePath};
 
 /// The top of a remote namespace: a Unity Catalog Volume or a cloud bucket (container).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteRoot {
     /// `/Volumes/<catalog>/<schema>/<volume>`.
     Volume {
@@ -75,7 +75,7 @@ impl RemoteRoot {
 }
 
 /// A file or folder in remote storage.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemotePath {
     /// The Volume or bucket.
     pub root: RemoteRoot,
