@@ -16,16 +16,10 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def require(condition: bool, message: str) -> None:
-    """Skip when something the test needs is missing, but fail under CI=true."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"required for this test but missing (CI=true, so not skipping): {message}")
-    pytest.skip(message)
+# The CLI tests' helpers (require: skip when something is missing, fail under CI=true) and the
+# minilake server.
+sys.path.insert(0, str(REPO_ROOT / "tests" / "python"))
+from pyforge_helpers import require  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)

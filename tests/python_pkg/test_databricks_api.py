@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,10 +13,8 @@ import pytest
 
 import pyforge_core
 from pyforge_databricks import PyForgeDatabricks, core_options
-from conftest import REPO_ROOT, require
-
-sys.path.insert(0, str(REPO_ROOT / "tests" / "python"))
-from minilake_server import running_minilake  # noqa: E402
+from conftest import require
+from minilake_server import running_minilake
 
 
 def test_original_option_names_translate():
