@@ -115,6 +115,8 @@ fn credential_hint(kind: CloudScheme) -> &'static str {
 
 /// Build the `object_store` store for `root` from `s3`/`azure`/`gcs` base builders.
 fn build(root: &RemoteRoot, s3: impl FnOnce() -> AmazonS3Builder, azure: impl FnOnce() -> MicrosoftAzureBuilder, gcs: impl FnOnce() -> GoogleCloudStorageBuilder) -> Result<Arc<dyn ObjectStore>> {
+    // object_store builds its reqwest client here, which needs the TLS provider in place.
+    install_tls_provider();
     let RemoteRoot::Cloud { kind, scheme, bucket } = root else {
         return Err(Error::UnsupportedLocation { location: root.prefix(), reason: "not a cloud URL (internal: wrong store)".into() });
     };
@@ -133,7 +135,6 @@ fn one_line(s: &str) -> String {
 impl CloudStore {
     /// A store for `root` configured from the environment (see the module documentation).
     pub fn from_env(root: &RemoteRoot) -> Result<CloudStore> {
-        install_tls_provider();
         let secrets = secrets_in(std::env::vars());
         let store = build(root, AmazonS3Builder::from_env, MicrosoftAzureBuilder::from_env, GoogleCloudStorageBuilder::from_env)
             .map_err(|e| scrub_error(e, &secrets))?;
@@ -373,6 +374,7 @@ mod tests {
 
     #[test]
     fn azure_and_gcs_configuration_from_url() {
+        install_tls_provider(); // built directly here, not through `build`
         let b = azure_builder(MicrosoftAzureBuilder::new().with_access_key("a2V5"), "abfss", "data@acct.dfs.core.windows.net");
         let store = b.build().unwrap();
         let shown = store.to_string();
