@@ -66,6 +66,24 @@ fn ext(path: &Path) -> String {
     path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
 }
 
+/// Refuse an OLE2 container whose sector chains loop, before calamine reads it: calamine
+/// 0.38 follows the directory chain without a bound and a stream's chain up to the length the
+/// directory claims, so a looping chain grows memory until the process is killed (found by
+/// fuzzing). The `cfb` crate (already built for the Access reader) checks the whole FAT when it
+/// opens the file and each stream's chain when the stream is opened; opening every stream
+/// reads no data.
+fn check_ole2_chains(path: &Path) -> Result<()> {
+    let damaged = |e: &dyn std::fmt::Display| {
+        Error::invalid(path, None, format!("damaged OLE2 container (.xls): {e}"))
+    };
+    let mut file = cfb::open(path).map_err(|e| damaged(&e))?;
+    let streams: Vec<_> = file.walk().filter(|e| e.is_stream()).map(|e| e.path().to_path_buf()).collect();
+    for stream in streams {
+        file.open_stream(&stream).map_err(|e| damaged(&format!("stream {}: {e}", stream.display())))?;
+    }
+    Ok(())
+}
+
 impl Workbook {
     /// Open `path`, choosing the reader by content (OLE2 container or zip) and extension.
     pub fn open(path: &Path) -> Result<Workbook> {
@@ -74,6 +92,7 @@ impl Workbook {
         let bad = |what: &str, e: &dyn std::fmt::Display| Error::invalid(path, None, format!("cannot read as {what}: {e}"));
         let rs = || -> Result<Rs> { Ok(BufReader::new(File::open(path).map_err(|e| Error::io(path, e))?)) };
         let (book, container) = if head.starts_with(CFB_MAGIC) {
+            check_ole2_chains(path)?;
             match Xls::new(rs()?) {
                 Ok(x) => (Book::Xls(x), "xls"),
                 Err(e) if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xltx" | "xltm") => {
