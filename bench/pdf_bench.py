@@ -15,6 +15,7 @@ reported as MISSING.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -55,11 +56,9 @@ def main() -> int:
     pdfs = [p for p in pdfs if p.name != "password-example.pdf"][: args.files]
     total_mb = sum(p.stat().st_size for p in pdfs) / 1e6
     print(f"{len(pdfs)} PDFs, {total_mb:.1f} MB, largest {pdfs[0].name} ({pdfs[0].stat().st_size / 1e6:.1f} MB)")
-    try:
-        import pymupdf  # noqa: F401
-        have_mupdf = True
-    except ImportError:
-        have_mupdf = False
+    # Looked up, not imported: a child forked from a large parent reports the parent's peak RSS
+    # as its own (Linux carries the high-water mark across fork and exec).
+    have_mupdf = importlib.util.find_spec("pymupdf") is not None
     out = Path(tempfile.mkdtemp(prefix="pdf_bench_"))
     tools = {
         "pyforge": (Path(args.pyforge).is_file(), lambda p, o: [args.pyforge, "-q", "convert", str(p), str(o), "-f", "txt", "--force"]),

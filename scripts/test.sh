@@ -22,12 +22,18 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
-# One release build serves the Python tests; cargo test builds its own profile.
-cargo build --release --locked -p pyforge-cli
+# One release build serves the Python tests and the wheel: the whole workspace in one go, so
+# the CLI, `cargo test` and maturin resolve the same features and share every artifact.
+cargo build --release --locked --workspace
 export PYFORGE_BIN="$PWD/target/release/pyforge"
 
+# (pyforge-python has no Rust tests: it is tested as an installed wheel below.)
 cargo test --release --locked --workspace
 "$VENV/bin/python" -m pytest -q tests/python "$@"
+
+# The Python packages (wheels built with maturin, installed into Python 3.10 and 3.12 venvs,
+# PySpark local[2] for the Spark parts).
+PYFORGE_TEST_VENV="$VENV" bash scripts/test_python_packages.sh
 
 # Fuzzing smoke (issue 10): every reader's libFuzzer target for 60 s, two at a time. Not on by
 # default: building the instrumented targets from scratch costs more than the CI budget allows

@@ -35,9 +35,9 @@ def corpus() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Print the DuckDB-corpus counts (shown even with -q)."""
+    """Print the differential tests' figures (shown even with -q)."""
     lines = H.SUMMARY_LINES
     if lines:
-        terminalreporter.write_sep("-", "pyforge vs pyarrow over the DuckDB CSV corpus")
+        terminalreporter.write_sep("-", "differential figures (pyforge vs the reference readers)")
         for line in lines:
             terminalreporter.write_line(line)

@@ -51,3 +51,32 @@ def test_unknown_table_lists_the_real_ones(pyforge: Path, corpus: Path, tmp_path
     p = run(pyforge, "convert", str(corpus / NWIND), str(tmp_path / "o"), "--tables", "Nope")
     assert p.returncode != 0
     assert "Nope" in p.stderr and "Orders" in p.stderr
+
+
+def _mdbtools_linked(db: Path) -> dict:
+    """mdbtools' view of the linked tables: MSysObjects rows of type 4 (ODBC) and 6 (Access)."""
+    import csv
+    import io
+
+    out = subprocess.run(["mdb-export", str(db), "MSysObjects"], capture_output=True, timeout=120, check=True).stdout
+    rows = csv.DictReader(io.StringIO(out.decode("utf-8", "replace")))
+    return {r["Name"]: r for r in rows if r["Type"] in ("4", "6")}
+
+
+def test_linked_tables_show_their_targets(pyforge: Path, corpus: Path) -> None:
+    """info names each linked table's file, foreign table and ODBC connection (as mdbtools reads
+    them from MSysObjects), never the connection's password."""
+    for name in ("test__data__V2007__linkerTestV2007.accdb", "test__data__V2007__odbcLinkerTestV2007.accdb"):
+        db = corpus / "access" / "jackcess" / name
+        p = run(pyforge, "info", "--json", str(db))
+        assert p.returncode == 0, p.stderr
+        linked = {t["name"]: t for t in json.loads(p.stdout)["details"]["linked_tables"]}
+        ref = _mdbtools_linked(db)
+        assert set(linked) == set(ref) and linked, (linked, ref)
+        for table, r in ref.items():
+            got = linked[table]
+            assert got.get("database", "") == r["Database"]
+            assert got.get("foreign_name", "") == r["ForeignName"]
+            expected_connect = ";".join(part for part in r["Connect"].split(";") if not part.upper().startswith("PWD="))
+            assert got.get("connect", "") == expected_connect
+            assert "PWD" not in p.stdout and "DummyPassword" not in p.stdout

@@ -51,6 +51,13 @@ pub struct ConvertArgs {
     pub input: String,
     /// Output file (one table) or folder (many tables, or many inputs); also a Volume path.
     pub output: Option<PathBuf>,
+    /// Write into DIR, named after the input as for many inputs (sales.csv -> DIR/sales.parquet,
+    /// shop.mdb -> DIR/shop/), instead of giving OUTPUT. DIR is created when missing.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub output_dir: Option<PathBuf>,
+    /// Set from --output-dir: OUTPUT is a folder to name outputs in.
+    #[arg(skip)]
+    pub into_dir: bool,
     /// Output format. Default: from the output file's extension (.parquet .csv .jsonl .arrow
     /// .txt), else parquet, except txt when every input is a PDF. txt writes the
     /// text of each PDF page followed by a form feed (see --page-markers).

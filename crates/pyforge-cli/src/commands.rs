@@ -2,13 +2,12 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use pyforge_core::convert::{convert as convert_one, convert_many, scan_table, ConvertOptions, Event};
+use pyforge_core::convert::{convert_many, convert_to, scan_table, ConvertOptions, Destination, Event};
 use pyforge_core::sink::{Compression, OutputFormat, WriteOptions};
 use pyforge_core::{types::type_name, ReadOptions};
 use serde_json::json;
@@ -16,10 +15,53 @@ use serde_json::json;
 use crate::cli::{ConvertArgs, ExcelArgs, FormatsArgs, InfoArgs, PdfArgs, SamplesArgs, TextArgs, ValidateArgs, XmlArgs};
 use crate::inputs::{resolve, Inputs};
 
-/// How chatty to be.
+/// How chatty to be, and where results go.
 pub struct Ui {
     pub verbose: u8,
     pub quiet: bool,
+    /// In-process callers (the Python API) collect one result per input file here instead of
+    /// reading printed lines; nothing is printed for a file when this is set.
+    pub collect: Option<Collected>,
+}
+
+/// Per-file results of `convert` for in-process callers, as JSON objects:
+/// `{"input", "status": "ok", "format", "output", "manifest", "rows", "tables": [{"name",
+/// "output", "rows", "columns": [{"name", "type"}]}]}`, `{"input", "status": "failed",
+/// "error"}` or `{"input", "status": "skipped"}` (after a failure with --fail-fast). Paths are
+/// shown as the user gave them (`dbfs:/Volumes/...` for staged Volume files).
+#[derive(Debug, Default)]
+pub struct Collected(Mutex<Vec<serde_json::Value>>);
+
+impl Collected {
+    /// Everything collected so far, in the order the files finished.
+    pub fn take(&self) -> Vec<serde_json::Value> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn push(&self, v: serde_json::Value) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(v);
+    }
+
+    fn report(&self, input: &Path, r: &pyforge_core::Result<pyforge_core::convert::ConvertReport>) {
+        let shown = crate::remote::shown;
+        self.push(match r {
+            Ok(rep) => json!({
+                "input": shown(input),
+                "status": "ok",
+                "format": rep.format,
+                "output": shown(&rep.output),
+                "manifest": rep.manifest.as_deref().map(shown),
+                "rows": rep.tables.iter().map(|t| t.rows).sum::<u64>(),
+                "tables": rep.tables.iter().map(|t| json!({
+                    "name": t.name,
+                    "output": shown(&t.output),
+                    "rows": t.rows,
+                    "columns": t.columns,
+                })).collect::<Vec<_>>(),
+            }),
+            Err(e) => json!({"input": shown(input), "status": "failed", "error": crate::remote::shown_text(&e.to_string().replace('\n', " "))}),
+        });
+    }
 }
 
 impl Ui {
@@ -112,8 +154,12 @@ fn default_output_format(input: &str, recursive: bool, output: Option<&Path>) ->
     }
 }
 
-pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
-    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&a.input, a.recursive, a.output.as_deref())))?;
+pub fn convert(ui: &Ui, mut a: ConvertArgs) -> Result<u8> {
+    if let Some(dir) = a.output_dir.take() {
+        a.output = Some(dir);
+        a.into_dir = true;
+    }
+    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&a.input, a.recursive, if a.into_dir { None } else { a.output.as_deref() })))?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
     let mut opts = ConvertOptions {
         read: with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf),
@@ -137,18 +183,27 @@ pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<ExitCode> {
     if let Some(code) = crate::remote::convert(ui, &a, &opts, started)? {
         return Ok(code);
     }
-    run_convert(ui, &a.input, a.output.as_deref(), a.recursive, &opts, started)
+    run_convert(ui, &a.input, a.output.as_deref(), a.into_dir, a.recursive, &opts, started)
 }
 
-/// Convert a local INPUT (file, folder or glob).
-pub(crate) fn run_convert(ui: &Ui, input: &str, output: Option<&Path>, recursive: bool, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+/// Convert a local INPUT (file, folder or glob); `into`: OUTPUT is a folder to name outputs in
+/// (--output-dir).
+pub(crate) fn run_convert(ui: &Ui, input: &str, output: Option<&Path>, into: bool, recursive: bool, opts: &ConvertOptions, started: Instant) -> Result<u8> {
     match resolve(input, recursive)? {
-        Inputs::One(input) => convert_single(ui, &input, output, opts, started),
+        Inputs::One(input) => convert_single(ui, &input, output, into, opts, started),
         Inputs::Many(inputs) => convert_batch(ui, &inputs, output, opts, started),
     }
 }
 
-pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, into: bool, opts: &ConvertOptions, started: Instant) -> Result<u8> {
+    let dest = match output {
+        Some(dir) if into => {
+            std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+            Destination::Auto(Some(dir.to_path_buf()))
+        }
+        Some(o) => Destination::Path(o.to_path_buf()),
+        None => Destination::Auto(None),
+    };
     let bar = ui.bars().then(|| {
         let b = ProgressBar::new_spinner();
         b.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
@@ -171,11 +226,15 @@ pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts:
         }
         _ => {}
     };
-    let report = convert_one(input, output, opts, &events);
+    let report = convert_to(input, &dest, opts, &events);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let report = report?;
+    if let Some(c) = &ui.collect {
+        c.report(input, &Ok(report));
+        return Ok(0);
+    }
     if !ui.quiet {
         let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
         println!(
@@ -195,10 +254,10 @@ pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, opts:
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<ExitCode> {
+pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<u8> {
     if let Some(o) = output {
         if o.exists() && !o.is_dir() {
             bail!("{}: with many inputs the output must be a folder", o.display());
@@ -214,6 +273,10 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
     let print = Mutex::new(());
     let quiet = ui.quiet;
     let on_done = |input: &Path, r: &pyforge_core::Result<pyforge_core::convert::ConvertReport>| {
+        if let Some(c) = &ui.collect {
+            c.report(input, r);
+            return;
+        }
         let _guard = print.lock();
         let line = match r {
             Ok(rep) => {
@@ -244,6 +307,12 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
     let ok = items.iter().filter(|i| matches!(i.result, Some(Ok(_)))).count();
     let failed = items.iter().filter(|i| matches!(i.result, Some(Err(_)))).count();
     let skipped = items.iter().filter(|i| i.result.is_none()).count();
+    if let Some(c) = &ui.collect {
+        for i in items.iter().filter(|i| i.result.is_none()) {
+            c.push(json!({"input": crate::remote::shown(&i.input), "status": "skipped"}));
+        }
+        return Ok(u8::from(failed > 0));
+    }
     let summary = format!(
         "{ok} converted, {failed} failed{} ({:.2} s)",
         if skipped > 0 { format!(", {skipped} skipped after the first failure") } else { String::new() },
@@ -251,19 +320,26 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
     );
     if failed > 0 {
         eprintln!("{summary}");
-        return Ok(ExitCode::from(1));
+        return Ok(1);
     }
     if !ui.quiet {
         println!("{summary}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-pub fn info(ui: &Ui, mut a: InfoArgs) -> Result<ExitCode> {
+/// The read options of the read-only commands (`info`, `validate`, the Python `read_table`).
+pub fn input_read_options(a: &InfoArgs) -> Result<ReadOptions> {
+    Ok(with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf))
+}
+
+/// What `info --json` prints: {path, format, size_bytes, details, tables: [{name, rows,
+/// columns, details}]}.
+pub fn info_document(ui: &Ui, mut a: InfoArgs) -> Result<serde_json::Value> {
     let shown_input = a.input.display().to_string();
     let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
     a.input = local;
-    let source = pyforge_core::open(&a.input, &with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf))?;
+    let source = pyforge_core::open(&a.input, &input_read_options(&a)?)?;
     let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
     let mut tables = Vec::new();
     for t in source.tables()? {
@@ -291,32 +367,39 @@ pub fn info(ui: &Ui, mut a: InfoArgs) -> Result<ExitCode> {
             }
         }
     }
-    let doc = json!({
+    Ok(json!({
         "path": shown_input,
         "format": source.format_name(),
         "size_bytes": size,
         "details": source.details(),
         "tables": tables,
-    });
-    if a.json {
+    }))
+}
+
+pub fn info(ui: &Ui, a: InfoArgs) -> Result<u8> {
+    let as_json = a.json;
+    let doc = info_document(ui, a)?;
+    if as_json {
         println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     }
-    let _ = ui;
-    println!("File:    {shown_input}");
-    println!("Format:  {}", source.format_name());
-    println!("Size:    {size} bytes");
-    for (k, v) in source.details() {
-        // Control characters (a tab delimiter) are shown escaped.
-        let shown = v.as_str().map(|s| s.escape_debug().to_string()).unwrap_or_else(|| v.to_string());
-        println!("{:<8} {shown}", format!("{k}:"));
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    println!("File:    {}", text(&doc["path"]));
+    println!("Format:  {}", text(&doc["format"]));
+    println!("Size:    {} bytes", doc["size_bytes"]);
+    if let Some(details) = doc["details"].as_object() {
+        for (k, v) in details {
+            // Control characters (a tab delimiter) are shown escaped.
+            let shown = v.as_str().map(|s| s.escape_debug().to_string()).unwrap_or_else(|| v.to_string());
+            println!("{:<8} {shown}", format!("{k}:"));
+        }
     }
-    for t in &tables {
+    for t in doc["tables"].as_array().into_iter().flatten() {
         println!();
         println!("Table {}: {} rows", t["name"].as_str().unwrap_or_default(), t["rows"]);
         if let Some(d) = t["details"].as_object() {
             for (k, v) in d {
-                println!("  ({k}: {})", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+                println!("  ({k}: {})", text(v));
             }
         }
         if let Some(cols) = t["columns"].as_array() {
@@ -326,10 +409,10 @@ pub fn info(ui: &Ui, mut a: InfoArgs) -> Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-pub fn validate(ui: &Ui, mut a: ValidateArgs) -> Result<ExitCode> {
+pub fn validate(ui: &Ui, mut a: ValidateArgs) -> Result<u8> {
     let shown_input = a.input.display().to_string();
     let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
     a.input = local;
@@ -342,20 +425,22 @@ pub fn validate(ui: &Ui, mut a: ValidateArgs) -> Result<ExitCode> {
     if !ui.quiet {
         println!("valid: {shown_input} ({}, {} table{}, {rows} rows)", source.format_name(), tables.len(), if tables.len() == 1 { "" } else { "s" });
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-pub fn formats(a: FormatsArgs) -> Result<ExitCode> {
+/// What `formats --json` prints.
+pub fn formats_document() -> serde_json::Value {
     let list: Vec<_> = pyforge_core::registry()
         .iter()
         .map(|f| json!({"name": f.name(), "extensions": f.extensions(), "description": f.description()}))
         .collect();
+    json!({"inputs": list, "outputs": pyforge_core::format::OUTPUT_FORMATS})
+}
+
+pub fn formats(a: FormatsArgs) -> Result<u8> {
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"inputs": list, "outputs": pyforge_core::format::OUTPUT_FORMATS}))?
-        );
-        return Ok(ExitCode::SUCCESS);
+        println!("{}", serde_json::to_string_pretty(&formats_document())?);
+        return Ok(0);
     }
     println!("Input formats:");
     for f in pyforge_core::registry() {
@@ -364,15 +449,15 @@ pub fn formats(a: FormatsArgs) -> Result<ExitCode> {
     }
     println!();
     println!("Output formats: {}", pyforge_core::format::OUTPUT_FORMATS.join(", "));
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-pub fn samples(ui: &Ui, a: SamplesArgs) -> Result<ExitCode> {
+pub fn samples(ui: &Ui, a: SamplesArgs) -> Result<u8> {
     let files = pyforge_core::samples::write_samples(&a.dir, a.force)?;
     if !ui.quiet {
         for f in files {
             println!("{}", f.display());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

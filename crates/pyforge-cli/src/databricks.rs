@@ -1,6 +1,5 @@
 //! `pyforge env-info` and `pyforge volumes ...`.
 
-use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -59,7 +58,7 @@ pub struct VolumesGetArgs {
 }
 
 /// `pyforge env-info`: never fails for a missing or broken configuration (that is reported).
-pub fn env_info(a: EnvInfoArgs) -> Result<ExitCode> {
+pub fn env_info(a: EnvInfoArgs) -> Result<u8> {
     let (info, problem) = pyforge_databricks::env::detect(a.profile.as_deref());
     if a.json {
         println!("{}", serde_json::to_string_pretty(&info)?);
@@ -82,7 +81,7 @@ pub fn env_info(a: EnvInfoArgs) -> Result<ExitCode> {
     if let Some(p) = problem {
         eprintln!("pyforge: warning: {p}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 fn client(profile: Option<&str>) -> Result<HttpClient> {
@@ -99,7 +98,7 @@ fn print_table(vols: &[VolumeInfo]) {
 }
 
 /// `pyforge volumes list|get`.
-pub fn volumes(ui: &Ui, c: VolumesCommand) -> Result<ExitCode> {
+pub fn volumes(ui: &Ui, c: VolumesCommand) -> Result<u8> {
     match c {
         VolumesCommand::List(a) => {
             let http = client(a.profile.as_deref())?;
@@ -125,5 +124,5 @@ pub fn volumes(ui: &Ui, c: VolumesCommand) -> Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

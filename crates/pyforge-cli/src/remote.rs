@@ -12,7 +12,6 @@
 //! folder output overwrites what is written but leaves older files of that folder in place.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -39,6 +38,17 @@ pub struct RemoteArgs {
     /// Default: /local_disk0/tmp where it exists, else the system temp folder.
     #[arg(long, value_name = "DIR", help_heading = "Databricks")]
     pub temp_dir: Option<PathBuf>,
+    /// Workspace and bearer token handed over in-process (the Python package passes a
+    /// notebook's `WorkspaceClient` credentials); never a command-line option.
+    #[arg(skip)]
+    pub credentials: Option<Credentials>,
+}
+
+/// A workspace URL and a bearer token (`Debug` never shows the token).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub host: String,
+    pub token: pyforge_databricks::config::Secret,
 }
 
 /// The staging folder in use, so messages show `dbfs:/Volumes/...` instead of staged paths.
@@ -84,7 +94,10 @@ fn side(arg: &str, mount: Option<&Path>) -> Result<Side> {
 
 /// A client for the configured workspace; retries are reported with -v.
 fn client(ui: &Ui, r: &RemoteArgs) -> Result<HttpClient> {
-    let config = Config::resolve(r.profile.as_deref())?;
+    let config = match &r.credentials {
+        Some(c) => Config::with_token(&c.host, c.token.expose()),
+        None => Config::resolve(r.profile.as_deref())?,
+    };
     let mut http = HttpClient::new(&config)?;
     if ui.verbose > 0 {
         http = http.with_retry_notice(Arc::new(|m: &str| eprintln!("pyforge: {m}")));
@@ -236,7 +249,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// `convert` with Volume paths on either side. `None`: nothing remote, the caller goes on.
-pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, started: Instant) -> Result<Option<ExitCode>> {
+pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, started: Instant) -> Result<Option<u8>> {
     let output_arg = a.output.as_ref().map(|o| o.to_string_lossy().into_owned());
     let in_loc = Location::parse(&a.input)?;
     let out_loc = output_arg.as_deref().map(Location::parse).transpose()?;
@@ -252,7 +265,7 @@ pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, star
             Some(Side::Local(o)) => Some(o.clone()),
             _ => None,
         };
-        return crate::commands::run_convert(ui, &i.to_string_lossy(), out.as_deref(), a.recursive, opts, started).map(Some);
+        return crate::commands::run_convert(ui, &i.to_string_lossy(), out.as_deref(), a.into_dir, a.recursive, opts, started).map(Some);
     }
 
     let http = client(ui, &a.remote)?;
@@ -271,7 +284,7 @@ struct Remote<'a> {
     staging: &'a Staging,
 }
 
-fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, started: Instant, remote: &Remote, input: &Side, output: Option<&Side>) -> Result<ExitCode> {
+fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, started: Instant, remote: &Remote, input: &Side, output: Option<&Side>) -> Result<u8> {
     let (files, staging) = (remote.files, remote.staging);
     // 1. An explicit remote output that exists is refused before any work.
     let local_out: Option<PathBuf> = match output {
@@ -279,11 +292,11 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
         Some(Side::Local(p)) => Some(p.clone()),
         Some(Side::Remote(v)) => {
             let mirror = staging.mirror(v);
-            if !v.dir_hint && files.head(v)?.is_some() {
+            if !v.dir_hint && !a.into_dir && files.head(v)?.is_some() {
                 if !opts.force {
                     return Err(pyforge_databricks::Error::AlreadyExists { path: v.to_string() }.into());
                 }
-            } else if v.dir_hint || files.dir_exists(v)? {
+            } else if v.dir_hint || a.into_dir || files.dir_exists(v)? {
                 // A folder output: make the mirror a folder too, so outputs are named inside it.
                 std::fs::create_dir_all(&mirror).map_err(|e| anyhow!("{}: {e}", mirror.display()))?;
             }
@@ -297,7 +310,7 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
     // 2. Inputs: local as they are, remote ones downloaded into the mirror.
     let mut downloaded: Vec<PathBuf> = Vec::new();
     let code = match input {
-        Side::Local(p) => crate::commands::run_convert(ui, &p.to_string_lossy(), local_out.as_deref(), a.recursive, opts, started)?,
+        Side::Local(p) => crate::commands::run_convert(ui, &p.to_string_lossy(), local_out.as_deref(), a.into_dir, a.recursive, opts, started)?,
         Side::Remote(v) => {
             let (remote, many) = remote_inputs(files, v, a.recursive)?;
             let mut to_fetch = remote.clone();
@@ -319,7 +332,7 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
             if many {
                 crate::commands::convert_batch(ui, &inputs, local_out.as_deref(), opts, started)?
             } else {
-                crate::commands::convert_single(ui, &inputs[0], local_out.as_deref(), opts, started)?
+                crate::commands::convert_single(ui, &inputs[0], local_out.as_deref(), a.into_dir, opts, started)?
             }
         }
     };

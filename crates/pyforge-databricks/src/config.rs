@@ -142,6 +142,17 @@ pub fn parse_config_file(text: &str) -> BTreeMap<String, BTreeMap<String, String
 }
 
 impl Config {
+    /// A workspace and a bearer token handed over by a caller that already authenticated (the
+    /// Python package passes a notebook's `WorkspaceClient` credentials this way).
+    ///
+    /// ```
+    /// let c = pyforge_databricks::config::Config::with_token("adb-1.azuredatabricks.net", "dapi-x");
+    /// assert_eq!(c.host.as_deref(), Some("https://adb-1.azuredatabricks.net"));
+    /// ```
+    pub fn with_token(host: &str, token: &str) -> Config {
+        Config { host: Some(normalise_host(host)), token: Some(Secret::new(token)), auth_type: Some("pat".into()), ..Default::default() }
+    }
+
     /// Resolve from the process environment and the config file; `profile` is `--profile`.
     pub fn resolve(profile: Option<&str>) -> Result<Config> {
         Self::resolve_with(profile, &process_env)

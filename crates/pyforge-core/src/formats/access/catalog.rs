@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use jetdb::{
     calculated_column_types_in, query_to_sql, read_catalog, read_complex_column, read_queries,
-    read_relationships, read_table_def, CatalogEntry, ColumnType, ComplexKind, ObjectType, PageReader, TableDef,
+    read_relationships, read_table_def, CatalogEntry, ColumnType, ComplexKind, ObjectType, PageReader, TableDef, TableRows, Value,
 };
 use serde_json::json;
 
@@ -75,6 +75,7 @@ impl AccessCatalog {
         let entries = read_catalog(reader).map_err(|e| file_error(path, e))?;
         let mut tables = Vec::new();
         let mut linked = Vec::new();
+        let targets = link_targets(reader, &entries);
         for e in &entries {
             match e.object_type {
                 ObjectType::Table => {
@@ -89,8 +90,18 @@ impl AccessCatalog {
                         Err(reason) => TableEntry::Broken { name: e.name.clone(), reason },
                     });
                 }
-                ObjectType::LinkedTable => linked.push(json!({"name": e.name, "kind": "linked Access table"})),
-                ObjectType::LinkedOdbcTable => linked.push(json!({"name": e.name, "kind": "linked ODBC table"})),
+                ObjectType::LinkedTable | ObjectType::LinkedOdbcTable => {
+                    let kind = if e.object_type == ObjectType::LinkedTable { "linked Access table" } else { "linked ODBC table" };
+                    let mut l = json!({"name": e.name, "kind": kind});
+                    if let Some(t) = targets.get(&e.name) {
+                        for (key, value) in [("database", &t.database), ("foreign_name", &t.foreign_name), ("connect", &t.connect)] {
+                            if let Some(v) = value {
+                                l[key] = json!(v);
+                            }
+                        }
+                    }
+                    linked.push(l);
+                }
                 _ => {}
             }
         }
@@ -227,6 +238,57 @@ fn version_name(v: jetdb::JetVersion) -> &'static str {
 }
 
 /// Read a table's definition and decide its output columns.
+/// Where a linked table points, from its MSysObjects row.
+#[derive(Debug, Default)]
+struct LinkTarget {
+    /// The linked database file (`Database`).
+    database: Option<String>,
+    /// The table's name there (`ForeignName`).
+    foreign_name: Option<String>,
+    /// The ODBC connection string (`Connect`), with any password removed.
+    connect: Option<String>,
+}
+
+/// The targets of linked tables by name. Informative only (linked tables hold no rows here), so
+/// an unreadable MSysObjects gives no targets rather than an error.
+fn link_targets(reader: &mut PageReader, entries: &[CatalogEntry]) -> HashMap<String, LinkTarget> {
+    let mut out = HashMap::new();
+    if !entries.iter().any(|e| matches!(e.object_type, ObjectType::LinkedTable | ObjectType::LinkedOdbcTable)) {
+        return out;
+    }
+    let Some(e) = entries.iter().find(|e| e.name.eq_ignore_ascii_case("MSysObjects")) else { return out };
+    let Ok(def) = read_table_def(reader, &e.name, e.table_page) else { return out };
+    let col = |n: &str| def.columns.iter().position(|c| c.name.eq_ignore_ascii_case(n));
+    let (Some(name_i), Some(type_i)) = (col("Name"), col("Type")) else { return out };
+    let (db_i, foreign_i, connect_i) = (col("Database"), col("ForeignName"), col("Connect"));
+    let calculated = calculated_column_types_in(entries, &def);
+    let mut rows = TableRows::new(&def, &calculated);
+    let text = |values: &[Value], i: Option<usize>| match i.and_then(|i| values.get(i)) {
+        Some(Value::Text(s)) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    };
+    // Types 4 (ODBC) and 6 (Access) are the linked tables.
+    while let Ok(Some(row)) = rows.next_row(reader) {
+        let linked = matches!(row.values.get(type_i), Some(Value::Int(4 | 6)) | Some(Value::Long(4 | 6)));
+        let Some(name) = text(&row.values, Some(name_i)).filter(|_| linked) else { continue };
+        let connect = text(&row.values, connect_i).map(|c| without_password(&c));
+        out.insert(name, LinkTarget { database: text(&row.values, db_i), foreign_name: text(&row.values, foreign_i), connect });
+    }
+    out
+}
+
+/// An ODBC connection string without its `PWD=`/`Password=` parts (never shown).
+fn without_password(connect: &str) -> String {
+    connect
+        .split(';')
+        .filter(|part| {
+            let key = part.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+            key != "pwd" && key != "password"
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 fn plan_table(reader: &mut PageReader, entries: &[CatalogEntry], e: &CatalogEntry, system: bool) -> Result<AccessTable, String> {
     let def = read_table_def(reader, &e.name, e.table_page).map_err(|err| format!("table definition cannot be read: {err}"))?;
     let calculated = calculated_column_types_in(entries, &def);

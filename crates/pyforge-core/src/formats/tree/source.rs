@@ -231,7 +231,8 @@ impl Source for TreeSource {
                 };
                 let mut builder = RowBuilder::new(&path, &structure.nodes, &structure.roots, &plan, &mut emit);
                 builder.sampled = sampled;
-                input.walk(&mut builder).and_then(|_| builder.finish())
+                // The parser runs on a thread of its own while rows are built here.
+                super::pipe::walk_piped(input.as_ref(), &mut builder).and_then(|_| builder.finish())
             }));
             // A panic must not look like the end of the table: it becomes an error.
             let result = run.unwrap_or_else(|_| Err(Error::invalid(&path, None, "internal error: the reader stopped unexpectedly")));

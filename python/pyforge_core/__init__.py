@@ -1,0 +1,235 @@
+"""PyForge: convert Access, Excel, DBF, CSV, XML, JSON and PDF files to Parquet.
+
+The converter is the Rust program behind the ``pyforge`` command, running in this process: the
+same readers, the same options, the same output layout, and no Java.
+
+>>> from pyforge_core import PyForgeCore
+>>> result = PyForgeCore().convert("sales.csv")                # doctest: +SKIP
+>>> result["output"], result["rows"]                            # doctest: +SKIP
+('sales.parquet', 1000)
+>>> table = PyForgeCore().read_table("shop.mdb", table="Orders")  # doctest: +SKIP
+
+Options are the command's long options with ``_`` for ``-``: ``convert(path, format="csv",
+compression="zstd", tables=["Orders"], force=True)`` runs ``pyforge convert path --format=csv
+--compression=zstd --tables=Orders --force``; ``True`` gives a flag, a list repeats the option.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Mapping
+
+from . import _native
+from ._native import (
+    InputNotFoundError,
+    InvalidInputError,
+    OutputExistsError,
+    PasswordError,
+    PyForgeError,
+    RemoteError,
+    TableNotFoundError,
+    UnsupportedFormatError,
+    UsageError,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "PyForgeCore",
+    "convert",
+    "read_table",
+    "read_batches",
+    "info",
+    "formats",
+    "samples",
+    "PyForgeError",
+    "UsageError",
+    "InvalidInputError",
+    "UnsupportedFormatError",
+    "TableNotFoundError",
+    "OutputExistsError",
+    "PasswordError",
+    "InputNotFoundError",
+    "RemoteError",
+    "ConversionFailed",
+    "__version__",
+]
+
+
+class ConversionFailed(PyForgeError):
+    """Some files of a folder or glob conversion failed; ``result`` lists every file's outcome."""
+
+    def __init__(self, message: str, result: dict):
+        super().__init__(message)
+        self.result = result
+
+
+def _option_args(options: Mapping[str, Any]) -> list[str]:
+    """Keyword options as command-line options (``--name=value``; ``True`` a bare flag)."""
+    args: list[str] = []
+    for key, value in options.items():
+        if value is None or value is False:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            args.append(flag)
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            args.extend(f"{flag}={item}" for item in value)
+        else:
+            args.append(f"{flag}={value}")
+    return args
+
+
+def _positional(*paths: Any) -> list[str]:
+    # After "--" nothing is taken for an option, so a path may start with "-".
+    return ["--", *(os.fspath(p) for p in paths if p is not None)]
+
+
+def _import_stream(capsule: Any):
+    import pyarrow as pa
+
+    importer = getattr(pa.RecordBatchReader, "_import_from_c_capsule", None)
+    if importer is None:  # pragma: no cover - pyarrow < 14 is excluded by the requirements
+        raise PyForgeError(f"pyarrow {pa.__version__} is too old: pyforge-core needs pyarrow 14 or later")
+    return importer(capsule)
+
+
+class _ReadErrors:
+    """Errors raised while pyarrow pulls batches keep PyForge's message and become ours."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        import pyarrow as pa
+
+        if error is not None and isinstance(error, pa.lib.ArrowException):
+            message = str(error)
+            for prefix in ("External error: ",):
+                message = message.replace(prefix, "")
+            raise InvalidInputError(message) from error
+        return False
+
+
+class PyForgeCore:
+    """The converter. ``host`` and ``token`` (both or neither) authenticate Volume paths that
+    are not mounted here (``dbfs:/Volumes/...`` from a laptop); otherwise the usual
+    ``DATABRICKS_*`` variables and ``~/.databrickscfg`` apply, as for the command."""
+
+    def __init__(self, *, host: str | None = None, token: str | None = None):
+        if (host is None) != (token is None):
+            raise UsageError("host and token go together: pass both or neither")
+        self._host = host
+        self._token = token
+
+    def convert(self, input_path: str | os.PathLike, output_path: str | os.PathLike | None = None, **options: Any) -> dict:
+        """Convert a file, a folder or a glob, as ``pyforge convert``.
+
+        ``output_path`` is the output file (one table) or folder (many); ``output_dir=DIR``
+        instead names the outputs after the input inside ``DIR`` (``DIR/sales.parquet``,
+        ``DIR/shop/``), as for many inputs.
+
+        Returns ``{"input", "output", "format", "rows", "tables": [{"name", "output", "rows",
+        "columns"}], "files": [per-file results], "ok", "failed", "skipped"}``. ``output`` and
+        ``format`` are those of the only file converted (``None`` for several files). Raises a
+        :class:`PyForgeError` subclass when a single input fails, and :class:`ConversionFailed`
+        (with ``.result``) when files of a folder or glob failed.
+
+        >>> PyForgeCore().convert("orders.dbf", "out/orders.parquet", compression="zstd")  # doctest: +SKIP
+        """
+        if options.get("output_dir") is not None:
+            options["output_dir"] = os.fspath(options["output_dir"])
+        args = _option_args(options) + _positional(input_path, output_path)
+        raw = json.loads(_native.convert(args, self._host, self._token))
+        files = raw["files"]
+        tables = [dict(t, input=f["input"]) for f in files if f["status"] == "ok" for t in f["tables"]]
+        single = files[0] if len(files) == 1 else None
+        result = {
+            "input": os.fspath(input_path),
+            "output": single.get("output") if single else None,
+            "format": single.get("format") if single else None,
+            "rows": sum(t["rows"] for t in tables),
+            "tables": tables,
+            "files": files,
+            "ok": raw["ok"],
+            "failed": raw["failed"],
+            "skipped": raw["skipped"],
+        }
+        if raw["failed"]:
+            failures = "; ".join(f"{f['input']}: {f['error']}" for f in files if f["status"] == "failed")
+            raise ConversionFailed(f"{raw['failed']} of {len(files)} files failed: {failures}", result)
+        return result
+
+    def read_batches(self, path: str | os.PathLike, table: str | None = None, **options: Any):
+        """One table of ``path`` as a ``pyarrow.RecordBatchReader`` (streamed, zero-copy).
+
+        ``table`` names the table or sheet; it may be left out when there is only one. The
+        options are the read options of ``pyforge info`` (``encoding``, ``delimiter``,
+        ``password``, ``record_path``, ``header_row``, ...).
+        """
+        args = _option_args(options) + _positional(path)
+        _name, capsule = _native.open_table(args, table, self._host, self._token)
+        return _import_stream(capsule)
+
+    def read_table(self, path: str | os.PathLike, table: str | None = None, **options: Any):
+        """One table of ``path`` as a ``pyarrow.Table`` (see :meth:`read_batches`).
+
+        >>> PyForgeCore().read_table("shop.accdb", table="Orders").num_rows  # doctest: +SKIP
+        830
+        """
+        reader = self.read_batches(path, table, **options)
+        with _ReadErrors(os.fspath(path)):
+            return reader.read_all()
+
+    def info(self, path: str | os.PathLike, **options: Any) -> dict:
+        """What ``pyforge info --json`` shows: format, details, tables with rows and columns."""
+        args = _option_args(options) + _positional(path)
+        return json.loads(_native.info(args, self._host, self._token))
+
+    @staticmethod
+    def formats() -> dict:
+        """``{"inputs": [{"name", "extensions", "description"}], "outputs": [...]}``."""
+        return json.loads(_native.formats())
+
+    @staticmethod
+    def samples(directory: str | os.PathLike, force: bool = False) -> list[str]:
+        """Write the sample files of every input format into ``directory``; returns their paths."""
+        return _native.samples(os.fspath(directory), force)
+
+
+_default = PyForgeCore()
+
+
+def convert(input_path: str | os.PathLike, output_path: str | os.PathLike | None = None, **options: Any) -> dict:
+    """:meth:`PyForgeCore.convert` with the default configuration."""
+    return _default.convert(input_path, output_path, **options)
+
+
+def read_table(path: str | os.PathLike, table: str | None = None, **options: Any):
+    """:meth:`PyForgeCore.read_table` with the default configuration."""
+    return _default.read_table(path, table, **options)
+
+
+def read_batches(path: str | os.PathLike, table: str | None = None, **options: Any):
+    """:meth:`PyForgeCore.read_batches` with the default configuration."""
+    return _default.read_batches(path, table, **options)
+
+
+def info(path: str | os.PathLike, **options: Any) -> dict:
+    """:meth:`PyForgeCore.info` with the default configuration."""
+    return _default.info(path, **options)
+
+
+def formats() -> dict:
+    """:meth:`PyForgeCore.formats`."""
+    return PyForgeCore.formats()
+
+
+def samples(directory: str | os.PathLike, force: bool = False) -> list[str]:
+    """:meth:`PyForgeCore.samples`."""
+    return PyForgeCore.samples(directory, force)
+

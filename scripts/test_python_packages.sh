@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the Python distributions and tests them installed, as users get them:
+#   pyforge-core       (maturin, the Rust converter as pyforge_core._native; one abi3 wheel)
+#   pyforge-databricks (pure Python)
+# into two venvs: Python 3.10 with Databricks serverless v1's pins (pyarrow 14.0.1, pandas
+# 1.5.3, numpy 1.23.5) and Python 3.12 with current versions and PySpark (local[2] on Java 17).
+# Called by scripts/test.sh (after the Rust build, whose artifacts the wheel build reuses);
+# runs alone too. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYENV_ROOT=${PYENV_ROOT:-$HOME/.pyenv}
+python_for() {  # the newest pyenv CPython of a minor version, else pythonX.Y on PATH
+  local v=$1 found
+  found=$(ls -d "$PYENV_ROOT"/versions/"$v".* 2>/dev/null | sort -V | tail -n1 || true)
+  if [ -n "$found" ] && [ -x "$found/bin/python" ]; then echo "$found/bin/python"; return; fi
+  command -v "python$v" || { echo "Python $v not found (pyenv install $v)" >&2; exit 1; }
+}
+PIP_QUIET=(--quiet --disable-pip-version-check)
+
+# 1. Wheels.
+BUILD_VENV=.venv-build
+[ -x "$BUILD_VENV/bin/python" ] || python3 -m venv "$BUILD_VENV"
+"$BUILD_VENV/bin/python" -m pip install "${PIP_QUIET[@]}" "maturin==1.16.0" "setuptools>=61" wheel
+WHEELS=target/wheels
+rm -rf "$WHEELS" && mkdir -p "$WHEELS"
+"$BUILD_VENV/bin/maturin" build --release --locked --out "$WHEELS" --interpreter "$(python_for 3.10)"
+rm -rf python/pyforge-databricks/build python/pyforge-databricks/*.egg-info  # no stale copies in the wheel
+"$BUILD_VENV/bin/python" -m pip wheel "${PIP_QUIET[@]}" --no-deps --no-build-isolation --wheel-dir "$WHEELS" python/pyforge-databricks
+CORE_WHEEL=$(ls "$WHEELS"/pyforge_core-*.whl)
+DBX_WHEEL=$(ls "$WHEELS"/pyforge_databricks-*.whl)
+echo "wheels: $CORE_WHEEL $DBX_WHEEL"
+
+# minilake (a local Databricks API emulator) comes from the CLI tests' venv.
+export PYFORGE_MINILAKE=${PYFORGE_MINILAKE:-$PWD/${PYFORGE_TEST_VENV:-.venv-test}/bin/minilake}
+
+# 2. Python 3.10, serverless v1 pins; the API and Databricks tests (no Spark there).
+V310=.venv-py310
+[ -x "$V310/bin/python" ] || "$(python_for 3.10)" -m venv "$V310"
+"$V310/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow==14.0.1 pandas==1.5.3 numpy==1.23.5 pytest==8.3.4 databricks-sdk==0.150.0
+"$V310/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall --no-deps "$CORE_WHEEL" "$DBX_WHEEL"
+"$V310/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg --deselect tests/python_pkg/test_spark.py "$@"
+
+# 3. Python 3.12, current versions and PySpark.
+V312=.venv-py312
+[ -x "$V312/bin/python" ] || "$(python_for 3.12)" -m venv "$V312"
+"$V312/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow pandas pyspark==4.0.1 pytest==8.3.4 databricks-sdk==0.150.0
+"$V312/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall --no-deps "$CORE_WHEEL" "$DBX_WHEEL"
+"$V312/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg "$@"

@@ -1,0 +1,185 @@
+"""pyforge_core's Python API on the sample files of every format.
+
+Values are checked against independent readers where one is at hand in the venv (pyarrow's own
+CSV and Parquet readers, mdbtools for Access) and against the command's Parquet output for the
+rest (the C stream hand-off and the Parquet writer are separate paths out of the converter).
+"""
+from __future__ import annotations
+
+import decimal
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+import pyforge_core
+from pyforge_core import PyForgeCore
+from conftest import mdb_export_rows, run_console
+
+EVERY_SAMPLE = [
+    ("sales.csv", None),
+    ("sensors.tsv", None),
+    ("legacy_cp1252.csv", None),
+    ("library.xml", None),
+    ("events.jsonl", None),
+    ("sales.parquet", None),
+    ("customers_vfp.dbf", None),
+    ("inventory_dbase3.dbf", None),
+    ("sales.xlsx", "Orders"),
+    ("stations.ods", None),
+    ("northwind_mini.mdb", "Orders"),
+    ("report.pdf", None),
+]
+
+
+def test_version_and_formats():
+    assert pyforge_core.__version__.count(".") == 2
+    f = pyforge_core.formats()
+    names = {i["name"] for i in f["inputs"]}
+    assert {"csv", "excel", "access", "dbf", "xml", "json", "pdf", "parquet"} <= names, names
+    assert "parquet" in f["outputs"]
+
+
+@pytest.mark.parametrize("name,table", EVERY_SAMPLE)
+def test_read_table_matches_converted_parquet(samples, tmp_path, name, table):
+    """read_table (Arrow C stream) gives exactly what convert writes to Parquet."""
+    got = pyforge_core.read_table(samples / name, table)
+    assert isinstance(got, pa.Table) and got.num_rows > 0
+    out = tmp_path / "out"
+    result = pyforge_core.convert(samples / name, out, format="parquet", tables=[table] if table else None)
+    assert result["ok"] == 1 and result["failed"] == 0
+    written = [t for t in result["tables"] if table is None or t["name"] == table]
+    assert len(written) == 1, result
+    expected = pq.read_table(written[0]["output"])
+    assert got.schema.equals(expected.schema, check_metadata=False), (got.schema, expected.schema)
+    assert got.equals(expected), name
+    assert written[0]["rows"] == got.num_rows
+
+
+def test_csv_values_match_pyarrow_csv(samples):
+    got = pyforge_core.read_table(samples / "sales.csv")
+    ref = pacsv.read_csv(samples / "sales.csv")
+    assert got.num_rows == ref.num_rows > 0
+    assert got.column_names == ref.column_names
+    for col in ("order_id", "quantity", "unit_price", "customer", "city", "product"):
+        assert got.column(col).to_pylist() == ref.column(col).to_pylist(), col
+    # Typed dates, not strings.
+    assert got.schema.field("order_date").type == pa.date32()
+    assert got.column("order_date").to_pylist() == ref.column("order_date").to_pylist()
+
+
+def test_parquet_input_matches_pyarrow(samples):
+    got = pyforge_core.read_table(samples / "sales.parquet")
+    ref = pq.read_table(samples / "sales.parquet")
+    assert got.num_rows == ref.num_rows
+    for col in ref.column_names:
+        assert got.column(col).to_pylist() == ref.column(col).to_pylist(), col
+
+
+def test_access_matches_mdbtools(samples):
+    mdb = samples / "northwind_mini.mdb"
+    info = pyforge_core.info(mdb)
+    assert info["format"] == "access"
+    tables = {t["name"]: t for t in info["tables"]}
+    assert set(tables) >= {"Customers", "Products", "Orders"}
+    orders = pyforge_core.read_table(mdb, "Orders")
+    assert orders.schema.field("Freight").type == pa.decimal128(19, 4)
+    ref = mdb_export_rows(mdb, "Orders")
+    assert orders.num_rows == len(ref) == tables["Orders"]["rows"]
+    ids = orders.column("OrderID").to_pylist()
+    freight = orders.column("Freight").to_pylist()
+    cities = orders.column("ShipCity").to_pylist()
+    for i, row in enumerate(ref):
+        assert ids[i] == int(row[0])
+        assert freight[i] == (decimal.Decimal(row[5]) if row[5] else None), (i, row)  # mdb-export: NULL is empty
+        assert (cities[i] or "") == row[7]
+
+
+def test_read_batches_streams(samples):
+    reader = pyforge_core.read_batches(samples / "northwind_mini.mdb", "Orders")
+    assert isinstance(reader, pa.RecordBatchReader)
+    rows = sum(b.num_rows for b in reader)
+    assert rows == 400
+
+
+def test_info_matches_the_command(samples):
+    doc = pyforge_core.info(samples / "sales.xlsx")
+    r = run_console("info", "--json", samples / "sales.xlsx")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == doc
+
+
+def test_convert_result_and_layout(samples, tmp_path):
+    mdb = tmp_path / "shop.mdb"
+    shutil.copy(samples / "northwind_mini.mdb", mdb)
+    r = PyForgeCore().convert(mdb)
+    assert r["output"] == str(tmp_path / "shop") and r["format"] == "access"
+    names = sorted(t["name"] for t in r["tables"])
+    assert names == sorted(t["name"] for t in pyforge_core.info(mdb)["tables"])
+    manifest = json.loads((tmp_path / "shop" / "_manifest.json").read_text())
+    assert manifest  # the same layout as the command: a folder with a manifest
+    for t in r["tables"]:
+        assert pq.read_metadata(t["output"]).num_rows == t["rows"]
+    # Keyword options are the command's long options.
+    out = tmp_path / "orders.csv"
+    r = pyforge_core.convert(mdb, out, format="csv", tables=["Orders"])
+    assert [t["name"] for t in r["tables"]] == ["Orders"] and r["tables"][0]["output"] == str(out)
+    assert len(out.read_text().splitlines()) == 401  # header + 400 rows
+    # output_dir names outputs after the input inside the folder, as for many inputs.
+    into = tmp_path / "into"
+    assert pyforge_core.convert(mdb, output_dir=into)["output"] == str(into / "shop")
+    assert pyforge_core.convert(samples / "sales.csv", output_dir=into)["output"] == str(into / "sales.parquet")
+
+
+def test_errors_are_typed(samples, tmp_path):
+    with pytest.raises(pyforge_core.InputNotFoundError, match="missing.csv"):
+        pyforge_core.convert(tmp_path / "missing.csv")
+    with pytest.raises(pyforge_core.UsageError, match="no-such-option"):
+        pyforge_core.convert(samples / "sales.csv", tmp_path / "x.parquet", no_such_option=True)
+    target = tmp_path / "sales.parquet"
+    pyforge_core.convert(samples / "sales.csv", target)
+    with pytest.raises(pyforge_core.OutputExistsError, match="force"):
+        pyforge_core.convert(samples / "sales.csv", target)
+    assert pyforge_core.convert(samples / "sales.csv", target, force=True)["rows"] > 0
+    bad = tmp_path / "broken.mdb"
+    bad.write_bytes(b"\x00\x01\x00\x00Standard Jet DB\x00" + b"\xff" * 3000)
+    with pytest.raises(pyforge_core.PyForgeError, match="broken.mdb"):
+        pyforge_core.read_table(bad)
+    with pytest.raises(pyforge_core.UsageError, match="Orders"):
+        pyforge_core.read_table(samples / "northwind_mini.mdb")  # several tables: which one?
+    with pytest.raises(pyforge_core.TableNotFoundError, match="Nope"):
+        pyforge_core.read_table(samples / "northwind_mini.mdb", "Nope")
+    # Every error class is a PyForgeError.
+    for cls in (pyforge_core.UsageError, pyforge_core.InvalidInputError, pyforge_core.OutputExistsError, pyforge_core.TableNotFoundError):
+        assert issubclass(cls, pyforge_core.PyForgeError)
+
+
+def test_folder_with_a_failure_reports_every_file(samples, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(samples / "sales.csv", src / "a.csv")
+    shutil.copy(samples / "sensors.tsv", src / "b.tsv")
+    (src / "c.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    with pytest.raises(pyforge_core.ConversionFailed) as e:
+        pyforge_core.convert(src, tmp_path / "out")
+    result = e.value.result
+    status = {Path(f["input"]).name: f["status"] for f in result["files"]}
+    assert status == {"a.csv": "ok", "b.tsv": "ok", "c.xlsx": "failed"}, result
+    assert result["ok"] == 2 and result["failed"] == 1
+    assert "c.xlsx" in str(e.value)
+
+
+def test_console_command(samples, tmp_path):
+    r = run_console("--version")
+    assert r.returncode == 0 and pyforge_core.__version__ in r.stdout
+    r = run_console("convert", samples / "events.jsonl", tmp_path / "e.parquet")
+    assert r.returncode == 0, r.stderr
+    assert pq.read_table(tmp_path / "e.parquet").num_rows == pyforge_core.read_table(samples / "events.jsonl").num_rows
+    r = run_console("convert", tmp_path / "missing.csv")
+    assert r.returncode == 1 and "missing.csv" in r.stderr and "Traceback" not in r.stderr
+    r = run_console("convert", "--no-such-flag", "x.csv")
+    assert r.returncode == 2
