@@ -12,7 +12,8 @@
 #
 # Environment: PYFORGE_CORPUS (default ../shared/corpus), FUZZ_JOBS (default 2),
 # FUZZ_SEED_MAX_BYTES (largest seed copied, default 1 MiB), FUZZ_NICE (nice level, default 0),
-# FUZZ_SKIP_BUILD=1 (run the targets already built).
+# FUZZ_SKIP_BUILD=1 (run the targets already built), FUZZ_BUILD_ARGS (extra cargo-fuzz build
+# options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -46,15 +47,15 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   export PATH="$ROOT/fuzz/tools/bin:$PATH"
 fi
 
-# One build for all targets: release profile of fuzz/Cargo.toml (opt-level 1, checks on),
-# coverage instrumentation, no sanitizer (safe Rust; ASan would need a nightly std).
-# Build time is what CI pays: 16 codegen units (cargo-fuzz would force 1) and no debug info
-# (cargo-fuzz asks for line tables; the later RUSTFLAGS value wins). Panic locations are
-# recorded by the harness itself, without debug info.
+# One build for all targets: release profile of fuzz/Cargo.toml (opt-level 1, overflow checks
+# and debug assertions on), coverage instrumentation, no sanitizer.
+# FUZZ_BUILD_ARGS adds cargo-fuzz build options, e.g. "--codegen-units 16" (cargo-fuzz forces
+# 1 otherwise) to trade fuzzing speed for build time; see fuzz/README.md.
 if [ "${FUZZ_SKIP_BUILD:-}" != 1 ]; then
   echo "== building fuzz targets"
   t0=$(date +%s)
-  (cd fuzz && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Cdebuginfo=0" "${NICE[@]}" cargo fuzz build -s none --release --codegen-units 16)
+  # shellcheck disable=SC2086
+  (cd fuzz && RUSTC_BOOTSTRAP=1 "${NICE[@]}" cargo fuzz build -s none --release ${FUZZ_BUILD_ARGS:-})
   echo "   built in $(( $(date +%s) - t0 )) s"
 fi
 BIN_DIR=fuzz/target/x86_64-unknown-linux-gnu/release
