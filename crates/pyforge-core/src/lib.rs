@@ -20,6 +20,8 @@ pub mod convert;
 pub mod error;
 pub mod format;
 pub mod formats;
+#[doc(hidden)]
+pub mod fuzz_support;
 pub mod infer;
 pub mod manifest;
 pub mod naming;

@@ -66,8 +66,10 @@ impl AccessSource {
     /// Open `path`, read its catalog and the definitions of its tables.
     pub fn open(path: &Path, options: &ReadOptions) -> Result<Self> {
         let password = options.password.clone();
-        let mut reader = open_reader(path, password.as_deref())?;
-        let catalog = AccessCatalog::read(path, &mut reader, options.include_system)?;
+        let catalog = guarded(path, "reading the catalog", || {
+            let mut reader = open_reader(path, password.as_deref())?;
+            AccessCatalog::read(path, &mut reader, options.include_system)
+        })?;
         Ok(AccessSource { path: path.to_path_buf(), password, catalog: Arc::new(catalog) })
     }
 }
@@ -108,6 +110,15 @@ impl Source for AccessSource {
         let reader = open_reader(&self.path, self.password.as_deref())?;
         Ok(Box::new(stream::AccessStream::new(self.path.clone(), reader, table)))
     }
+}
+
+/// Run `f`, turning a panic inside it (jetdb trusts some page fields, e.g. it adds to a usage
+/// map's start page without an overflow check, found by fuzzing) into an error naming the file.
+pub(crate) fn guarded<T>(path: &Path, doing: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let why = crate::formats::pdf::guard::panic_message(p.as_ref());
+        Err(Error::invalid(path, None, format!("damaged database: the page reader failed while {doing} ({why})")))
+    })
 }
 
 /// Open the file with jetdb, mapping its errors (in particular the encryption ones) to ours.

@@ -172,7 +172,8 @@ impl Iterator for AccessStream {
         if self.done {
             return None;
         }
-        match self.next_batch() {
+        let (path, table) = (self.path.clone(), self.table.name.clone());
+        match super::guarded(&path, "reading rows", || self.next_batch()).map_err(|e| e.with_table(&table)) {
             Ok(Some(b)) => Some(Ok(b)),
             Ok(None) => {
                 self.done = true;

@@ -102,23 +102,32 @@ impl ExcelSource {
             fill_merged: options.excel_fill_merged,
             strings_only: options.infer_types == InferTypes::No,
         };
-        let mut wb = Workbook::open(path)?;
-        let sheets = wb.sheets.clone();
-        let mut tables = Vec::new();
-        let mut empty = Vec::new();
-        for s in sheets.iter().filter(|s| s.has_cells()) {
-            let mut any = false;
-            wb.for_each_cell(&s.name, false, |_, _, _| {
-                any = true;
-                Ok(ControlFlow::Break(()))
-            })
-            .map_err(|e| e.with_table(&s.name))?;
-            if any {
-                tables.push(s.name.clone());
-            } else {
-                empty.push(s.name.clone());
+        // calamine trusts some record lengths of damaged files (a formula's token length
+        // slices past its record, found by fuzzing): a panic while parsing becomes an error.
+        let probe = || -> Result<_> {
+            let mut wb = Workbook::open(path)?;
+            let sheets = wb.sheets.clone();
+            let mut tables = Vec::new();
+            let mut empty = Vec::new();
+            for s in sheets.iter().filter(|s| s.has_cells()) {
+                let mut any = false;
+                wb.for_each_cell(&s.name, false, |_, _, _| {
+                    any = true;
+                    Ok(ControlFlow::Break(()))
+                })
+                .map_err(|e| e.with_table(&s.name))?;
+                if any {
+                    tables.push(s.name.clone());
+                } else {
+                    empty.push(s.name.clone());
+                }
             }
-        }
+            Ok((wb, sheets, tables, empty))
+        };
+        let (wb, sheets, mut tables, empty) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(probe)).unwrap_or_else(|p| {
+            let why = crate::formats::pdf::guard::panic_message(p.as_ref());
+            Err(Error::invalid(path, None, format!("damaged workbook: the spreadsheet parser failed while opening it ({why})")))
+        })?;
         if options.excel_combine {
             tables = combine_selection(path, &sheets, tables, options)?;
         }

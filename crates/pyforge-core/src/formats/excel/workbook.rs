@@ -66,6 +66,98 @@ fn ext(path: &Path) -> String {
     path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
 }
 
+/// Refuse an OLE2 container whose sector chains loop, before calamine reads it: calamine
+/// 0.38 follows the directory chain without a bound and a stream's chain up to the length the
+/// directory claims, so a looping chain grows memory until the process is killed (found by
+/// fuzzing). The `cfb` crate (already built for the Access reader) checks the whole FAT when it
+/// opens the file and each stream's chain when the stream is opened; opening every stream
+/// reads no data. Then the cells' extent is bounded ([`check_cell_boxes`]).
+fn check_ole2(path: &Path) -> Result<()> {
+    let damaged = |e: &dyn std::fmt::Display| {
+        Error::invalid(path, None, format!("damaged OLE2 container (.xls): {e}"))
+    };
+    let mut file = cfb::open(path).map_err(|e| damaged(&e))?;
+    let streams: Vec<_> = file.walk().filter(|e| e.is_stream()).map(|e| e.path().to_path_buf()).collect();
+    for stream in streams {
+        file.open_stream(&stream).map_err(|e| damaged(&format!("stream {}: {e}", stream.display())))?;
+    }
+    for name in ["/Workbook", "/Book"] {
+        if file.is_stream(name) {
+            let stream = file.open_stream(name).map_err(|e| damaged(&e))?;
+            return check_cell_boxes(path, std::io::BufReader::new(stream));
+        }
+    }
+    Ok(())
+}
+
+/// Most cells the sheets' bounding boxes may span together, summed over the sheets.
+pub const MAX_XLS_BOX_CELLS: u64 = 1 << 25;
+
+/// Refuse an .xls whose cells span bounding boxes too large to allocate: calamine 0.38 parses
+/// every sheet when the workbook is opened and allocates each sheet's whole box of cells
+/// (rows × columns between the extreme cells) at once, so two cells at far corners (columns
+/// up to 65535 in a damaged file) ask for 137 GB and abort the process (found by fuzzing).
+/// Reads the BIFF records of the workbook stream: the cell records calamine reads start with
+/// the row and column (MS-XLS 2.4; MULRK also ends with its last column).
+fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
+    const BOF: u16 = 0x0809;
+    const EOF: u16 = 0x000A;
+    const FILEPASS: u16 = 0x002F;
+    const MULRK: u16 = 0x00BD;
+    const CELLS: [u16; 8] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, MULRK, 0x0006];
+    let mut total: u64 = 0;
+    // (first row, last row, first column, last column) of the current substream's cells.
+    let mut bbox: Option<(u16, u16, u16, u16)> = None;
+    let close = |bbox: &mut Option<(u16, u16, u16, u16)>, total: &mut u64| {
+        if let Some((r0, r1, c0, c1)) = bbox.take() {
+            *total += (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1);
+        }
+    };
+    let mut header = [0u8; 4];
+    let mut data = vec![0u8; 0];
+    loop {
+        if r.read_exact(&mut header).is_err() {
+            break; // end of stream (or a truncated record: calamine reports it)
+        }
+        let kind = u16::from_le_bytes([header[0], header[1]]);
+        let len = u16::from_le_bytes([header[2], header[3]]) as usize;
+        data.resize(len, 0);
+        if r.read_exact(&mut data).is_err() {
+            break;
+        }
+        match kind {
+            FILEPASS => return Ok(()), // encrypted: calamine says so
+            BOF | EOF => close(&mut bbox, &mut total),
+            k if CELLS.contains(&k) && len >= 4 => {
+                let row = u16::from_le_bytes([data[0], data[1]]);
+                let col = u16::from_le_bytes([data[2], data[3]]);
+                let last = if k == MULRK && len >= 6 { u16::from_le_bytes([data[len - 2], data[len - 1]]).max(col) } else { col };
+                bbox = Some(match bbox {
+                    None => (row, row, col, last),
+                    Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(col), c1.max(last)),
+                });
+            }
+            _ => {}
+        }
+        if total > MAX_XLS_BOX_CELLS {
+            break;
+        }
+    }
+    close(&mut bbox, &mut total);
+    if total > MAX_XLS_BOX_CELLS {
+        return Err(Error::invalid(
+            path,
+            None,
+            format!(
+                "the sheets' cells span more than {MAX_XLS_BOX_CELLS} cells (rows × columns between \
+                 their extreme cells; .xls allows 256 columns): a damaged file, or one the .xls \
+                 reader cannot hold in memory (save it as .xlsx, which is streamed)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Workbook {
     /// Open `path`, choosing the reader by content (OLE2 container or zip) and extension.
     pub fn open(path: &Path) -> Result<Workbook> {
@@ -74,6 +166,7 @@ impl Workbook {
         let bad = |what: &str, e: &dyn std::fmt::Display| Error::invalid(path, None, format!("cannot read as {what}: {e}"));
         let rs = || -> Result<Rs> { Ok(BufReader::new(File::open(path).map_err(|e| Error::io(path, e))?)) };
         let (book, container) = if head.starts_with(CFB_MAGIC) {
+            check_ole2(path)?;
             match Xls::new(rs()?) {
                 Ok(x) => (Book::Xls(x), "xls"),
                 Err(e) if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xltx" | "xltm") => {

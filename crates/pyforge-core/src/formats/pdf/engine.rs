@@ -40,6 +40,7 @@ impl Doc {
                 }));
             }
         }
+        check_page_tree(&doc).map_err(OpenError::Other)?;
         Ok(Doc { doc, encrypted })
     }
 
@@ -138,4 +139,31 @@ fn glyph(c: &pdf_oxide::layout::TextChar, word: Option<u32>) -> super::layout::G
     let height = if c.ascent - c.descent > 0.0 { c.ascent - c.descent } else { c.font_size };
     let advance = if c.rendered_advance > 0.0 { c.rendered_advance } else { c.advance_width };
     super::layout::Glyph { ch: c.char, x: c.origin_x, y: c.origin_y, advance, height, dir, up, word }
+}
+
+/// Refuse a page tree in which a `/Pages` node is reached twice (a `/Kids` entry pointing back
+/// up the tree, or a shared node). pdf_oxide's structure-tree reader walks the page tree
+/// recursively with no memory of the nodes it has seen, so a loop recurses until the stack
+/// overflows and the process aborts (found by fuzzing). Walked here once, iteratively, the way
+/// the engine walks it (through nodes typed `/Pages`).
+fn check_page_tree(doc: &PdfDocument) -> Result<(), String> {
+    let Some(root) = doc.catalog().ok().and_then(|c| c.as_dict().and_then(|d| d.get("Pages")).and_then(|p| p.as_reference())) else {
+        return Ok(()); // no page tree: the engine reports that itself
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![root];
+    while let Some(node_ref) = todo.pop() {
+        let Ok(node) = doc.load_object(node_ref) else { continue };
+        let Some(dict) = node.as_dict() else { continue };
+        if dict.get("Type").and_then(|t| t.as_name()) != Some("Pages") {
+            continue;
+        }
+        if !seen.insert(node_ref.id) {
+            return Err(format!("damaged PDF: its page tree loops (object {} is reached twice)", node_ref.id));
+        }
+        if let Some(kids) = dict.get("Kids").and_then(|k| k.as_array()) {
+            todo.extend(kids.iter().filter_map(|k| k.as_reference()));
+        }
+    }
+    Ok(())
 }

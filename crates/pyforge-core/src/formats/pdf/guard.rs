@@ -39,6 +39,11 @@ impl std::fmt::Display for GuardError {
 /// Name of the worker threads; panics in them are reported as errors, not printed.
 pub const WORKER_THREAD: &str = "pyforge-pdf";
 
+/// Stack reserved for [`WORKER_THREAD`] threads. The engine parses nested objects recursively
+/// with no depth limit ([`super::nesting`]); address space is reserved, not memory, so a
+/// generous stack costs nothing until a deep object uses it.
+pub const WORKER_STACK: usize = 256 << 20;
+
 /// Stop the default panic hook from printing panics of [`WORKER_THREAD`] threads (they are
 /// caught and turned into errors that carry the message). Other threads' panics go to the
 /// previous hook unchanged. Installed once per process.
@@ -74,7 +79,7 @@ where
 {
     quiet_worker_panics();
     let (tx, rx) = mpsc::sync_channel(1);
-    let spawned = std::thread::Builder::new().name(WORKER_THREAD.into()).spawn(move || {
+    let spawned = std::thread::Builder::new().name(WORKER_THREAD.into()).stack_size(WORKER_STACK).spawn(move || {
         let r = match catch_unwind(AssertUnwindSafe(f)) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(GuardError::Failed(e)),

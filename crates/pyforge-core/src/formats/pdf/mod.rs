@@ -10,6 +10,7 @@ pub mod engine;
 pub mod guard;
 pub mod layout;
 pub mod meta;
+pub mod nesting;
 pub mod pages;
 pub mod sample;
 pub mod source;

@@ -58,6 +58,7 @@ impl PdfSource {
             Some(spec) => Some(parse_page_spec(spec).map_err(|e| Error::InvalidOption(format!("--pages: {e}")))?),
             None => None,
         };
+        super::nesting::check(path)?;
         let (p, pw) = (path.to_path_buf(), options.password.clone());
         let opened = run_guarded(limit, move || match Doc::open(&p, pw.as_deref()) {
             Ok(doc) => Ok(Ok((doc.page_count()?, doc.details()))),
@@ -142,7 +143,7 @@ fn spawn_extractor(path: PathBuf, password: Option<String>, pages: Arc<Vec<u32>>
         }
     };
     super::guard::quiet_worker_panics();
-    if let Err(e) = std::thread::Builder::new().name(super::guard::WORKER_THREAD.into()).spawn(worker) {
+    if let Err(e) = std::thread::Builder::new().name(super::guard::WORKER_THREAD.into()).stack_size(super::guard::WORKER_STACK).spawn(worker) {
         let (tx, rx2) = mpsc::sync_channel(1);
         let _ = tx.send(Err(format!("cannot start a worker thread: {e}")));
         return rx2;
