@@ -188,7 +188,7 @@ pub fn convert_source(
     };
     let input_canon = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
     for (_, t) in &targets {
-        if std::fs::canonicalize(t).map_or(false, |c| c == input_canon) {
+        if std::fs::canonicalize(t).is_ok_and(|c| c == input_canon) {
             return Err(Error::OutputIsInput { path: t.clone() });
         }
         crate::sink::check_absent(t, opts.force)?;

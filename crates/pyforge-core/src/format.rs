@@ -65,7 +65,7 @@ pub fn detect(path: &Path) -> Result<&'static dyn Format> {
     let mut best: Option<(&'static dyn Format, usize)> = None;
     for f in registry() {
         for ext in f.extensions() {
-            if name.ends_with(&format!(".{ext}")) && best.map_or(true, |(_, l)| ext.len() > l) {
+            if name.ends_with(&format!(".{ext}")) && best.is_none_or(|(_, l)| ext.len() > l) {
                 best = Some((*f, ext.len()));
             }
         }

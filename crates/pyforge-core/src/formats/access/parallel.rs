@@ -7,7 +7,7 @@
 //! core at a time and hands the batches over a short queue, so memory is bounded by the runs
 //! in flight and the consumer writes while the next runs are read.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
@@ -51,7 +51,7 @@ impl ParallelAccessStream {
 }
 
 /// Read the runs, as many at a time as there are readers, and send their batches in order.
-fn produce(path: &PathBuf, table: &Arc<AccessTable>, mut readers: Vec<PageReader>, tx: &SyncSender<Result<RecordBatch>>) {
+fn produce(path: &Path, table: &Arc<AccessTable>, mut readers: Vec<PageReader>, tx: &SyncSender<Result<RecordBatch>>) {
     let pages = table.def.data_pages.len() as u32;
     let mut start = 0u32;
     while start < pages {
@@ -67,7 +67,7 @@ fn produce(path: &PathBuf, table: &Arc<AccessTable>, mut readers: Vec<PageReader
                 .zip(readers.drain(..))
                 .map(|(&(a, b), reader)| {
                     scope.spawn(move || {
-                        let mut s = AccessStream::pages(path.clone(), reader, table.clone(), a, b);
+                        let mut s = AccessStream::pages(path.to_path_buf(), reader, table.clone(), a, b);
                         let mut out = Vec::new();
                         for batch in s.by_ref() {
                             let stop = batch.is_err();

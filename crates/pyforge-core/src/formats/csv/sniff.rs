@@ -48,7 +48,7 @@ pub fn delimiter(sample: &[u8], quote: u8, line_end: u8, preferred: u8) -> u8 {
         // then the candidate order. The number of fields does not count: `10:30:00,a` has
         // more fields by `:` than by `,`.
         let score = (agree * 1000 / counts.len(), d == preferred, CANDIDATES.len() - rank);
-        if best.map_or(true, |(_, s)| score > s) {
+        if best.is_none_or(|(_, s)| score > s) {
             best = Some((d, score));
         }
     }

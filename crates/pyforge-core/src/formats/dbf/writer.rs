@@ -176,9 +176,7 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
                     if let Some(b) = nb {
                         flags[b / 8] |= 1 << (b % 8);
                     }
-                    if matches!(f.kind, b'I' | b'B' | b'Y' | b'T' | b'Q' | b'V' | b'0') && vfp
-                        || (vfp && is_memo(f.kind, vfp))
-                    {
+                    if vfp && (matches!(f.kind, b'I' | b'B' | b'Y' | b'T' | b'Q' | b'V' | b'0') || is_memo(f.kind, vfp)) {
                         slot.fill(0);
                     }
                 }

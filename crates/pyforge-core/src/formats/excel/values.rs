@@ -214,7 +214,7 @@ fn text(s: Cow<'_, str>) -> Val<'_> {
 /// A date-formatted serial as a date, a time of day or a datetime. Serials Excel cannot show as
 /// dates (negative, past 9999, not finite) stay numbers.
 pub fn serial_to_val(v: f64, is_1904: bool) -> Val<'static> {
-    if !v.is_finite() || v < 0.0 || v >= MAX_SERIAL {
+    if !v.is_finite() || !(0.0..MAX_SERIAL).contains(&v) {
         return Val::Float(v);
     }
     let f = if is_1904 { v + 1_462.0 } else { v };

@@ -168,7 +168,7 @@ fn line_text(line: &[Placed]) -> String {
             let gap = g.along - e;
             if gap > COLUMN_GAP * g.height {
                 let n = ((gap / (0.5 * g.height)).round() as usize).clamp(2, 40);
-                s.extend(std::iter::repeat(' ').take(n));
+                s.extend(std::iter::repeat_n(' ', n));
             } else if match (g.word, kept.last().and_then(|k| k.word)) {
                 // The engine's words (from the content stream's own spacing) decide, unless
                 // the gap is wide enough to be a word gap whatever the font widths say.
