@@ -90,13 +90,18 @@ fn check_ole2(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Most cells the sheets' bounding boxes may span together, summed over the sheets.
-pub const MAX_XLS_BOX_CELLS: u64 = 1 << 25;
+/// Most cells the sheets' bounding boxes may span together (summed over the sheets) whatever
+/// the file holds: 4 Mi cells, 128 MiB of calamine cells.
+pub const MAX_XLS_BOX_CELLS: u64 = 1 << 22;
+/// Beyond [`MAX_XLS_BOX_CELLS`], the boxes may span at most this many cells per cell stored,
+/// so memory stays proportional to the file.
+pub const MAX_XLS_BOX_PER_CELL: u64 = 16;
 
-/// Refuse an .xls whose cells span bounding boxes too large to allocate: calamine 0.38 parses
-/// every sheet when the workbook is opened and allocates each sheet's whole box of cells
-/// (rows × columns between the extreme cells) at once, so two cells at far corners (columns
-/// up to 65535 in a damaged file) ask for 137 GB and abort the process (found by fuzzing).
+/// Refuse an .xls whose cells span bounding boxes far larger than the cells it stores:
+/// calamine 0.38 parses every sheet when the workbook is opened and allocates each sheet's
+/// whole box of cells (rows × columns between the extreme cells) at once, so two cells at far
+/// corners (columns up to 65535 in a damaged file) ask for 137 GB and abort the process
+/// (found by fuzzing).
 /// Reads the BIFF records of the workbook stream: the cell records calamine reads start with
 /// the row and column (MS-XLS 2.4; MULRK also ends with its last column).
 fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
@@ -106,6 +111,7 @@ fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
     const MULRK: u16 = 0x00BD;
     const CELLS: [u16; 8] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, MULRK, 0x0006];
     let mut total: u64 = 0;
+    let mut cells: u64 = 0;
     // (first row, last row, first column, last column) of the current substream's cells.
     let mut bbox: Option<(u16, u16, u16, u16)> = None;
     let close = |bbox: &mut Option<(u16, u16, u16, u16)>, total: &mut u64| {
@@ -132,6 +138,8 @@ fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
                 let row = u16::from_le_bytes([data[0], data[1]]);
                 let col = u16::from_le_bytes([data[2], data[3]]);
                 let last = if k == MULRK && len >= 6 { u16::from_le_bytes([data[len - 2], data[len - 1]]).max(col) } else { col };
+                // A MULRK holds 6 bytes per value between its first column and last column.
+                cells += if k == MULRK { ((len as u64).saturating_sub(6) / 6).max(1) } else { 1 };
                 bbox = Some(match bbox {
                     None => (row, row, col, last),
                     Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(col), c1.max(last)),
@@ -139,19 +147,17 @@ fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
             }
             _ => {}
         }
-        if total > MAX_XLS_BOX_CELLS {
-            break;
-        }
     }
     close(&mut bbox, &mut total);
-    if total > MAX_XLS_BOX_CELLS {
+    if total > MAX_XLS_BOX_CELLS && total > cells.saturating_mul(MAX_XLS_BOX_PER_CELL) {
         return Err(Error::invalid(
             path,
             None,
             format!(
-                "the sheets' cells span more than {MAX_XLS_BOX_CELLS} cells (rows × columns between \
-                 their extreme cells; .xls allows 256 columns): a damaged file, or one the .xls \
-                 reader cannot hold in memory (save it as .xlsx, which is streamed)"
+                "the sheets' cells span {total} cells (rows × columns between their extreme \
+                 cells) for {cells} cells stored: a damaged file, or one too sparse for the .xls \
+                 reader, which holds every cell of that span in memory (save it as .xlsx, which \
+                 is streamed)"
             ),
         ));
     }

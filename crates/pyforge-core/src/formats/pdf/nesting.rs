@@ -125,6 +125,9 @@ impl Scan {
                         b'<' if self.prev == b'<' => {
                             self.depth += 1;
                             self.prev = b' '; // `<<<` is `<<` then `<`
+                            if self.depth > MAX_NESTING {
+                                return Some(self.offset);
+                            }
                             continue;
                         }
                         b'>' if self.prev == b'>' => {
