@@ -98,9 +98,6 @@ def _import_stream(capsule: Any):
 class _ReadErrors:
     """Errors raised while pyarrow pulls batches keep PyForge's message and become ours."""
 
-    def __init__(self, where: str):
-        self.where = where
-
     def __enter__(self):
         return self
 
@@ -108,10 +105,7 @@ class _ReadErrors:
         import pyarrow as pa
 
         if error is not None and isinstance(error, pa.lib.ArrowException):
-            message = str(error)
-            for prefix in ("External error: ",):
-                message = message.replace(prefix, "")
-            raise InvalidInputError(message) from error
+            raise InvalidInputError(str(error).replace("External error: ", "")) from error
         return False
 
 
@@ -182,7 +176,7 @@ class PyForgeCore:
         830
         """
         reader = self.read_batches(path, table, **options)
-        with _ReadErrors(os.fspath(path)):
+        with _ReadErrors():
             return reader.read_all()
 
     def info(self, path: str | os.PathLike, **options: Any) -> dict:

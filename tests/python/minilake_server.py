@@ -8,17 +8,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from local_server import local_server
 
 
 def _request(url: str, method: str = "GET", data: bytes | None = None, ctype: str | None = None):
@@ -59,32 +53,12 @@ class Minilake:
 @contextlib.contextmanager
 def running_minilake(exe: str, data_dir: Path, fail):
     """Start minilake, create lake.raw.files, yield a Minilake; `fail(msg)` reports a failed start."""
-    port = _free_port()
     env = dict(os.environ, MINILAKE_DATA_DIR=str(data_dir), MINILAKE_SERVICES="files,unity_catalog", MINILAKE_NOTEBOOK="0")
-    log = open(data_dir / "minilake.log", "wb")
-    proc = subprocess.Popen([exe, "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _request(url + "/_minilake/health")[0] == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                fail(f"minilake did not start:\n{(data_dir / 'minilake.log').read_text()[-3000:]}")
-            time.sleep(0.2)
+    command = lambda port: [exe, "--host", "127.0.0.1", "--port", str(port)]  # noqa: E731
+    ready = lambda url: _request(url + "/_minilake/health")[0] == 200  # noqa: E731
+    with local_server(command, env, data_dir / "minilake.log", ready, fail) as url:
         m = Minilake(url, data_dir)
         m.post("/api/2.1/unity-catalog/catalogs", {"name": "lake"})
         m.post("/api/2.1/unity-catalog/schemas", {"name": "raw", "catalog_name": "lake"})
         m.post("/api/2.1/unity-catalog/volumes", {"name": "files", "catalog_name": "lake", "schema_name": "raw", "volume_type": "MANAGED"})
         yield m
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

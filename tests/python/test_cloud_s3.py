@@ -15,11 +15,7 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -27,17 +23,12 @@ import pyarrow.parquet as pq
 import pytest
 
 import pyforge_helpers as H
+from local_server import local_server
 from databricks_helpers import check_sales_parquet, clean_env, home, run, sales_csv  # noqa: F401
 
 BUCKET = "pyforge-test"
 KEY_ID = "AKIAPYFORGETEST0001"
 SECRET = "pyforge-test-secret-key-abcdefghijklmnop"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Moto:
@@ -86,36 +77,18 @@ class Moto:
 
 @contextlib.contextmanager
 def running_moto(exe: str, log_dir: Path):
-    port = _free_port()
-    log = open(log_dir / "moto.log", "wb")
     env = dict(os.environ)
     env.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)
-    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"moto_server did not start:\n{(log_dir / 'moto.log').read_text()[-3000:]}")
-            time.sleep(0.2)
+
+    def ready(url: str) -> bool:
+        with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=5) as r:
+            return r.status == 200
+
+    command = lambda port: [exe, "-H", "127.0.0.1", "-p", str(port)]  # noqa: E731
+    with local_server(command, env, log_dir / "moto.log", ready, pytest.fail) as url:
         m = Moto(url)
         m.s3.create_bucket(Bucket=BUCKET)
         yield m
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ paging and resume tests run against our own server (test_databricks_files_api.py
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
