@@ -76,7 +76,14 @@ impl Doc {
     /// words alone, 0.965 with this.
     pub fn page_text_physical(&self, page: u32) -> Result<Option<String>, String> {
         let index = page as usize - 1;
-        let chars = self.doc.extract_chars(index).map_err(|e| e.to_string())?;
+        // Stop before the second pass if the first skipped content: a refused stream (a flate
+        // bomb) is decoded again, up to the engine's 256 MB limit, by every pass.
+        let (chars, warned) = super::warnings::capture(|| self.doc.extract_chars(index));
+        let lost = super::warnings::lost_content(&warned);
+        if !lost.is_empty() {
+            return Err(format!("part of the page's content cannot be decoded, so its text would be incomplete ({})", lost.join("; ")));
+        }
+        let chars = chars.map_err(|e| e.to_string())?;
         let words = self.doc.extract_words(index).map_err(|e| e.to_string())?;
         let upright = |c: &pdf_oxide::layout::TextChar| {
             let r = c.rotation_degrees.rem_euclid(360.0);
