@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::infer::ColumnState;
 
-use super::Visitor;
+use super::{Attrs, Visitor};
 
 /// Distinct element paths allowed before the input is judged not to be record-shaped.
 pub const MAX_PATHS: usize = 100_000;
@@ -137,7 +137,7 @@ impl Visitor for Structure {
         Ok(())
     }
 
-    fn open(&mut self, name: &str, attrs: &[(String, String)]) -> Result<()> {
+    fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()> {
         if self.limit.is_some_and(|l| self.instances >= l) {
             return Err(Error::SampleFull);
         }
@@ -184,7 +184,7 @@ impl Visitor for Structure {
             n.run = 1;
         }
         n.max_siblings = n.max_siblings.max(n.run);
-        for (k, v) in attrs {
+        for (k, v) in attrs.iter() {
             self.observe(node, Some(k), v);
         }
         self.stack.push(Frame { node, instance: self.instances, text: String::new(), had_child: false });

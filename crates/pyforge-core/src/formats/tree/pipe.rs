@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::mpsc::{sync_channel, SyncSender};
 
-use super::{TreeInput, Visitor};
+use super::{AttrBuf, Attrs, TreeInput, Visitor};
 use crate::error::{Error, Result};
 
 /// Events per chunk.
@@ -69,10 +69,10 @@ impl Visitor for Recorder {
     fn document(&mut self) -> Result<()> {
         self.event(Event::Document)
     }
-    fn open(&mut self, name: &str, attrs: &[(String, String)]) -> Result<()> {
+    fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()> {
         let name = self.chunk.push_str(name);
         let first = self.chunk.attrs.len();
-        for (k, v) in attrs {
+        for (k, v) in attrs.iter() {
             let k = self.chunk.push_str(k);
             let v = self.chunk.push_str(v);
             self.chunk.attrs.push((k, v));
@@ -107,7 +107,7 @@ pub fn walk_piped(input: &dyn TreeInput, visitor: &mut dyn Visitor) -> Result<()
                 }
             }
         });
-        let mut attrs: Vec<(String, String)> = Vec::new();
+        let mut attrs = AttrBuf::default();
         let mut replayed: Result<()> = Ok(());
         'chunks: for chunk in rx.iter() {
             for e in &chunk.events {
@@ -115,17 +115,14 @@ pub fn walk_piped(input: &dyn TreeInput, visitor: &mut dyn Visitor) -> Result<()
                     Event::Document => visitor.document(),
                     Event::Open { name, attrs: span } => {
                         let pairs = &chunk.attrs[span.clone()];
-                        attrs.truncate(pairs.len());
-                        while attrs.len() < pairs.len() {
-                            attrs.push(Default::default());
+                        attrs.clear();
+                        for (kr, vr) in pairs {
+                            let _ = attrs.push(&chunk.text[kr.clone()], |out| {
+                                out.push_str(&chunk.text[vr.clone()]);
+                                Ok::<(), ()>(())
+                            });
                         }
-                        for ((k, v), (kr, vr)) in attrs.iter_mut().zip(pairs) {
-                            k.clear();
-                            k.push_str(&chunk.text[kr.clone()]);
-                            v.clear();
-                            v.push_str(&chunk.text[vr.clone()]);
-                        }
-                        visitor.open(&chunk.text[name.clone()], &attrs)
+                        visitor.open(&chunk.text[name.clone()], attrs.attrs())
                     }
                     Event::Text(r) => {
                         visitor.text(&chunk.text[r.clone()]);

@@ -14,7 +14,7 @@ use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
 use super::discover::{element_text, find_child, Node};
 use super::plan::Plan;
-use super::Visitor;
+use super::{Attrs, Visitor};
 use crate::error::{Error, Result};
 use crate::infer;
 
@@ -264,7 +264,7 @@ impl Visitor for RowBuilder<'_> {
         Ok(())
     }
 
-    fn open(&mut self, name: &str, attrs: &[(String, String)]) -> Result<()> {
+    fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()> {
         let parent = self.stack.last().map(|f| f.node);
         if let Some(f) = self.stack.last_mut() {
             f.had_child = true;
@@ -297,14 +297,14 @@ impl Visitor for RowBuilder<'_> {
             }
             if self.sampled.is_some() {
                 let leaves = &self.nodes[node].leaves;
-                if let Some((k, _)) = attrs.iter().find(|(k, _)| !leaves.iter().any(|l| l.attr.as_deref() == Some(k.as_str()))) {
+                if let Some((k, _)) = attrs.iter().find(|(k, _)| !leaves.iter().any(|l| l.attr.as_deref() == Some(*k))) {
                     let e = self.widen(|| format!("attribute {k:?} of <{name}> first appears after the sample"));
                     return Err(e.expect("sampled"));
                 }
             }
             for &(leaf, c) in &self.plan.node_columns[node] {
                 if let Some(attr) = &self.nodes[node].leaves[leaf].attr {
-                    if let Some((_, v)) = attrs.iter().find(|(k, _)| k == attr) {
+                    if let Some(v) = attrs.get(attr) {
                         let item = self.current[c];
                         if self.sampled.is_some() && self.cols[c].items[item].is_some() {
                             return Err(self.widen(|| format!("<{name}> repeats where the sample saw it once")).expect("sampled"));

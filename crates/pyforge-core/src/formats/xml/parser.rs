@@ -10,7 +10,7 @@ use super::entities::Entities;
 use super::input::{self, TextPlan};
 use crate::error::{Error, Result};
 use crate::formats::csv::encoding::DecodeFailure;
-use crate::formats::tree::{TreeInput, Visitor};
+use crate::formats::tree::{AttrBuf, TreeInput, Visitor};
 
 /// An XML file ready to be walked any number of times.
 pub struct XmlInput {
@@ -61,7 +61,9 @@ impl XmlInput {
             c.trim_text(false);
         }
         let mut buf = Vec::with_capacity(64 << 10);
-        let mut attrs: Vec<(String, String)> = Vec::new();
+        let mut attrs = AttrBuf::default();
+        // Replacement text of one entity reference.
+        let mut scratch = String::new();
         let mut entities = Entities::default();
         let mut depth = 0usize;
         let mut roots = 0u64;
@@ -90,14 +92,15 @@ impl XmlInput {
                         if key == "xmlns" || key.starts_with("xmlns:") {
                             continue;
                         }
-                        let value = entities.attribute_value(&a.value).map_err(|m| Failure::At(pos, m))?;
-                        attrs.push((key.to_string(), value));
+                        attrs
+                            .push(key, |out| entities.attribute_value_into(&a.value, out))
+                            .map_err(|m| Failure::At(pos, m))?;
                     }
                     if depth == 0 {
                         roots += 1;
                         v.document().map_err(other)?;
                     }
-                    v.open(&open_names[start..], &attrs).map_err(other)?;
+                    v.open(&open_names[start..], attrs.attrs()).map_err(other)?;
                     if empty {
                         open_names.truncate(start);
                         v.close().map_err(other)?;
@@ -133,8 +136,9 @@ impl XmlInput {
                     if depth == 0 {
                         return Err(Failure::At(pos, "entity reference outside the root element".into()));
                     }
-                    let text = entities.resolve(&e).map_err(|m| Failure::At(pos, m))?;
-                    v.text(&text);
+                    scratch.clear();
+                    entities.resolve_into(&e, &mut scratch).map_err(|m| Failure::At(pos, m))?;
+                    v.text(&scratch);
                 }
                 Event::DocType(d) => {
                     if depth > 0 {
