@@ -19,7 +19,6 @@
 
 pub mod discover;
 pub mod nest;
-pub mod pipe;
 pub mod plan;
 pub mod rows;
 pub mod source;

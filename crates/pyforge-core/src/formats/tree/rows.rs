@@ -12,7 +12,7 @@ use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, TimeUnit};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
-use super::discover::{element_text, find_child, Node};
+use super::discover::{element_text, Node};
 use super::plan::Plan;
 use super::{Attrs, Visitor};
 use crate::error::{Error, Result};
@@ -69,6 +69,15 @@ pub struct RowBuilder<'a> {
     cols: Vec<ColBuf>,
     /// Per column: the item the current occurrence's value goes to.
     current: Vec<usize>,
+    /// Per path node: the column of its text, if any.
+    text_column: Vec<Option<usize>>,
+    /// Per path node: its attribute columns (attribute name, column).
+    attr_columns: Vec<Vec<(&'a str, usize)>>,
+    /// Per path node: where in its children list the last child was found (records repeat
+    /// the same children in the same order, so the next one is usually just after it).
+    child_hint: Vec<usize>,
+    /// The list columns, for the end of each record.
+    list_columns: Vec<usize>,
     rows: usize,
     emit: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
     path: &'a std::path::Path,
@@ -96,6 +105,24 @@ impl<'a> RowBuilder<'a> {
             documents: Vec::new(),
             cols: (0..plan.columns.len()).map(|_| ColBuf::default()).collect(),
             current: vec![0; plan.columns.len()],
+            text_column: (0..nodes.len())
+                .map(|n| {
+                    let leaf = nodes[n].text_leaf()?;
+                    plan.node_columns.get(n)?.iter().find(|(l, _)| *l == leaf).map(|&(_, c)| c)
+                })
+                .collect(),
+            attr_columns: (0..nodes.len())
+                .map(|n| {
+                    plan.node_columns
+                        .get(n)
+                        .map(|cols| {
+                            cols.iter().filter_map(|&(l, c)| nodes[n].leaves[l].attr.as_deref().map(|a| (a, c))).collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect(),
+            child_hint: vec![0; nodes.len() + 1],
+            list_columns: (0..plan.columns.len()).filter(|&c| plan.columns[c].list).collect(),
             rows: 0,
             emit,
             path,
@@ -161,11 +188,9 @@ impl<'a> RowBuilder<'a> {
     }
 
     fn end_record(&mut self) -> Result<()> {
-        for (c, col) in self.plan.columns.iter().enumerate() {
-            if col.list {
-                let n = self.cols[c].items.len() as i32;
-                self.cols[c].row_ends.push(n);
-            }
+        for &c in &self.list_columns {
+            let n = self.cols[c].items.len() as i32;
+            self.cols[c].row_ends.push(n);
         }
         self.documents.push(self.document);
         self.rows += 1;
@@ -269,7 +294,7 @@ impl Visitor for RowBuilder<'_> {
         if let Some(f) = self.stack.last_mut() {
             f.had_child = true;
         }
-        let node = match find_child(self.nodes, self.roots, parent, name) {
+        let node = match self.child(parent, name) {
             Some(n) => n,
             None => {
                 return Err(self.widen(|| format!("element <{name}> first appears after the sample")).unwrap_or_else(|| {
@@ -302,8 +327,8 @@ impl Visitor for RowBuilder<'_> {
                     return Err(e.expect("sampled"));
                 }
             }
-            for &(leaf, c) in &self.plan.node_columns[node] {
-                if let Some(attr) = &self.nodes[node].leaves[leaf].attr {
+            if !attrs.is_empty() {
+                for &(attr, c) in &self.attr_columns[node] {
                     if let Some(v) = attrs.get(attr) {
                         let item = self.current[c];
                         if self.sampled.is_some() && self.cols[c].items[item].is_some() {
@@ -345,14 +370,31 @@ impl Visitor for RowBuilder<'_> {
 }
 
 impl RowBuilder<'_> {
+    /// The path node of child `name` of `parent` (`None`: a root element), trying first the
+    /// child after the one found last time.
+    fn child(&mut self, parent: Option<usize>, name: &str) -> Option<usize> {
+        let (list, slot) = match parent {
+            Some(p) => (self.nodes[p].children.as_slice(), p),
+            None => (self.roots, self.nodes.len()),
+        };
+        let hint = self.child_hint[slot];
+        for i in [hint, hint + 1] {
+            if let Some(&c) = list.get(i) {
+                if self.nodes[c].name == name {
+                    self.child_hint[slot] = i;
+                    return Some(c);
+                }
+            }
+        }
+        let i = list.iter().position(|&c| self.nodes[c].name == name)?;
+        self.child_hint[slot] = i;
+        Some(list[i])
+    }
+
     /// Store the text of the element of frame `f` that just closed in its column.
     fn store_text(&mut self, f: &Frame, text: &str) -> Result<()> {
         if let Some(t) = element_text(text, f.had_child) {
-            let column = self.nodes[f.node]
-                .text_leaf()
-                .and_then(|leaf| self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf))
-                .map(|&(_, c)| c);
-            match column {
+            match self.text_column[f.node] {
                 Some(c) => {
                     let item = self.current[c];
                     if self.sampled.is_some() && self.cols[c].items[item].is_some() {
