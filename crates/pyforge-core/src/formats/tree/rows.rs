@@ -78,6 +78,14 @@ pub struct RowBuilder<'a> {
     child_hint: Vec<usize>,
     /// The list columns, for the end of each record.
     list_columns: Vec<usize>,
+    /// `--nested struct` only: per path node, the repeated elements whose nearest repeated
+    /// ancestor (or the record) it is; when it closes, their occurrence counts so far are
+    /// the ends of their lists for that occurrence.
+    enclosed: Vec<Vec<usize>>,
+    /// Per path node: occurrences in this batch (repeated elements inside records).
+    occurrences: Vec<i32>,
+    /// Per path node: list ends of its occurrences (see `enclosed`).
+    occurrence_ends: Vec<Vec<i32>>,
     rows: usize,
     emit: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
     path: &'a std::path::Path,
@@ -123,6 +131,9 @@ impl<'a> RowBuilder<'a> {
                 .collect(),
             child_hint: vec![0; nodes.len() + 1],
             list_columns: (0..plan.columns.len()).filter(|&c| plan.columns[c].list).collect(),
+            enclosed: if plan.nesting.is_some() { enclosed_repeats(nodes, plan.record) } else { Vec::new() },
+            occurrences: vec![0; nodes.len()],
+            occurrence_ends: vec![Vec::new(); nodes.len()],
             rows: 0,
             emit,
             path,
@@ -171,7 +182,8 @@ impl<'a> RowBuilder<'a> {
             arrays.push(array);
         }
         if let Some(n) = &self.plan.nesting {
-            arrays = n.assemble(&self.plan.columns, &arrays).map_err(|e| Error::arrow(self.path, e))?;
+            let offsets = Occurrences(&self.occurrence_ends);
+            arrays = n.assemble(&self.plan.columns, &arrays, &offsets).map_err(|e| Error::arrow(self.path, e))?;
         }
         if self.plan.document_column {
             arrays.push(Arc::new(Int64Array::from(std::mem::take(&mut self.documents))));
@@ -183,6 +195,10 @@ impl<'a> RowBuilder<'a> {
             c.clear();
         }
         self.documents.clear();
+        for n in 0..self.occurrences.len() {
+            self.occurrences[n] = 0;
+            self.occurrence_ends[n].clear();
+        }
         self.rows = 0;
         (self.emit)(batch)
     }
@@ -198,6 +214,46 @@ impl<'a> RowBuilder<'a> {
             self.flush()?;
         }
         Ok(())
+    }
+}
+
+/// For every path node, the repeated elements below `record` whose nearest repeated ancestor
+/// (or the record itself) it is.
+fn enclosed_repeats(nodes: &[Node], record: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); nodes.len()];
+    for n in 0..nodes.len() {
+        if nodes[n].max_siblings <= 1 || n == record {
+            continue;
+        }
+        // The nearest repeated ancestor below the record, if `n` is below the record at all.
+        let mut p = nodes[n].parent;
+        let mut around = None;
+        while let Some(a) = p {
+            if around.is_none() && (a == record || nodes[a].max_siblings > 1) {
+                around = Some(a);
+            }
+            if a == record {
+                break;
+            }
+            p = nodes[a].parent;
+        }
+        if let (Some(a), Some(_)) = (around, p) {
+            out[a].push(n);
+        }
+    }
+    out
+}
+
+/// The list offsets the row pass counted, for [`super::nest::Nesting::assemble`].
+struct Occurrences<'a>(&'a [Vec<i32>]);
+
+impl super::nest::ListOffsets for Occurrences<'_> {
+    fn offsets(&self, node: usize) -> OffsetBuffer<i32> {
+        let ends = &self.0[node];
+        let mut offsets = Vec::with_capacity(ends.len() + 1);
+        offsets.push(0i32);
+        offsets.extend_from_slice(ends);
+        OffsetBuffer::new(offsets.into())
     }
 }
 
@@ -316,6 +372,7 @@ impl Visitor for RowBuilder<'_> {
             }
         }
         if self.record_at.is_some() {
+            self.occurrences[node] += 1;
             for &c in &self.plan.anchor_columns[node] {
                 self.cols[c].items.push(None);
                 self.current[c] = self.cols[c].items.len() - 1;
@@ -361,6 +418,12 @@ impl Visitor for RowBuilder<'_> {
         buf.truncate(f.text_start);
         self.text = buf;
         stored?;
+        if let Some(inner) = self.enclosed.get(f.node) {
+            for &r in inner {
+                let n = self.occurrences[r];
+                self.occurrence_ends[r].push(n);
+            }
+        }
         if self.record_at == Some(self.stack.len()) {
             self.record_at = None;
             self.end_record()?;
