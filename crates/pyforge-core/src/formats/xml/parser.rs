@@ -79,9 +79,15 @@ impl XmlInput {
                 buf.extend_from_slice(&got[..n]);
                 src.consume(n);
             }
-            let (valid, bad_utf8) = match std::str::from_utf8(&buf) {
-                Ok(_) => (buf.len(), false),
-                Err(e) => (e.valid_up_to(), e.error_len().is_some() || eof),
+            // The chunk is checked once; only a chunk that ends inside a character (or holds
+            // bytes that are not UTF-8) is checked again up to there.
+            let (text, valid, bad_utf8) = match std::str::from_utf8(&buf) {
+                Ok(t) => (t, buf.len(), false),
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    let text = std::str::from_utf8(&buf[..valid]).unwrap_or_default();
+                    (text, valid, e.error_len().is_some() || eof)
+                }
             };
             let not_utf8 = |at: u64| {
                 Failure::At(
@@ -91,7 +97,6 @@ impl XmlInput {
             };
             // Everything that is left is in this chunk.
             let last = eof && valid == buf.len();
-            let text = std::str::from_utf8(&buf[..valid]).map_err(|_| not_utf8(base))?;
             // A reader removes a byte-order mark where it starts: past the start of the input
             // U+FEFF is a character of the text and is passed on here.
             let mut skip = 0usize;
