@@ -231,8 +231,9 @@ impl Source for TreeSource {
                 };
                 let mut builder = RowBuilder::new(&path, &structure.nodes, &structure.roots, &plan, &mut emit);
                 builder.sampled = sampled;
-                // The parser runs on a thread of its own while rows are built here.
-                super::pipe::walk_piped(input.as_ref(), &mut builder).and_then(|_| builder.finish())
+                // Parsing and row building share this thread (a parser thread of its own, tried,
+                // cost more than it gained: the writer already uses the second core).
+                input.walk(&mut builder).and_then(|_| builder.finish())
             });
             // A panic must not look like the end of the table: it becomes an error.
             let result = run.unwrap_or_else(|why| Err(Error::invalid(&path, None, format!("internal error: the reader stopped unexpectedly ({why})"))));
