@@ -1,0 +1,295 @@
+//! The CI fuzzing smoke run (issue 10): every fuzz target's harness
+//! ([`pyforge_core::fuzz_support::drive`], the code the libFuzzer targets in `fuzz/` call) fed
+//! with mutated corpus files for a fixed time.
+//!
+//! Why not libFuzzer in CI: its coverage-instrumented build of every dependency costs about
+//! 20 CPU-minutes from scratch (fuzz/RESULTS.md), more than the CI budget has room for. This
+//! run reuses the release build `cargo test` already made; its mutations are blind (no coverage
+//! feedback), so it catches regressions on inputs near the corpus — panics outside a guarded
+//! dependency, hangs, process deaths — while the coverage-guided campaigns are run with
+//! `scripts/fuzz.sh` (see fuzz/README.md).
+//!
+//! Run (ignored by a plain `cargo test`):
+//!
+//! ```sh
+//! PYFORGE_FUZZ_SMOKE_SECONDS=60 cargo test --release --workspace --test fuzz_smoke -- --ignored --nocapture
+//! ```
+//!
+//! `PYFORGE_FUZZ_SMOKE_JOBS` targets run at a time (default 2), each in a process of its own
+//! (the harness's panic watch is process-wide, and a hung or dying reader must not take the
+//! others with it). `PYFORGE_FUZZ_SMOKE_SEED` replays a run's mutations (printed per target).
+//! A finding's input is written to `fuzz/artifacts/<target>/smoke-*`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use pyforge_core::fuzz_support::{drive, TARGETS};
+
+/// Longest time one input may take (libFuzzer runs use 10 s in an instrumented build).
+const PER_INPUT: Duration = Duration::from_secs(20);
+/// Largest seed used: large seeds make few executions.
+const SEED_MAX_BYTES: u64 = 256 << 10;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Corpus folders and extensions each target is seeded from (as `scripts/fuzz.sh` does).
+fn seed_sources(target: &str) -> &'static [(&'static str, &'static [&'static str])] {
+    match target {
+        "csv" => &[("csv", &["csv", "tsv"])],
+        "access" => &[("access", &["mdb", "accdb"])],
+        "dbf" => &[("dbf", &["dbf"])],
+        "xml" => &[("xml", &["xml", "rss", "atom"])],
+        "json" => &[("csv", &["json", "jsonl", "ndjson"])],
+        "excel" => &[("xlsx", &["xlsx", "xlsm"]), ("xls", &["xls"]), ("xlsb", &["xlsb"]), ("ods", &["ods"])],
+        "pdf" => &[("pdf", &["pdf"])],
+        _ => &[],
+    }
+}
+
+fn files_under(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, exts, out);
+        } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.iter().any(|e| e.eq_ignore_ascii_case(x))) {
+            out.push(p);
+        }
+    }
+}
+
+/// The seeds of `target`: corpus files up to [`SEED_MAX_BYTES`] plus the fuzz regressions.
+fn seeds(target: &str) -> Vec<Vec<u8>> {
+    let corpus = repo().join("../shared/corpus");
+    if !corpus.is_dir() && std::env::var("CI").as_deref() == Ok("true") {
+        panic!("the corpus {} is missing", corpus.display());
+    }
+    let mut paths = Vec::new();
+    for (folder, exts) in seed_sources(target) {
+        files_under(&corpus.join(folder), exts, &mut paths);
+    }
+    files_under(&repo().join("fuzz/regressions").join(target), &["csv", "mdb", "accdb", "dbf", "xml", "json", "xls", "xlsx", "pdf"], &mut paths);
+    paths.sort();
+    paths
+        .iter()
+        .filter(|p| p.metadata().is_ok_and(|m| m.len() <= SEED_MAX_BYTES))
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect()
+}
+
+/// splitmix64: small, seedable, good enough to choose mutations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+/// Values that find off-by-one and overflow bugs in length and count fields.
+const INTERESTING: [u32; 10] = [0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x7FFF_FFFF, 0xFFFF_FFFF, 0x100];
+
+/// One to eight stacked mutations of `input` (bytes, fields, ranges, splices with `other`).
+fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
+    let mut v = input.to_vec();
+    for _ in 0..1 + rng.below(8) {
+        let n = v.len();
+        match rng.below(9) {
+            0 if n > 0 => {
+                let i = rng.below(n);
+                v[i] ^= 1 << rng.below(8);
+            }
+            1 if n > 0 => {
+                let i = rng.below(n);
+                v[i] = rng.next() as u8;
+            }
+            2 if n >= 4 => {
+                let i = rng.below(n - 3);
+                let value = INTERESTING[rng.below(INTERESTING.len())];
+                let width = [1usize, 2, 4][rng.below(3)];
+                v[i..i + width].copy_from_slice(&value.to_le_bytes()[..width]);
+            }
+            3 if n > 1 => {
+                let a = rng.below(n);
+                let len = 1 + rng.below((n - a).min(256));
+                v.drain(a..a + len);
+            }
+            4 if n > 1 => {
+                let a = rng.below(n);
+                let len = 1 + rng.below((n - a).min(256));
+                let copy = v[a..a + len].to_vec();
+                let at = rng.below(n);
+                v.splice(at..at, copy);
+            }
+            5 => {
+                let at = rng.below(n + 1);
+                let bytes: Vec<u8> = (0..1 + rng.below(16)).map(|_| rng.next() as u8).collect();
+                v.splice(at..at, bytes);
+            }
+            6 if n > 0 && !other.is_empty() => {
+                let cut = rng.below(n);
+                let from = rng.below(other.len());
+                v.truncate(cut);
+                v.extend_from_slice(&other[from..]);
+            }
+            7 if n > 1 => v.truncate(rng.below(n)),
+            _ if n > 0 => {
+                // A byte run repeated: long fields, deep nesting, many separators.
+                let i = rng.below(n);
+                let run = vec![v[i]; 1 + rng.below(64)];
+                v.splice(i..i, run);
+            }
+            _ => v.push(rng.next() as u8),
+        }
+    }
+    v
+}
+
+/// Keep a finding's input where fuzz/README.md says findings go; returns its path.
+fn save(target: &str, exec: u64, bytes: &[u8]) -> PathBuf {
+    let dir = repo().join("fuzz/artifacts").join(target);
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("smoke-{}-{exec}", std::process::id()));
+    let _ = std::fs::write(&path, bytes);
+    path
+}
+
+/// The child process: fuzz `PYFORGE_FUZZ_SMOKE_TARGET` until the time is up.
+#[test]
+#[ignore = "run by fuzz_smoke_every_target in a process of its own"]
+fn one_target() {
+    let Ok(target) = std::env::var("PYFORGE_FUZZ_SMOKE_TARGET") else { return };
+    let target: &'static str = TARGETS.iter().map(|t| t.0).find(|t| *t == target).expect("a known fuzz target");
+    let seconds = env_u64("PYFORGE_FUZZ_SMOKE_SECONDS", 60);
+    let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let seed = env_u64("PYFORGE_FUZZ_SMOKE_SEED", clock ^ u64::from(std::process::id()) << 20);
+    let seeds = seeds(target);
+    assert!(!seeds.is_empty(), "no seeds for {target}");
+    let mut rng = Rng(seed);
+    let (mut execs, mut errors) = (0u64, 0u64);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    // Every seed once as it is, alternating with mutations (so a large seed set does not take
+    // the whole run), then mutations only.
+    let mut pending: Vec<Vec<u8>> = seeds.clone();
+    while Instant::now() < deadline {
+        let input = match pending.pop() {
+            Some(seed) if execs % 2 == 0 => seed,
+            other => {
+                pending.extend(other);
+                let a = &seeds[rng.below(seeds.len())];
+                let b = &seeds[rng.below(seeds.len())];
+                mutate(&mut rng, a, b)
+            }
+        };
+        let (tx, rx) = mpsc::channel();
+        let bytes = input.clone();
+        std::thread::spawn(move || {
+            let outcome = drive(target, &bytes);
+            let _ = tx.send((outcome.finding(), outcome.error.is_some()));
+        });
+        execs += 1;
+        match rx.recv_timeout(PER_INPUT) {
+            Ok((None, failed)) => errors += u64::from(failed),
+            Ok((Some(why), _)) => {
+                let path = save(target, execs, &input);
+                panic!("{target}: finding after {execs} executions (seed {seed}): {why}\ninput: {}", path.display());
+            }
+            Err(_) => {
+                let path = save(target, execs, &input);
+                // The reader's thread cannot be stopped: end the process.
+                eprintln!("{target}: no answer within {PER_INPUT:?} (seed {seed})\ninput: {}", path.display());
+                std::process::exit(3);
+            }
+        }
+    }
+    println!(
+        "fuzz-smoke {target}: {execs} executions in {seconds} s ({} errors, {} ok), {} seeds, seed {seed}",
+        errors,
+        execs - errors,
+        seeds.len()
+    );
+}
+
+/// Every target for `PYFORGE_FUZZ_SMOKE_SECONDS` each, `PYFORGE_FUZZ_SMOKE_JOBS` at a time.
+#[test]
+#[ignore = "the CI fuzzing smoke run: minutes long"]
+fn fuzz_smoke_every_target() {
+    let seconds = env_u64("PYFORGE_FUZZ_SMOKE_SECONDS", 60);
+    let jobs = env_u64("PYFORGE_FUZZ_SMOKE_JOBS", 2).max(1) as usize;
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut failures = Vec::new();
+    for group in TARGETS.chunks(jobs) {
+        let children: Vec<_> = group
+            .iter()
+            .map(|&(target, _, _)| {
+                let child = Command::new(&exe)
+                    .args(["--ignored", "--exact", "one_target", "--nocapture", "--test-threads=1"])
+                    .env("PYFORGE_FUZZ_SMOKE_TARGET", target)
+                    .env("PYFORGE_FUZZ_SMOKE_SECONDS", seconds.to_string())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("start a fuzzing process");
+                (target, child)
+            })
+            .collect();
+        for (target, mut child) in children {
+            // The run, the last input's time limit, and start-up.
+            let limit = Instant::now() + Duration::from_secs(seconds) + PER_INPUT + Duration::from_secs(60);
+            let status = loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => break Some(status),
+                    Ok(None) if Instant::now() < limit => std::thread::sleep(Duration::from_millis(200)),
+                    _ => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break None;
+                    }
+                }
+            };
+            let mut out = String::new();
+            let mut err = String::new();
+            child.stdout.take().map(|mut s| s.read_to_string(&mut out));
+            child.stderr.take().map(|mut s| s.read_to_string(&mut err));
+            let summary: Vec<&str> = out.lines().filter_map(|l| l.find("fuzz-smoke").map(|i| &l[i..])).collect();
+            eprintln!("{}", if summary.is_empty() { format!("fuzz-smoke {target}: no summary") } else { summary.join("\n") });
+            if status.is_none_or(|s| !s.success()) {
+                let tail: String = err.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                failures.push(format!("{target}: {}\n{tail}", status.map_or("killed: the run did not end".to_string(), |s| s.to_string())));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "fuzzing smoke run found problems:\n{}", failures.join("\n\n"));
+}
+
+#[test]
+fn mutations_change_inputs_and_stay_reproducible() {
+    let (mut a, mut b) = (Rng(7), Rng(7));
+    let seed = b"name,age\nAda,36\n".to_vec();
+    let (x, y) = (mutate(&mut a, &seed, b"<r/>"), mutate(&mut b, &seed, b"<r/>"));
+    assert_eq!(x, y, "same seed, same mutation");
+    let mut r = Rng(1);
+    let changed = (0..100).filter(|_| mutate(&mut r, &seed, b"<r/>") != seed).count();
+    assert!(changed >= 90, "only {changed} of 100 mutations changed the input");
+    assert!(!seeds("csv").is_empty() || !repo().join("../shared/corpus").is_dir());
+}
