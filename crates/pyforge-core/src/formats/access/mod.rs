@@ -12,6 +12,7 @@
 //!   pages cannot be read, calculated columns of unknown result type).
 
 mod catalog;
+mod fast;
 mod guard;
 mod schema;
 mod parallel;
