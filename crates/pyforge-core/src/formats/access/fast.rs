@@ -103,8 +103,10 @@ enum Cell {
     Bool(bool),
     Int(i64),
     Float(f64),
-    /// Microseconds since 1970 (Date/Time) or 1/10,000 units (Currency).
-    Scaled(i64),
+    /// Currency in units of 1/10,000.
+    Money(i64),
+    /// Date/Time in microseconds since 1970.
+    Micros(i64),
     /// A range of the row's text buffer.
     Text(usize, usize),
     /// A range of the row's byte buffer.
@@ -123,7 +125,8 @@ pub enum Decoded {
 #[derive(Default)]
 pub struct Scratch {
     cells: Vec<Cell>,
-    text: String,
+    /// UTF-8 text of the row's text cells.
+    text: Vec<u8>,
     bytes: Vec<u8>,
     chain: Vec<u8>,
 }
@@ -314,11 +317,11 @@ impl FastPlan {
                         Kind::Int => Cell::Int(i16::from_le_bytes([v[0], v[1]]) as i64),
                         Kind::Long => Cell::Int(i32::from_le_bytes([v[0], v[1], v[2], v[3]]) as i64),
                         Kind::BigInt => Cell::Int(i64::from_le_bytes(x)),
-                        Kind::Money => Cell::Scaled(i64::from_le_bytes(x)),
+                        Kind::Money => Cell::Money(i64::from_le_bytes(x)),
                         Kind::Float => Cell::Float(f32::from_le_bytes([v[0], v[1], v[2], v[3]]) as f64),
                         Kind::Double => Cell::Float(f64::from_le_bytes(x)),
                         // A date outside Access' range: jetdb's path reports it.
-                        _ => Cell::Scaled(ole_to_micros(f64::from_le_bytes(x)).ok_or(Slow)?),
+                        _ => Cell::Micros(ole_to_micros(f64::from_le_bytes(x)).ok_or(Slow)?),
                     }
                 }
             };
@@ -331,23 +334,16 @@ impl FastPlan {
     fn append(&self, builders: &mut [ColumnBuilder], scratch: &Scratch) -> Result<usize, Slow> {
         use ColumnBuilder as B;
         // Check every pairing first, so a mismatch appends nothing.
-        for (col, builder) in self.columns.iter().zip(builders.iter()) {
-            let ok = matches!(
-                (col.kind, builder),
-                (Kind::Bool, B::Bool(_))
-                    | (Kind::Byte, B::U8(_))
-                    | (Kind::Int, B::I16(_))
-                    | (Kind::Long, B::I32(_))
-                    | (Kind::BigInt, B::I64(_))
-                    | (Kind::Float, B::F32(_))
-                    | (Kind::Double, B::F64(_))
-                    | (Kind::Money, B::Decimal(_, 4))
-                    | (Kind::Timestamp, B::Micros(_))
-                    | (Kind::Text | Kind::Memo, B::Utf8(_))
-                    | (Kind::Binary | Kind::Ole, B::Binary(_))
-            );
-            if !ok {
-                return Err(Slow);
+        if scratch.cells.len() != builders.len() || !scratch.cells.iter().zip(builders.iter()).all(|(c, b)| fits(c, b)) {
+            return Err(Slow);
+        }
+        // The row's text, validated once (push_text writes UTF-8, so this never fails).
+        let text = std::str::from_utf8(&scratch.text).map_err(|_| Slow)?;
+        for cell in &scratch.cells {
+            if let Cell::Text(a, z) = *cell {
+                if text.get(a..z).is_none() {
+                    return Err(Slow);
+                }
             }
         }
         let mut added = 0;
@@ -361,20 +357,37 @@ impl FastPlan {
                 (Cell::Int(x), B::I64(b)) => b.append_value(x),
                 (Cell::Float(x), B::F32(b)) => b.append_value(x as f32),
                 (Cell::Float(x), B::F64(b)) => b.append_value(x),
-                (Cell::Scaled(x), B::Decimal(b, _)) => b.append_value(x as i128),
-                (Cell::Scaled(x), B::Micros(b)) => b.append_value(x),
-                (Cell::Text(a, z), B::Utf8(b)) => append_str(b, &scratch.text[a..z], &mut added),
+                (Cell::Money(x), B::Decimal(b, _)) => b.append_value(x as i128),
+                (Cell::Micros(x), B::Micros(b)) => b.append_value(x),
+                (Cell::Text(a, z), B::Utf8(b)) => append_str(b, text.get(a..z).unwrap_or_default(), &mut added),
                 (Cell::Bytes(a, z), B::Binary(b)) => append_bytes(b, &scratch.bytes[a..z], &mut added),
-                _ => unreachable!("pairings checked above"),
+                // Never reached: every pairing was checked by `fits` above.
+                (_, b) => b.append_null(),
             }
             added += match cell {
                 Cell::Bool(_) => 1,
-                Cell::Int(_) | Cell::Float(_) | Cell::Scaled(_) => 8,
+                Cell::Int(_) | Cell::Float(_) | Cell::Money(_) | Cell::Micros(_) => 8,
                 _ => 0,
             };
         }
         Ok(added)
     }
+}
+
+/// Whether `cell` can be appended to `builder`.
+fn fits(cell: &Cell, builder: &ColumnBuilder) -> bool {
+    use ColumnBuilder as B;
+    matches!(
+        (cell, builder),
+        (Cell::Null, _)
+            | (Cell::Bool(_), B::Bool(_))
+            | (Cell::Int(_), B::U8(_) | B::I16(_) | B::I32(_) | B::I64(_))
+            | (Cell::Float(_), B::F32(_) | B::F64(_))
+            | (Cell::Money(_), B::Decimal(_, 4))
+            | (Cell::Micros(_), B::Micros(_))
+            | (Cell::Text(..), B::Utf8(_))
+            | (Cell::Bytes(..), B::Binary(_))
+    )
 }
 
 fn append_str(b: &mut StringBuilder, s: &str, added: &mut usize) {
@@ -391,25 +404,80 @@ fn append_bytes(b: &mut BinaryBuilder, s: &[u8], added: &mut usize) {
 /// UTF-16LE. Anything but the plain forms (compressed text switching to two-byte characters,
 /// an odd length, unpaired surrogates) is decoded by jetdb's decoder, whose outcome (including
 /// a failure, which its path reports) is the reference.
-fn push_text(out: &mut String, data: &[u8]) -> Result<(), Slow> {
+fn push_text(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Slow> {
     if let [0xFF, 0xFE, rest @ ..] = data {
-        if !rest.contains(&0) {
-            match std::str::from_utf8(rest) {
-                Ok(ascii) if rest.is_ascii() => out.push_str(ascii),
-                _ => out.extend(rest.iter().map(|&c| c as char)),
+        // One pass: is every byte ASCII, is there a mode switch (a 00 byte)?
+        let (mut high, mut zero) = (0u8, false);
+        for &c in rest {
+            high |= c;
+            zero |= c == 0;
+        }
+        if !zero {
+            if high < 0x80 {
+                out.extend_from_slice(rest);
+            } else {
+                for &c in rest {
+                    push_char(out, c as u32);
+                }
             }
             return Ok(());
         }
     } else if data.len() % 2 == 0 {
-        out.reserve(data.len() / 2);
-        let units = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-        for ch in char::decode_utf16(units) {
-            out.push(ch.map_err(|_| Slow)?);
-        }
-        return Ok(());
+        return push_utf16(out, data);
     }
     let s = jetdb::encoding::decode_text(data, TextEncoding::Unicode).map_err(|_| Slow)?;
-    out.push_str(&s);
+    out.extend_from_slice(s.as_bytes());
+    Ok(())
+}
+
+/// Append the UTF-8 form of the scalar value `c` (not a surrogate) to `out`.
+fn push_char(out: &mut Vec<u8>, c: u32) {
+    match c {
+        0..=0x7F => out.push(c as u8),
+        0x80..=0x7FF => out.extend_from_slice(&[0xC0 | (c >> 6) as u8, 0x80 | (c & 0x3F) as u8]),
+        0x800..=0xFFFF => out.extend_from_slice(&[0xE0 | (c >> 12) as u8, 0x80 | (c >> 6 & 0x3F) as u8, 0x80 | (c & 0x3F) as u8]),
+        _ => out.extend_from_slice(&[
+            0xF0 | (c >> 18) as u8,
+            0x80 | (c >> 12 & 0x3F) as u8,
+            0x80 | (c >> 6 & 0x3F) as u8,
+            0x80 | (c & 0x3F) as u8,
+        ]),
+    }
+}
+
+/// Append UTF-16LE `data` (an even number of bytes) to `out` as UTF-8; an unpaired surrogate
+/// is left to jetdb's decoder.
+fn push_utf16(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Slow> {
+    out.reserve(data.len() / 2);
+    let n = data.len();
+    let mut i = 0;
+    while i < n {
+        // Four ASCII characters at a time.
+        if let Some(w) = data.get(i..i + 8) {
+            let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            if w & 0xFF80_FF80_FF80_FF80 == 0 {
+                out.extend_from_slice(&[data[i], data[i + 2], data[i + 4], data[i + 6]]);
+                i += 8;
+                continue;
+            }
+        }
+        let u = u16::from_le_bytes([data[i], data[i + 1]]) as u32;
+        i += 2;
+        match u {
+            0xD800..=0xDBFF => {
+                let low = data.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as u32);
+                match low {
+                    Some(low @ 0xDC00..=0xDFFF) => {
+                        push_char(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+                        i += 2;
+                    }
+                    _ => return Err(Slow),
+                }
+            }
+            0xDC00..=0xDFFF => return Err(Slow),
+            _ => push_char(out, u),
+        }
+    }
     Ok(())
 }
 
@@ -473,20 +541,28 @@ mod tests {
 
     #[test]
     fn text_forms() {
-        let mut s = String::new();
+        let mut s = Vec::new();
         push_text(&mut s, &[0xFF, 0xFE, b'H', b'i', 0xE9]).ok().unwrap();
-        assert_eq!(s, "Hié");
+        assert_eq!(s, "Hié".as_bytes());
         s.clear();
         push_text(&mut s, &[b'H', 0, 0x3D, 0xD8, 0x00, 0xDE]).ok().unwrap(); // "H😀"
-        assert_eq!(s, "H\u{1F600}");
+        assert_eq!(s, "H\u{1F600}".as_bytes());
         s.clear();
         // Compressed text with a two-byte run: "A日B".
         push_text(&mut s, &[0xFF, 0xFE, b'A', 0, 0xE5, 0x65, 0, b'B']).ok().unwrap();
-        assert_eq!(s, "A日B");
+        assert_eq!(s, "A日B".as_bytes());
         // An unpaired surrogate is not decoded by the fast path.
-        assert!(push_text(&mut String::new(), &[0x00, 0xD8]).is_err());
+        assert!(push_text(&mut Vec::new(), &[0x00, 0xD8]).is_err());
+        assert!(push_text(&mut Vec::new(), &[0x00, 0xDC, b'a', 0]).is_err());
+        assert!(push_text(&mut Vec::new(), &[0x3D, 0xD8, b'a', 0]).is_err());
+        s.clear();
+        // BMP characters of every UTF-8 length, and a pair at the end.
+        let text = "aé€東\u{FFFD}z\u{10348}";
+        let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        push_text(&mut s, &bytes).ok().unwrap();
+        assert_eq!(s, text.as_bytes());
         s.clear();
         push_text(&mut s, &[]).ok().unwrap();
-        assert_eq!(s, "");
+        assert_eq!(s, b"");
     }
 }
