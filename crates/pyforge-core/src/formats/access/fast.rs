@@ -125,8 +125,8 @@ pub enum Decoded {
 #[derive(Default)]
 pub struct Scratch {
     cells: Vec<Cell>,
-    /// UTF-8 text of the row's text cells.
-    text: Vec<u8>,
+    /// The text of the row's text cells.
+    text: String,
     bytes: Vec<u8>,
     chain: Vec<u8>,
 }
@@ -337,8 +337,7 @@ impl FastPlan {
         if scratch.cells.len() != builders.len() || !scratch.cells.iter().zip(builders.iter()).all(|(c, b)| fits(c, b)) {
             return Err(Slow);
         }
-        // The row's text, validated once (push_text writes UTF-8, so this never fails).
-        let text = std::str::from_utf8(&scratch.text).map_err(|_| Slow)?;
+        let text = scratch.text.as_str();
         for cell in &scratch.cells {
             if let Cell::Text(a, z) = *cell {
                 if text.get(a..z).is_none() {
@@ -404,7 +403,7 @@ fn append_bytes(b: &mut BinaryBuilder, s: &[u8], added: &mut usize) {
 /// UTF-16LE. Anything but the plain forms (compressed text switching to two-byte characters,
 /// an odd length, unpaired surrogates) is decoded by jetdb's decoder, whose outcome (including
 /// a failure, which its path reports) is the reference.
-fn push_text(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Slow> {
+fn push_text(out: &mut String, data: &[u8]) -> Result<(), Slow> {
     if let [0xFF, 0xFE, rest @ ..] = data {
         // One pass: is every byte ASCII, is there a mode switch (a 00 byte)?
         let (mut high, mut zero) = (0u8, false);
@@ -413,12 +412,9 @@ fn push_text(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Slow> {
             zero |= c == 0;
         }
         if !zero {
-            if high < 0x80 {
-                out.extend_from_slice(rest);
-            } else {
-                for &c in rest {
-                    push_char(out, c as u32);
-                }
+            match std::str::from_utf8(rest) {
+                Ok(ascii) if high < 0x80 => out.push_str(ascii),
+                _ => out.extend(rest.iter().map(|&c| c as char)),
             }
             return Ok(());
         }
@@ -426,28 +422,13 @@ fn push_text(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Slow> {
         return push_utf16(out, data);
     }
     let s = jetdb::encoding::decode_text(data, TextEncoding::Unicode).map_err(|_| Slow)?;
-    out.extend_from_slice(s.as_bytes());
+    out.push_str(&s);
     Ok(())
 }
 
-/// Append the UTF-8 form of the scalar value `c` (not a surrogate) to `out`.
-fn push_char(out: &mut Vec<u8>, c: u32) {
-    match c {
-        0..=0x7F => out.push(c as u8),
-        0x80..=0x7FF => out.extend_from_slice(&[0xC0 | (c >> 6) as u8, 0x80 | (c & 0x3F) as u8]),
-        0x800..=0xFFFF => out.extend_from_slice(&[0xE0 | (c >> 12) as u8, 0x80 | (c >> 6 & 0x3F) as u8, 0x80 | (c & 0x3F) as u8]),
-        _ => out.extend_from_slice(&[
-            0xF0 | (c >> 18) as u8,
-            0x80 | (c >> 12 & 0x3F) as u8,
-            0x80 | (c >> 6 & 0x3F) as u8,
-            0x80 | (c & 0x3F) as u8,
-        ]),
-    }
-}
-
-/// Append UTF-16LE `data` (an even number of bytes) to `out` as UTF-8; an unpaired surrogate
-/// is left to jetdb's decoder.
-fn push_utf16(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Slow> {
+/// Append UTF-16LE `data` (an even number of bytes) to `out`; an unpaired surrogate is left to
+/// jetdb's decoder.
+fn push_utf16(out: &mut String, data: &[u8]) -> Result<(), Slow> {
     out.reserve(data.len() / 2);
     let n = data.len();
     let mut i = 0;
@@ -456,27 +437,26 @@ fn push_utf16(out: &mut Vec<u8>, data: &[u8]) -> Result<(), Slow> {
         if let Some(w) = data.get(i..i + 8) {
             let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
             if w & 0xFF80_FF80_FF80_FF80 == 0 {
-                out.extend_from_slice(&[data[i], data[i + 2], data[i + 4], data[i + 6]]);
+                for k in 0..4 {
+                    out.push(data[i + 2 * k] as char);
+                }
                 i += 8;
                 continue;
             }
         }
         let u = u16::from_le_bytes([data[i], data[i + 1]]) as u32;
         i += 2;
-        match u {
-            0xD800..=0xDBFF => {
-                let low = data.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as u32);
-                match low {
-                    Some(low @ 0xDC00..=0xDFFF) => {
-                        push_char(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
-                        i += 2;
-                    }
-                    _ => return Err(Slow),
+        let c = match u {
+            0xD800..=0xDBFF => match data.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as u32) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    i += 2;
+                    char::from_u32(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00))
                 }
-            }
-            0xDC00..=0xDFFF => return Err(Slow),
-            _ => push_char(out, u),
-        }
+                _ => None,
+            },
+            _ => char::from_u32(u),
+        };
+        out.push(c.ok_or(Slow)?);
     }
     Ok(())
 }
@@ -541,28 +521,28 @@ mod tests {
 
     #[test]
     fn text_forms() {
-        let mut s = Vec::new();
+        let mut s = String::new();
         push_text(&mut s, &[0xFF, 0xFE, b'H', b'i', 0xE9]).ok().unwrap();
-        assert_eq!(s, "Hié".as_bytes());
+        assert_eq!(s, "Hié");
         s.clear();
         push_text(&mut s, &[b'H', 0, 0x3D, 0xD8, 0x00, 0xDE]).ok().unwrap(); // "H😀"
-        assert_eq!(s, "H\u{1F600}".as_bytes());
+        assert_eq!(s, "H\u{1F600}");
         s.clear();
         // Compressed text with a two-byte run: "A日B".
         push_text(&mut s, &[0xFF, 0xFE, b'A', 0, 0xE5, 0x65, 0, b'B']).ok().unwrap();
-        assert_eq!(s, "A日B".as_bytes());
+        assert_eq!(s, "A日B");
         // An unpaired surrogate is not decoded by the fast path.
-        assert!(push_text(&mut Vec::new(), &[0x00, 0xD8]).is_err());
-        assert!(push_text(&mut Vec::new(), &[0x00, 0xDC, b'a', 0]).is_err());
-        assert!(push_text(&mut Vec::new(), &[0x3D, 0xD8, b'a', 0]).is_err());
+        assert!(push_text(&mut String::new(), &[0x00, 0xD8]).is_err());
+        assert!(push_text(&mut String::new(), &[0x00, 0xDC, b'a', 0]).is_err());
+        assert!(push_text(&mut String::new(), &[0x3D, 0xD8, b'a', 0]).is_err());
         s.clear();
         // BMP characters of every UTF-8 length, and a pair at the end.
         let text = "aé€東\u{FFFD}z\u{10348}";
         let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         push_text(&mut s, &bytes).ok().unwrap();
-        assert_eq!(s, text.as_bytes());
+        assert_eq!(s, text);
         s.clear();
         push_text(&mut s, &[]).ok().unwrap();
-        assert_eq!(s, b"");
+        assert_eq!(s, "");
     }
 }
