@@ -432,17 +432,23 @@ fn push_utf16(out: &mut String, data: &[u8]) -> Result<(), Slow> {
     out.reserve(data.len() / 2);
     let n = data.len();
     let mut i = 0;
+    let mut ascii = [0u8; 64];
     while i < n {
-        // Four ASCII characters at a time.
-        if let Some(w) = data.get(i..i + 8) {
+        // A run of ASCII characters, four at a time, gathered and appended at once.
+        let mut run = 0;
+        while run + 4 <= ascii.len() {
+            let Some(w) = data.get(i..i + 8) else { break };
             let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-            if w & 0xFF80_FF80_FF80_FF80 == 0 {
-                for k in 0..4 {
-                    out.push(data[i + 2 * k] as char);
-                }
-                i += 8;
-                continue;
+            if w & 0xFF80_FF80_FF80_FF80 != 0 {
+                break;
             }
+            ascii[run..run + 4].copy_from_slice(&[data[i], data[i + 2], data[i + 4], data[i + 6]]);
+            run += 4;
+            i += 8;
+        }
+        if run > 0 {
+            out.push_str(std::str::from_utf8(&ascii[..run]).map_err(|_| Slow)?);
+            continue;
         }
         let u = u16::from_le_bytes([data[i], data[i + 1]]) as u32;
         i += 2;
@@ -537,7 +543,7 @@ mod tests {
         assert!(push_text(&mut String::new(), &[0x3D, 0xD8, b'a', 0]).is_err());
         s.clear();
         // BMP characters of every UTF-8 length, and a pair at the end.
-        let text = "aé€東\u{FFFD}z\u{10348}";
+        let text = "aé€東\u{FFFD}z\u{10348} and a longer run of plain ASCII text, more than sixty-four characters long.";
         let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         push_text(&mut s, &bytes).ok().unwrap();
         assert_eq!(s, text);
