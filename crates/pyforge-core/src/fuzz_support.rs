@@ -97,7 +97,7 @@ pub fn watch_panics() {
     ONCE.call_once(|| {
         // Let the PDF reader install its own hook first, so ours is outermost and sees its
         // worker threads' panics too.
-        crate::formats::pdf::guard::quiet_worker_panics();
+        crate::panic_guard::install_quiet_hook();
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if !DRIVING.load(Ordering::SeqCst) {

@@ -26,6 +26,7 @@ pub mod infer;
 pub mod manifest;
 pub mod naming;
 pub mod options;
+pub mod panic_guard;
 pub mod samples;
 pub mod sink;
 pub mod source;

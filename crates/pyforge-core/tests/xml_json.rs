@@ -337,12 +337,100 @@ fn nested_struct_mode_groups_values() {
     assert_eq!(items.value(0).as_struct().column_names(), ["sku", "q"]);
     assert_eq!(items.value(0).len(), 2);
 
-    // Repetition inside repetition is refused, not mangled.
-    let deep = "{\"o\":[{\"lines\":[{\"x\":1},{\"x\":2}]},{\"lines\":[{\"x\":3},{\"x\":4}]}]}\n{\"o\":[]}\n";
-    let e = err(&write(dir.path(), "deep.jsonl", deep.as_bytes()), &opts);
-    assert!(e.contains("--nested struct") && e.contains("lines"), "{e}");
+    // Repetition inside repetition: a list inside each item's struct.
+    let deep = "{\"o\":[{\"lines\":[{\"x\":1},{\"x\":2}]},{\"lines\":[{\"x\":3},{\"x\":4},{\"x\":5}]}]}\n{\"o\":[]}\n{\"o\":[{\"lines\":[]}]}\n";
+    let b = read(&write(dir.path(), "deep.jsonl", deep.as_bytes()), &opts);
+    let o = b.column_by_name("o").unwrap().as_list::<i32>();
+    let xs = |row: usize| -> Vec<Vec<i64>> {
+        let items = o.value(row);
+        let lines = items.as_struct().column_by_name("lines").unwrap().as_list::<i32>().clone();
+        (0..lines.len())
+            .map(|i| {
+                let l = lines.value(i);
+                let x = l.as_struct().column_by_name("x").unwrap().as_primitive::<Int64Type>().clone();
+                x.values().to_vec()
+            })
+            .collect()
+    };
+    assert_eq!(xs(0), vec![vec![1, 2], vec![3, 4, 5]]);
+    assert_eq!(xs(1), Vec::<Vec<i64>>::new());
+    assert_eq!(xs(2).len(), 1, "one <o> item whose lines are empty");
+    assert!(xs(2)[0].is_empty());
     let e = err(&p, &ReadOptions { nested: NestedMode::Struct, arrays: ArrayMode::Json, ..Default::default() });
     assert!(e.contains("--arrays json"), "{e}");
+}
+
+#[test]
+fn nested_struct_mode_keeps_repetition_inside_repetition() {
+    use pyforge_core::NestedMode;
+    let dir = tempfile::tempdir().unwrap();
+    let xml = r#"<shop>
+  <customer id="c1">
+    <order no="1"><line sku="a">2</line><line sku="b">1</line></order>
+    <order no="2"><line sku="c">5</line></order>
+  </customer>
+  <customer id="c2"><order no="3"/></customer>
+  <customer id="c3"/>
+</shop>"#;
+    let p = write(dir.path(), "shop.xml", xml.as_bytes());
+    let opts = ReadOptions { nested: NestedMode::Struct, record_path: Some("/shop/customer".into()), ..Default::default() };
+    let b = read(&p, &opts);
+    assert_eq!(b.num_rows(), 3);
+    let orders = b.column_by_name("order").unwrap().as_list::<i32>();
+    // (order number, [(sku, quantity)]) per order of a customer.
+    let row = |r: usize| -> Vec<(i64, Vec<(String, i64)>)> {
+        let items = orders.value(r);
+        let s = items.as_struct();
+        let no = s.column_by_name("no").unwrap().as_primitive::<Int64Type>();
+        let lines = s.column_by_name("line").unwrap().as_list::<i32>();
+        (0..s.len())
+            .map(|i| {
+                let l = lines.value(i);
+                let l = l.as_struct();
+                let sku = l.column_by_name("sku").unwrap().as_string::<i32>();
+                let q = l.column_by_name("_text").unwrap().as_primitive::<Int64Type>();
+                (no.value(i), (0..l.len()).map(|j| (sku.value(j).to_string(), q.value(j))).collect())
+            })
+            .collect()
+    };
+    let owned = |v: &[(&str, i64)]| v.iter().map(|(s, q)| (s.to_string(), *q)).collect::<Vec<_>>();
+    assert_eq!(row(0), vec![(1, owned(&[("a", 2), ("b", 1)])), (2, owned(&[("c", 5)]))]);
+    assert_eq!(row(1), vec![(3, vec![])]);
+    assert_eq!(row(2), vec![]);
+    // Across batches too: many customers, each with 2 orders of 1..3 lines.
+    let mut big = String::from("<shop>");
+    for c in 0..70_000 {
+        big.push_str(&format!("<customer id=\"{c}\">"));
+        for o in 0..2 {
+            big.push_str(&format!("<order no=\"{}\">", c * 2 + o));
+            for l in 0..(1 + (c + o) % 3) {
+                big.push_str(&format!("<line sku=\"s{l}\">{}</line>", c + l));
+            }
+            big.push_str("</order>");
+        }
+        big.push_str("</customer>");
+    }
+    big.push_str("</shop>");
+    // (Read from a sampled structure: `info` does not know the row count.)
+    let source = pyforge_core::open(&write(dir.path(), "big.xml", big.as_bytes()), &opts).unwrap();
+    let stream = source.open_table(&source.tables().unwrap()[0].name).unwrap();
+    let schema = stream.schema();
+    let batches: Vec<RecordBatch> = stream.map(|b| b.unwrap()).collect();
+    assert!(batches.len() >= 2, "several batches");
+    let b = concat_batches(&schema, &batches).unwrap();
+    assert_eq!(b.num_rows(), 70_000);
+    let orders = b.column_by_name("order").unwrap().as_list::<i32>();
+    for c in [0usize, 1, 65_535, 65_536, 69_999] {
+        let items = orders.value(c);
+        let s = items.as_struct();
+        let lines = s.column_by_name("line").unwrap().as_list::<i32>();
+        for o in 0..2 {
+            let l = lines.value(o);
+            let q = l.as_struct().column_by_name("_text").unwrap().as_primitive::<Int64Type>();
+            let want: Vec<i64> = (0..(1 + (c + o) % 3)).map(|l| (c + l) as i64).collect();
+            assert_eq!(q.values().to_vec(), want, "customer {c} order {o}");
+        }
+    }
 }
 
 #[test]

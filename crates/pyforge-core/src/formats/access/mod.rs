@@ -119,8 +119,7 @@ impl Source for AccessSource {
 /// Run `f`, turning a panic inside it (jetdb trusts some page fields, e.g. it adds to a usage
 /// map's start page without an overflow check, found by fuzzing) into an error naming the file.
 pub(crate) fn guarded<T>(path: &Path, doing: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
-        let why = crate::formats::pdf::guard::panic_message(p.as_ref());
+    crate::panic_guard::catch(f).unwrap_or_else(|why| {
         Err(Error::invalid(path, None, format!("damaged database: the page reader failed while {doing} ({why})")))
     })
 }

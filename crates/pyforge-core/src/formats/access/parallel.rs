@@ -40,9 +40,9 @@ impl ParallelAccessStream {
         std::thread::Builder::new()
             .name("pyforge-access".into())
             .spawn(move || {
-                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| produce(&path, &table, readers, &tx)));
-                if run.is_err() {
-                    let _ = tx.send(Err(Error::invalid(&path, None, "internal error: the table reader stopped unexpectedly").with_table(&name)));
+                if let Err(why) = crate::panic_guard::catch(|| produce(&path, &table, readers, &tx)) {
+                    let msg = format!("damaged database or internal error: the table reader stopped ({why})");
+                    let _ = tx.send(Err(Error::invalid(&path, None, msg).with_table(&name)));
                 }
             })
             .map_err(|e| Error::io(&error_path, e))?;

@@ -62,9 +62,9 @@ impl DbfStream {
             .name("pyforge-dbf".into())
             .spawn(move || {
                 // A panic must not look like the end of the table: it becomes an error.
-                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| producer.run(&tx)));
-                if run.is_err() {
-                    let _ = tx.send(Err(Error::invalid(&path, None, "internal error: the DBF reader stopped unexpectedly").with_table(&table)));
+                if let Err(why) = crate::panic_guard::catch(|| producer.run(&tx)) {
+                    let msg = format!("internal error: the DBF reader stopped unexpectedly ({why})");
+                    let _ = tx.send(Err(Error::invalid(&path, None, msg).with_table(&table)));
                 }
             })
             .map_err(|e| Error::io(&spawn_failed, e))?;

@@ -124,8 +124,7 @@ impl ExcelSource {
             }
             Ok((wb, sheets, tables, empty))
         };
-        let (wb, sheets, mut tables, empty) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(probe)).unwrap_or_else(|p| {
-            let why = crate::formats::pdf::guard::panic_message(p.as_ref());
+        let (wb, sheets, mut tables, empty) = crate::panic_guard::catch(probe).unwrap_or_else(|why| {
             Err(Error::invalid(path, None, format!("damaged workbook: the spreadsheet parser failed while opening it ({why})")))
         })?;
         if options.excel_combine {

@@ -133,22 +133,17 @@ pub fn open(shared: Arc<Shared>, table: String, sheets: Vec<String>, combine: bo
     std::thread::Builder::new()
         .name(format!("excel:{table}"))
         .spawn(move || {
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let run = crate::panic_guard::catch(|| {
                 let mut wb = shared.take_book()?;
                 let r = produce(&shared, &mut wb, &table, &sheets, combine, opts, &tx);
                 shared.give_back(wb);
                 r
-            }));
+            });
             let err = match run {
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => e.with_table(&table),
-                Err(p) => {
-                    let msg = p
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    Error::invalid(&shared.path, None, format!("the spreadsheet reader failed on this file ({msg})")).with_table(&table)
+                Err(why) => {
+                    Error::invalid(&shared.path, None, format!("the spreadsheet reader failed on this file ({why})")).with_table(&table)
                 }
             };
             let _ = tx.send(Msg::Failed(err));

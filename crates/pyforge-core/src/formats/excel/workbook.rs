@@ -90,20 +90,23 @@ fn check_ole2(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Columns an .xls sheet can have (BIFF8: A to IV). A cell beyond them marks a damaged file.
+pub const XLS_COLUMNS: u16 = 256;
 /// Most cells the sheets' bounding boxes may span together (summed over the sheets) whatever
-/// the file holds: 4 Mi cells, 128 MiB of calamine cells.
-pub const MAX_XLS_BOX_CELLS: u64 = 1 << 22;
+/// the file holds: 32 Mi cells, about 1 GiB of calamine cells. Two sheets spanning the whole
+/// 65,536 × 256 grid fit.
+pub const MAX_XLS_BOX_CELLS: u64 = 1 << 25;
 /// Beyond [`MAX_XLS_BOX_CELLS`], the boxes may span at most this many cells per cell stored,
 /// so memory stays proportional to the file.
 pub const MAX_XLS_BOX_PER_CELL: u64 = 16;
 
-/// Refuse an .xls whose cells span bounding boxes far larger than the cells it stores:
-/// calamine 0.38 parses every sheet when the workbook is opened and allocates each sheet's
-/// whole box of cells (rows × columns between the extreme cells) at once, so two cells at far
-/// corners (columns up to 65535 in a damaged file) ask for 137 GB and abort the process
-/// (found by fuzzing).
-/// Reads the BIFF records of the workbook stream: the cell records calamine reads start with
-/// the row and column (MS-XLS 2.4; MULRK also ends with its last column).
+/// Refuse an .xls whose cells lie outside the 256 columns a sheet has, or whose bounding boxes
+/// are both huge and far larger than the cells it stores: calamine 0.38 parses every sheet
+/// when the workbook is opened and allocates each sheet's whole box of cells (rows × columns
+/// between the extreme cells) at once, so two cells at far corners (columns up to 65535 in a
+/// damaged file) ask for 137 GB and abort the process (found by fuzzing). A valid sheet's box
+/// is at most 65,536 × 256 cells, so a valid but sparse sheet (a note far to the right of the
+/// data) is read.
 fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
     const BOF: u16 = 0x0809;
     const EOF: u16 = 0x000A;
@@ -138,6 +141,17 @@ fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
                 let row = u16::from_le_bytes([data[0], data[1]]);
                 let col = u16::from_le_bytes([data[2], data[3]]);
                 let last = if k == MULRK && len >= 6 { u16::from_le_bytes([data[len - 2], data[len - 1]]).max(col) } else { col };
+                if last >= XLS_COLUMNS {
+                    return Err(Error::invalid(
+                        path,
+                        None,
+                        format!(
+                            "damaged workbook: a cell at row {}, column {} (an .xls sheet has {XLS_COLUMNS} columns)",
+                            u32::from(row) + 1,
+                            u32::from(last) + 1
+                        ),
+                    ));
+                }
                 // A MULRK holds 6 bytes per value between its first column and last column.
                 cells += if k == MULRK { ((len as u64).saturating_sub(6) / 6).max(1) } else { 1 };
                 bbox = Some(match bbox {

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::format::Format;
 use crate::formats::compressed;
 use crate::formats::tree::source::{RecordChoice, TreeSource};
-use crate::formats::tree::{TreeInput, Visitor};
+use crate::formats::tree::{Attrs, TreeInput, Visitor};
 use crate::options::ReadOptions;
 use crate::source::Source;
 
@@ -116,7 +116,7 @@ macro_rules! scalars {
             let walk = self.walk;
             let Some(first) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
                 return call(walk, |v| {
-                    v.open(self.name, &[])?;
+                    v.open(self.name, Attrs::NONE)?;
                     v.close()
                 });
             };
@@ -127,7 +127,7 @@ macro_rules! scalars {
                 let digits: String = map.next_value()?;
                 return self.scalar(Some(&digits));
             }
-            call(walk, |v| v.open(self.name, &[]))?;
+            call(walk, |v| v.open(self.name, Attrs::NONE))?;
             map.next_value_seed(Member { name: &first, walk })?;
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 map.next_value_seed(Member { name: &key, walk })?;
@@ -140,7 +140,7 @@ macro_rules! scalars {
 impl<'a, 'v> Element<'a, 'v> {
     fn scalar<E: serde::de::Error>(self, text: Option<&str>) -> std::result::Result<(), E> {
         call(self.walk, |v| {
-            v.open(self.name, &[])?;
+            v.open(self.name, Attrs::NONE)?;
             if let Some(t) = text {
                 v.text(t);
             }
@@ -163,7 +163,7 @@ impl<'de, 'a, 'v> SerdeVisitor<'de> for Element<'a, 'v> {
     scalars!();
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let walk = self.walk;
-        call(walk, |v| v.open(self.name, &[]))?;
+        call(walk, |v| v.open(self.name, Attrs::NONE))?;
         while seq.next_element_seed(Element { name: ITEM, walk })?.is_some() {}
         call(walk, |v| v.close())
     }

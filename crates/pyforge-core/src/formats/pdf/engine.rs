@@ -60,26 +60,52 @@ impl Doc {
         self.doc.extract_text(page as usize - 1).map_err(|e| e.to_string())
     }
 
-    /// Text of one page (1-based) rebuilt from the engine's words in physical layout order
-    /// ([`super::layout`]); `None` if the page has rotated text (the engine's coordinates of
-    /// rotated glyphs do not give their lines reliably). The engine's own `extract_text` glues
-    /// neighbouring table cells into one word (`Permanent09/02/2015`); this does not.
+    /// Text of one page (1-based) rebuilt from the engine's positioned characters in physical
+    /// layout order ([`super::layout`]); `None` if the page has rotated text (the engine's
+    /// coordinates of rotated glyphs do not give their lines reliably). The engine's own
+    /// `extract_text` glues neighbouring table cells into one word (`Permanent09/02/2015`);
+    /// this does not.
+    ///
+    /// The characters come from `extract_chars`, whose positions are the content stream's, with
+    /// each glyph's own width as its advance (the "rendered" advance includes negative
+    /// tracking, which makes tight gaps look like word gaps: "Te xt"). `extract_words` also
+    /// merges overprinted copies and in doing so moves repeated letters onto each other
+    /// ("2011" becomes "201"), so its glyphs are used only for text `extract_chars` does not
+    /// report (annotation appearances): a word glyph not found among the characters is added.
+    /// Measured on the pdfplumber corpus against pdftotext: mean word overlap 0.9607 with the
+    /// words alone, 0.965 with this.
     pub fn page_text_physical(&self, page: u32) -> Result<Option<String>, String> {
-        let words = self.doc.extract_words(page as usize - 1).map_err(|e| e.to_string())?;
+        let index = page as usize - 1;
+        // Stop before the second pass if the first skipped content: a refused stream (a flate
+        // bomb) is decoded again, up to the engine's 256 MB limit, by every pass.
+        let (chars, warned) = super::warnings::capture(|| self.doc.extract_chars(index));
+        let lost = super::warnings::lost_content(&warned);
+        if !lost.is_empty() {
+            return Err(format!("part of the page's content cannot be decoded, so its text would be incomplete ({})", lost.join("; ")));
+        }
+        let chars = chars.map_err(|e| e.to_string())?;
+        let words = self.doc.extract_words(index).map_err(|e| e.to_string())?;
         let upright = |c: &pdf_oxide::layout::TextChar| {
             let r = c.rotation_degrees.rem_euclid(360.0);
             r < 0.5 || r > 359.5
         };
-        if !words.iter().all(|w| w.chars.iter().all(upright)) {
+        if !chars.iter().chain(words.iter().flat_map(|w| w.chars.iter())).all(upright) {
             return Ok(None);
         }
-        let glyphs: Vec<_> = words
-            .iter()
-            .enumerate()
-            .flat_map(|(w, word)| word.chars.iter().map(move |c| glyph(c, Some(w as u32))))
-            .collect();
+        // Where each character is drawn; a word glyph near a character of its own kind (within a
+        // quarter of its size: an overprinted copy, possibly moved by the word merging) is
+        // already there.
+        let mut at: std::collections::HashMap<char, Vec<(f32, f32)>> = std::collections::HashMap::new();
+        for c in &chars {
+            at.entry(c.char).or_default().push((c.origin_x, c.origin_y));
+        }
+        let known = |c: &pdf_oxide::layout::TextChar| {
+            let near = 0.25 * c.font_size.max(1.0);
+            at.get(&c.char).is_some_and(|v| v.iter().any(|&(x, y)| (x - c.origin_x).abs() <= near && (y - c.origin_y).abs() <= near))
+        };
+        let extra = words.iter().flat_map(|w| w.chars.iter()).filter(|c| !c.char.is_whitespace() && !known(c));
+        let glyphs: Vec<_> = chars.iter().chain(extra).map(|c| glyph(c, None)).collect();
         Ok(Some(super::layout::page_text(&glyphs)))
-
     }
 
     /// Facts for `info`: version, encryption and the document information dictionary (text
@@ -137,7 +163,7 @@ fn glyph(c: &pdf_oxide::layout::TextChar, word: Option<u32>) -> super::layout::G
         None => ((1.0, 0.0), (0.0, 1.0)),
     };
     let height = if c.ascent - c.descent > 0.0 { c.ascent - c.descent } else { c.font_size };
-    let advance = if c.rendered_advance > 0.0 { c.rendered_advance } else { c.advance_width };
+    let advance = if c.advance_width > 0.0 { c.advance_width } else { c.rendered_advance };
     super::layout::Glyph { ch: c.char, x: c.origin_x, y: c.origin_y, advance, height, dir, up, word }
 }
 

@@ -2,12 +2,11 @@
 //! time limit.
 //!
 //! A PDF engine is a large parser fed with hostile input; a malformed file may make it panic or
-//! loop. Each call runs in a fresh thread under [`std::panic::catch_unwind`], and the caller
+//! loop. Each call runs in a fresh thread under [`crate::panic_guard::catch`], and the caller
 //! stops waiting once the time limit is reached. A thread that overran cannot be killed: it is
 //! abandoned and keeps running (and holding its memory) until it finishes or the process exits.
 //! For a command-line run that ends soon after, that is harmless; long-lived hosts should know.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -44,32 +43,6 @@ pub const WORKER_THREAD: &str = "pyforge-pdf";
 /// generous stack costs nothing until a deep object uses it.
 pub const WORKER_STACK: usize = 256 << 20;
 
-/// Stop the default panic hook from printing panics of [`WORKER_THREAD`] threads (they are
-/// caught and turned into errors that carry the message). Other threads' panics go to the
-/// previous hook unchanged. Installed once per process.
-pub fn quiet_worker_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if std::thread::current().name() != Some(WORKER_THREAD) {
-                previous(info);
-            }
-        }));
-    });
-}
-
-/// The message of a caught panic.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic without a message".to_string()
-    }
-}
-
 /// Run `f` in a worker thread; return its result, or an error if it fails, panics or takes
 /// longer than `limit` (then the thread is abandoned, see the module documentation).
 pub fn run_guarded<T, F>(limit: Duration, f: F) -> Result<T, GuardError>
@@ -77,13 +50,12 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, String> + Send + 'static,
 {
-    quiet_worker_panics();
     let (tx, rx) = mpsc::sync_channel(1);
     let spawned = std::thread::Builder::new().name(WORKER_THREAD.into()).stack_size(WORKER_STACK).spawn(move || {
-        let r = match catch_unwind(AssertUnwindSafe(f)) {
+        let r = match crate::panic_guard::catch(f) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(GuardError::Failed(e)),
-            Err(p) => Err(GuardError::Panicked(panic_message(p.as_ref()))),
+            Err(p) => Err(GuardError::Panicked(p.to_string())),
         };
         let _ = tx.send(r);
     });

@@ -14,6 +14,7 @@ pub mod nesting;
 pub mod pages;
 pub mod sample;
 pub mod source;
+pub mod warnings;
 
 use std::path::Path;
 

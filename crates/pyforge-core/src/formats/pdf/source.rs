@@ -11,7 +11,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
 use super::engine::{Doc, OpenError};
-use super::guard::{panic_message, run_guarded, GuardError};
+use super::guard::{run_guarded, GuardError};
 use super::pages::{parse_page_spec, resolve_pages};
 use crate::error::{Error, Result};
 use crate::options::ReadOptions;
@@ -124,17 +124,24 @@ type PageResult = std::result::Result<(u32, String), String>;
 fn spawn_extractor(path: PathBuf, password: Option<String>, pages: Arc<Vec<u32>>) -> mpsc::Receiver<PageResult> {
     let (tx, rx) = mpsc::sync_channel::<PageResult>(16);
     let worker = move || {
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Doc::open(&path, password.as_deref())));
+        let opened = crate::panic_guard::catch(|| Doc::open(&path, password.as_deref()));
         let doc = match opened {
             Ok(Ok(doc)) => doc,
             Ok(Err(OpenError::Password(m) | OpenError::Other(m))) => return drop(tx.send(Err(m))),
-            Err(p) => return drop(tx.send(Err(GuardError::Panicked(panic_message(p.as_ref())).to_string()))),
+            Err(p) => return drop(tx.send(Err(GuardError::Panicked(p.to_string()).to_string()))),
         };
         for &page in pages.iter() {
-            let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.page_text(page))) {
+            let (r, warnings) = super::warnings::capture(|| crate::panic_guard::catch(|| doc.page_text(page)));
+            let lost = super::warnings::lost_content(&warnings);
+            let r = match r {
+                // The engine skipped part of the page's content: its text would be incomplete.
+                Ok(Ok(_)) if !lost.is_empty() => Err(format!(
+                    "page {page}: part of the page's content cannot be decoded, so its text would be incomplete ({})",
+                    lost.join("; ")
+                )),
                 Ok(Ok(text)) => Ok((page, text)),
                 Ok(Err(e)) => Err(format!("page {page}: cannot extract text: {e}")),
-                Err(p) => Err(format!("page {page}: {}", GuardError::Panicked(panic_message(p.as_ref())))),
+                Err(p) => Err(format!("page {page}: {}", GuardError::Panicked(p.to_string()))),
             };
             let failed = r.is_err();
             if tx.send(r).is_err() || failed {
@@ -142,7 +149,6 @@ fn spawn_extractor(path: PathBuf, password: Option<String>, pages: Arc<Vec<u32>>
             }
         }
     };
-    super::guard::quiet_worker_panics();
     if let Err(e) = std::thread::Builder::new().name(super::guard::WORKER_THREAD.into()).stack_size(super::guard::WORKER_STACK).spawn(worker) {
         let (tx, rx2) = mpsc::sync_channel(1);
         let _ = tx.send(Err(format!("cannot start a worker thread: {e}")));

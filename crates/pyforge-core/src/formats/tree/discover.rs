@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::infer::ColumnState;
 
-use super::Visitor;
+use super::{Attrs, Visitor};
 
 /// Distinct element paths allowed before the input is judged not to be record-shaped.
 pub const MAX_PATHS: usize = 100_000;
@@ -79,7 +79,8 @@ pub fn find_child(nodes: &[Node], roots: &[usize], parent: Option<usize>, name: 
 struct Frame {
     node: usize,
     instance: u64,
-    text: String,
+    /// Where this element's text starts in the structure's `text` buffer.
+    text_start: usize,
     had_child: bool,
 }
 
@@ -94,6 +95,8 @@ pub struct Structure {
     /// Observe value types (false with `--all-strings`).
     pub infer: bool,
     stack: Vec<Frame>,
+    /// Text of the open elements, end to end (no allocation per element).
+    text: String,
     instances: u64,
     /// Stop the walk (with [`Error::SampleFull`]) after this many elements.
     limit: Option<u64>,
@@ -137,7 +140,7 @@ impl Visitor for Structure {
         Ok(())
     }
 
-    fn open(&mut self, name: &str, attrs: &[(String, String)]) -> Result<()> {
+    fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()> {
         if self.limit.is_some_and(|l| self.instances >= l) {
             return Err(Error::SampleFull);
         }
@@ -184,24 +187,27 @@ impl Visitor for Structure {
             n.run = 1;
         }
         n.max_siblings = n.max_siblings.max(n.run);
-        for (k, v) in attrs {
+        for (k, v) in attrs.iter() {
             self.observe(node, Some(k), v);
         }
-        self.stack.push(Frame { node, instance: self.instances, text: String::new(), had_child: false });
+        self.stack.push(Frame { node, instance: self.instances, text_start: self.text.len(), had_child: false });
         Ok(())
     }
 
     fn text(&mut self, text: &str) {
-        if let Some(f) = self.stack.last_mut() {
-            f.text.push_str(text);
+        if !self.stack.is_empty() {
+            self.text.push_str(text);
         }
     }
 
     fn close(&mut self) -> Result<()> {
         if let Some(f) = self.stack.pop() {
-            if let Some(t) = element_text(&f.text, f.had_child) {
+            let text = std::mem::take(&mut self.text);
+            if let Some(t) = element_text(&text[f.text_start.min(text.len())..], f.had_child) {
                 self.observe(f.node, None, t);
             }
+            self.text = text;
+            self.text.truncate(f.text_start);
         }
         Ok(())
     }

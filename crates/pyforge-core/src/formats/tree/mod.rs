@@ -19,7 +19,6 @@
 
 pub mod discover;
 pub mod nest;
-pub mod pipe;
 pub mod plan;
 pub mod rows;
 pub mod source;
@@ -32,11 +31,86 @@ pub trait Visitor {
     fn document(&mut self) -> Result<()>;
     /// An element opens. `name` is the qualified name as written (`rpm:entry`); namespace
     /// declarations are not attributes.
-    fn open(&mut self, name: &str, attrs: &[(String, String)]) -> Result<()>;
+    fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()>;
     /// Character data of the innermost open element (may come in several pieces).
     fn text(&mut self, text: &str);
     /// The innermost open element closes.
     fn close(&mut self) -> Result<()>;
+}
+
+/// The attributes of an element, borrowed from the parser's buffer (no allocation per
+/// attribute): keys and values end to end in one string.
+#[derive(Clone, Copy)]
+pub struct Attrs<'a> {
+    text: &'a str,
+    /// (key end, value end) in `text`; each key starts where the previous value ended.
+    ends: &'a [(usize, usize)],
+}
+
+impl<'a> Attrs<'a> {
+    /// No attributes.
+    pub const NONE: Attrs<'static> = Attrs { text: "", ends: &[] };
+
+    /// The (key, value) pairs in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        let (text, ends) = (self.text, self.ends);
+        let mut start = 0usize;
+        ends.iter().map(move |&(k, v)| {
+            
+            let pair = (&text[start..k], &text[k..v]);
+            start = v;
+            pair
+        })
+    }
+
+    /// The value of attribute `key`.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// No attribute at all.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// Reusable storage for the attributes of one element at a time.
+#[derive(Default)]
+pub struct AttrBuf {
+    text: String,
+    ends: Vec<(usize, usize)>,
+}
+
+impl AttrBuf {
+    /// Forget the attributes of the previous element (the storage is kept).
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// Add one attribute: `key`, then `value` writes the value into the string it is given.
+    /// An error from `value` leaves the buffer without this attribute.
+    pub fn push<E>(&mut self, key: &str, value: impl FnOnce(&mut String) -> std::result::Result<(), E>) -> std::result::Result<(), E> {
+        let start = self.text.len();
+        self.text.push_str(key);
+        let k = self.text.len();
+        if let Err(e) = value(&mut self.text) {
+            self.text.truncate(start);
+            return Err(e);
+        }
+        self.ends.push((k, self.text.len()));
+        Ok(())
+    }
+
+    /// The attributes held.
+    pub fn attrs(&self) -> Attrs<'_> {
+        Attrs { text: &self.text, ends: &self.ends }
+    }
 }
 
 /// An input that can be walked from the start as many times as needed.

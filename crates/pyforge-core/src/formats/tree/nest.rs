@@ -8,18 +8,20 @@
 //! occurrences. The columns of one repeated element are anchored at it, so they share list
 //! offsets and their items line up into one struct per occurrence.
 //!
-//! One level of repetition below the record is supported: a repeated element inside a
-//! repeated element would need per-occurrence offsets that the flat columns do not keep, so it
-//! is refused with an error naming the path (the default flattening reads such inputs).
+//! A repeated element inside a repeated element is a list inside the struct of each outer
+//! occurrence (`list<struct<..., inner: list<struct<...>>>>`): the row pass counts the
+//! occurrences of every repeated element per occurrence of the repeated element (or record)
+//! around it, and those counts are the offsets of its lists ([`ListOffsets`]).
 
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, ListArray, StructArray};
+use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields};
 
 use super::discover::{Node, Structure};
 use super::plan::Column;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::options::NamespaceMode;
 
 /// Field of a struct that holds the text of an element that also has attributes or children.
@@ -32,8 +34,8 @@ pub enum Shape {
     Column(usize),
     /// An element with attributes or children.
     Struct(Vec<(String, Shape)>),
-    /// A repeated element: one item per occurrence.
-    List(Box<Shape>),
+    /// A repeated element (its path node): one item per occurrence.
+    List(usize, Box<Shape>),
 }
 
 /// The nested layout of a record: its top-level fields.
@@ -53,7 +55,7 @@ impl Nesting {
     /// Lay out the record `record` of `s`; `node_columns` maps each node's leaves to the flat
     /// columns (as in the plan).
     pub fn new(s: &Structure, record: usize, node_columns: &[Vec<(usize, usize)>], mode: NamespaceMode) -> Result<Nesting> {
-        let builder = Builder { nodes: &s.nodes, node_columns, mode, structure: s };
+        let builder = Builder { nodes: &s.nodes, node_columns, mode };
         let entries = builder.entries(record, false, true)?;
         Ok(Nesting { fields: builder.name(entries) })
     }
@@ -63,17 +65,29 @@ impl Nesting {
         self.fields.iter().map(|(n, s)| Field::new(n, data_type(s, columns, false), true)).collect()
     }
 
-    /// Regroup the flat arrays of one batch (one per plan column) into the top-level arrays.
-    pub fn assemble(&self, columns: &[Column], flat: &[ArrayRef]) -> std::result::Result<Vec<ArrayRef>, arrow::error::ArrowError> {
-        self.fields.iter().map(|(_, s)| build(s, columns, flat, false)).collect()
+    /// Regroup the flat arrays of one batch (one per plan column) into the top-level arrays;
+    /// `offsets` gives the list offsets of each repeated element's occurrences.
+    pub fn assemble(
+        &self,
+        columns: &[Column],
+        flat: &[ArrayRef],
+        offsets: &dyn ListOffsets,
+    ) -> std::result::Result<Vec<ArrayRef>, arrow::error::ArrowError> {
+        self.fields.iter().map(|(_, s)| build(s, columns, flat, offsets, false)).collect()
     }
+}
+
+/// The list offsets of a repeated element in one batch: for each occurrence of the repeated
+/// element around it (or of the record), where its own occurrences end.
+pub trait ListOffsets {
+    /// Offsets of path node `node` (starting at 0).
+    fn offsets(&self, node: usize) -> OffsetBuffer<i32>;
 }
 
 struct Builder<'a> {
     nodes: &'a [Node],
     node_columns: &'a [Vec<(usize, usize)>],
     mode: NamespaceMode,
-    structure: &'a Structure,
 }
 
 impl Builder<'_> {
@@ -97,14 +111,8 @@ impl Builder<'_> {
         }
         for &c in &node.children {
             let repeated = self.nodes[c].max_siblings > 1;
-            if repeated && in_list {
-                return Err(Error::InvalidOption(format!(
-                    "--nested struct: {} repeats inside a repeated element; one level of repetition below the record is supported (the default flattening reads this input)",
-                    self.structure.path(c)
-                )));
-            }
             if let Some(shape) = self.element(c, in_list || repeated)? {
-                let shape = if repeated { Shape::List(Box::new(shape)) } else { shape };
+                let shape = if repeated { Shape::List(c, Box::new(shape)) } else { shape };
                 out.push(Entry { qualified: self.nodes[c].name.clone(), attr: false, shape });
             }
         }
@@ -163,7 +171,7 @@ fn data_type(s: &Shape, columns: &[Column], in_list: bool) -> DataType {
             col.item_type.clone()
         }
         Shape::Struct(fields) => DataType::Struct(struct_fields(fields, columns, in_list)),
-        Shape::List(inner) => DataType::List(Arc::new(Field::new("item", data_type(inner, columns, true), true))),
+        Shape::List(_, inner) => DataType::List(Arc::new(Field::new("item", data_type(inner, columns, true), true))),
     }
 }
 
@@ -171,28 +179,25 @@ fn struct_fields(fields: &[(String, Shape)], columns: &[Column], in_list: bool) 
     fields.iter().map(|(n, s)| Field::new(n, data_type(s, columns, in_list), true)).collect()
 }
 
-/// Any flat column below `s`.
-fn some_column(s: &Shape) -> usize {
-    match s {
-        Shape::Column(c) => *c,
-        Shape::Struct(fields) => some_column(&fields[0].1),
-        Shape::List(inner) => some_column(inner),
-    }
-}
-
-fn build(s: &Shape, columns: &[Column], flat: &[ArrayRef], in_list: bool) -> std::result::Result<ArrayRef, arrow::error::ArrowError> {
+fn build(
+    s: &Shape,
+    columns: &[Column],
+    flat: &[ArrayRef],
+    offsets: &dyn ListOffsets,
+    in_list: bool,
+) -> std::result::Result<ArrayRef, arrow::error::ArrowError> {
     Ok(match s {
         Shape::Column(c) if in_list => flat[*c].as_list::<i32>().values().clone(),
         Shape::Column(c) => flat[*c].clone(),
         Shape::Struct(fields) => {
-            let arrays = fields.iter().map(|(_, f)| build(f, columns, flat, in_list)).collect::<std::result::Result<Vec<_>, _>>()?;
+            let arrays =
+                fields.iter().map(|(_, f)| build(f, columns, flat, offsets, in_list)).collect::<std::result::Result<Vec<_>, _>>()?;
             Arc::new(StructArray::try_new(struct_fields(fields, columns, in_list), arrays, None)?)
         }
-        Shape::List(inner) => {
-            let offsets = flat[some_column(inner)].as_list::<i32>().offsets().clone();
-            let items = build(inner, columns, flat, true)?;
+        Shape::List(node, inner) => {
+            let items = build(inner, columns, flat, offsets, true)?;
             let field = Arc::new(Field::new("item", items.data_type().clone(), true));
-            Arc::new(ListArray::try_new(field, offsets, items, None)?)
+            Arc::new(ListArray::try_new(field, offsets.offsets(*node), items, None)?)
         }
     })
 }

@@ -12,9 +12,9 @@ use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, TimeUnit};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
-use super::discover::{element_text, find_child, Node};
+use super::discover::{element_text, Node};
 use super::plan::Plan;
-use super::Visitor;
+use super::{Attrs, Visitor};
 use crate::error::{Error, Result};
 use crate::infer;
 
@@ -69,6 +69,23 @@ pub struct RowBuilder<'a> {
     cols: Vec<ColBuf>,
     /// Per column: the item the current occurrence's value goes to.
     current: Vec<usize>,
+    /// Per path node: the column of its text, if any.
+    text_column: Vec<Option<usize>>,
+    /// Per path node: its attribute columns (attribute name, column).
+    attr_columns: Vec<Vec<(&'a str, usize)>>,
+    /// Per path node: where in its children list the last child was found (records repeat
+    /// the same children in the same order, so the next one is usually just after it).
+    child_hint: Vec<usize>,
+    /// The list columns, for the end of each record.
+    list_columns: Vec<usize>,
+    /// `--nested struct` only: per path node, the repeated elements whose nearest repeated
+    /// ancestor (or the record) it is; when it closes, their occurrence counts so far are
+    /// the ends of their lists for that occurrence.
+    enclosed: Vec<Vec<usize>>,
+    /// Per path node: occurrences in this batch (repeated elements inside records).
+    occurrences: Vec<i32>,
+    /// Per path node: list ends of its occurrences (see `enclosed`).
+    occurrence_ends: Vec<Vec<i32>>,
     rows: usize,
     emit: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
     path: &'a std::path::Path,
@@ -96,6 +113,27 @@ impl<'a> RowBuilder<'a> {
             documents: Vec::new(),
             cols: (0..plan.columns.len()).map(|_| ColBuf::default()).collect(),
             current: vec![0; plan.columns.len()],
+            text_column: (0..nodes.len())
+                .map(|n| {
+                    let leaf = nodes[n].text_leaf()?;
+                    plan.node_columns.get(n)?.iter().find(|(l, _)| *l == leaf).map(|&(_, c)| c)
+                })
+                .collect(),
+            attr_columns: (0..nodes.len())
+                .map(|n| {
+                    plan.node_columns
+                        .get(n)
+                        .map(|cols| {
+                            cols.iter().filter_map(|&(l, c)| nodes[n].leaves[l].attr.as_deref().map(|a| (a, c))).collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect(),
+            child_hint: vec![0; nodes.len() + 1],
+            list_columns: (0..plan.columns.len()).filter(|&c| plan.columns[c].list).collect(),
+            enclosed: if plan.nesting.is_some() { enclosed_repeats(nodes, plan.record) } else { Vec::new() },
+            occurrences: vec![0; nodes.len()],
+            occurrence_ends: vec![Vec::new(); nodes.len()],
             rows: 0,
             emit,
             path,
@@ -144,7 +182,8 @@ impl<'a> RowBuilder<'a> {
             arrays.push(array);
         }
         if let Some(n) = &self.plan.nesting {
-            arrays = n.assemble(&self.plan.columns, &arrays).map_err(|e| Error::arrow(self.path, e))?;
+            let offsets = Occurrences(&self.occurrence_ends);
+            arrays = n.assemble(&self.plan.columns, &arrays, &offsets).map_err(|e| Error::arrow(self.path, e))?;
         }
         if self.plan.document_column {
             arrays.push(Arc::new(Int64Array::from(std::mem::take(&mut self.documents))));
@@ -156,16 +195,18 @@ impl<'a> RowBuilder<'a> {
             c.clear();
         }
         self.documents.clear();
+        for n in 0..self.occurrences.len() {
+            self.occurrences[n] = 0;
+            self.occurrence_ends[n].clear();
+        }
         self.rows = 0;
         (self.emit)(batch)
     }
 
     fn end_record(&mut self) -> Result<()> {
-        for (c, col) in self.plan.columns.iter().enumerate() {
-            if col.list {
-                let n = self.cols[c].items.len() as i32;
-                self.cols[c].row_ends.push(n);
-            }
+        for &c in &self.list_columns {
+            let n = self.cols[c].items.len() as i32;
+            self.cols[c].row_ends.push(n);
         }
         self.documents.push(self.document);
         self.rows += 1;
@@ -173,6 +214,46 @@ impl<'a> RowBuilder<'a> {
             self.flush()?;
         }
         Ok(())
+    }
+}
+
+/// For every path node, the repeated elements below `record` whose nearest repeated ancestor
+/// (or the record itself) it is.
+fn enclosed_repeats(nodes: &[Node], record: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); nodes.len()];
+    for n in 0..nodes.len() {
+        if nodes[n].max_siblings <= 1 || n == record {
+            continue;
+        }
+        // The nearest repeated ancestor below the record, if `n` is below the record at all.
+        let mut p = nodes[n].parent;
+        let mut around = None;
+        while let Some(a) = p {
+            if around.is_none() && (a == record || nodes[a].max_siblings > 1) {
+                around = Some(a);
+            }
+            if a == record {
+                break;
+            }
+            p = nodes[a].parent;
+        }
+        if let (Some(a), Some(_)) = (around, p) {
+            out[a].push(n);
+        }
+    }
+    out
+}
+
+/// The list offsets the row pass counted, for [`super::nest::Nesting::assemble`].
+struct Occurrences<'a>(&'a [Vec<i32>]);
+
+impl super::nest::ListOffsets for Occurrences<'_> {
+    fn offsets(&self, node: usize) -> OffsetBuffer<i32> {
+        let ends = &self.0[node];
+        let mut offsets = Vec::with_capacity(ends.len() + 1);
+        offsets.push(0i32);
+        offsets.extend_from_slice(ends);
+        OffsetBuffer::new(offsets.into())
     }
 }
 
@@ -264,12 +345,12 @@ impl Visitor for RowBuilder<'_> {
         Ok(())
     }
 
-    fn open(&mut self, name: &str, attrs: &[(String, String)]) -> Result<()> {
+    fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()> {
         let parent = self.stack.last().map(|f| f.node);
         if let Some(f) = self.stack.last_mut() {
             f.had_child = true;
         }
-        let node = match find_child(self.nodes, self.roots, parent, name) {
+        let node = match self.child(parent, name) {
             Some(n) => n,
             None => {
                 return Err(self.widen(|| format!("element <{name}> first appears after the sample")).unwrap_or_else(|| {
@@ -291,20 +372,21 @@ impl Visitor for RowBuilder<'_> {
             }
         }
         if self.record_at.is_some() {
+            self.occurrences[node] += 1;
             for &c in &self.plan.anchor_columns[node] {
                 self.cols[c].items.push(None);
                 self.current[c] = self.cols[c].items.len() - 1;
             }
             if self.sampled.is_some() {
                 let leaves = &self.nodes[node].leaves;
-                if let Some((k, _)) = attrs.iter().find(|(k, _)| !leaves.iter().any(|l| l.attr.as_deref() == Some(k.as_str()))) {
+                if let Some((k, _)) = attrs.iter().find(|(k, _)| !leaves.iter().any(|l| l.attr.as_deref() == Some(*k))) {
                     let e = self.widen(|| format!("attribute {k:?} of <{name}> first appears after the sample"));
                     return Err(e.expect("sampled"));
                 }
             }
-            for &(leaf, c) in &self.plan.node_columns[node] {
-                if let Some(attr) = &self.nodes[node].leaves[leaf].attr {
-                    if let Some((_, v)) = attrs.iter().find(|(k, _)| k == attr) {
+            if !attrs.is_empty() {
+                for &(attr, c) in &self.attr_columns[node] {
+                    if let Some(v) = attrs.get(attr) {
                         let item = self.current[c];
                         if self.sampled.is_some() && self.cols[c].items[item].is_some() {
                             return Err(self.widen(|| format!("<{name}> repeats where the sample saw it once")).expect("sampled"));
@@ -336,6 +418,12 @@ impl Visitor for RowBuilder<'_> {
         buf.truncate(f.text_start);
         self.text = buf;
         stored?;
+        if let Some(inner) = self.enclosed.get(f.node) {
+            for &r in inner {
+                let n = self.occurrences[r];
+                self.occurrence_ends[r].push(n);
+            }
+        }
         if self.record_at == Some(self.stack.len()) {
             self.record_at = None;
             self.end_record()?;
@@ -345,14 +433,31 @@ impl Visitor for RowBuilder<'_> {
 }
 
 impl RowBuilder<'_> {
+    /// The path node of child `name` of `parent` (`None`: a root element), trying first the
+    /// child after the one found last time.
+    fn child(&mut self, parent: Option<usize>, name: &str) -> Option<usize> {
+        let (list, slot) = match parent {
+            Some(p) => (self.nodes[p].children.as_slice(), p),
+            None => (self.roots, self.nodes.len()),
+        };
+        let hint = self.child_hint[slot];
+        for i in [hint, hint + 1] {
+            if let Some(&c) = list.get(i) {
+                if self.nodes[c].name == name {
+                    self.child_hint[slot] = i;
+                    return Some(c);
+                }
+            }
+        }
+        let i = list.iter().position(|&c| self.nodes[c].name == name)?;
+        self.child_hint[slot] = i;
+        Some(list[i])
+    }
+
     /// Store the text of the element of frame `f` that just closed in its column.
     fn store_text(&mut self, f: &Frame, text: &str) -> Result<()> {
         if let Some(t) = element_text(text, f.had_child) {
-            let column = self.nodes[f.node]
-                .text_leaf()
-                .and_then(|leaf| self.plan.node_columns[f.node].iter().find(|(l, _)| *l == leaf))
-                .map(|&(_, c)| c);
-            match column {
+            match self.text_column[f.node] {
                 Some(c) => {
                     let item = self.current[c];
                     if self.sampled.is_some() && self.cols[c].items[item].is_some() {

@@ -225,17 +225,18 @@ impl Source for TreeSource {
         let schema = plan.schema.clone();
         std::thread::spawn(move || {
             let send_tx = tx.clone();
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let run = crate::panic_guard::catch(|| {
                 let mut emit = move |b: RecordBatch| -> Result<()> {
                     send_tx.send(Ok(b)).map_err(|_| Error::InvalidOption("reader stopped: nobody is listening".into()))
                 };
                 let mut builder = RowBuilder::new(&path, &structure.nodes, &structure.roots, &plan, &mut emit);
                 builder.sampled = sampled;
-                // The parser runs on a thread of its own while rows are built here.
-                super::pipe::walk_piped(input.as_ref(), &mut builder).and_then(|_| builder.finish())
-            }));
+                // Parsing and row building share this thread (a parser thread of its own, tried,
+                // cost more than it gained: the writer already uses the second core).
+                input.walk(&mut builder).and_then(|_| builder.finish())
+            });
             // A panic must not look like the end of the table: it becomes an error.
-            let result = run.unwrap_or_else(|_| Err(Error::invalid(&path, None, "internal error: the reader stopped unexpectedly")));
+            let result = run.unwrap_or_else(|why| Err(Error::invalid(&path, None, format!("internal error: the reader stopped unexpectedly ({why})"))));
             if let Err(e) = result {
                 let _ = tx.send(Err(e));
             }

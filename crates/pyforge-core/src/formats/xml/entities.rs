@@ -81,13 +81,15 @@ impl Entities {
         }
     }
 
-    /// The replacement text of `&name;` (name without `&` and `;`).
-    pub fn resolve(&mut self, name: &str) -> Result<String, String> {
+    /// Append the replacement text of `&name;` (name without `&` and `;`) to `out`.
+    pub fn resolve_into(&mut self, name: &str, out: &mut String) -> Result<(), String> {
         if name.starts_with('#') {
-            return char_ref(name).map(String::from);
+            out.push(char_ref(name)?);
+            return Ok(());
         }
         if let Some(p) = predefined(name) {
-            return Ok(p.to_string());
+            out.push_str(p);
+            return Ok(());
         }
         let text = self.expand(name, 0)?;
         self.used += text.len();
@@ -97,7 +99,15 @@ impl Entities {
                 MAX_EXPANDED_BYTES >> 20
             ));
         }
-        Ok(text)
+        out.push_str(&text);
+        Ok(())
+    }
+
+    /// The replacement text of `&name;` (name without `&` and `;`).
+    pub fn resolve(&mut self, name: &str) -> Result<String, String> {
+        let mut out = String::new();
+        self.resolve_into(name, &mut out)?;
+        Ok(out)
     }
 
     fn expand(&mut self, name: &str, depth: usize) -> Result<String, String> {
@@ -145,6 +155,12 @@ impl Entities {
     /// (and CR LF pair) of the literal value a space.
     pub fn attribute_value(&mut self, raw: &str) -> Result<String, String> {
         let mut out = String::with_capacity(raw.len());
+        self.attribute_value_into(raw, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Self::attribute_value`], appended to `out`.
+    pub fn attribute_value_into(&mut self, raw: &str, out: &mut String) -> Result<(), String> {
         let mut rest = raw;
         loop {
             let stop = rest.find(['&', '\t', '\r', '\n']);
@@ -157,14 +173,14 @@ impl Entities {
             if c == b'&' {
                 let end = rest[i..].find(';').ok_or("unterminated entity reference in an attribute")? + i;
                 let name = &rest[i + 1..end];
-                out.push_str(&self.resolve(name)?);
+                self.resolve_into(name, out)?;
                 rest = &rest[end + 1..];
             } else {
                 out.push(' ');
                 rest = if c == b'\r' && rest.as_bytes().get(i + 1) == Some(&b'\n') { &rest[i + 2..] } else { &rest[i + 1..] };
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
