@@ -6,12 +6,16 @@
 //! * Arrow schemas with faithful types ([`schema`]);
 //! * streaming in batches, one [`jetdb::PageReader`] per stream so tables convert in parallel
 //!   ([`stream`]);
+//! * a fast row decoder for Jet4/ACE tables of the common column types, which reads the row
+//!   bytes of each data page straight into Arrow builders instead of through jetdb's per-cell
+//!   values, and hands every row it cannot decode with certainty back to jetdb ([`fast`]);
 //! * guards that turn every silent loss of the underlying reader into the right value or a loud
 //!   error ([`guard`]): rows it cannot decode (it only counts them), values it returns as NULL
 //!   although the row's null mask says they are present (fixed-length Text, long values whose
 //!   pages cannot be read, calculated columns of unknown result type).
 
 mod catalog;
+mod fast;
 mod guard;
 mod schema;
 mod parallel;
