@@ -100,76 +100,145 @@ pub const MAX_XLS_BOX_CELLS: u64 = 1 << 25;
 /// so memory stays proportional to the file.
 pub const MAX_XLS_BOX_PER_CELL: u64 = 16;
 
-/// Refuse an .xls whose cells lie outside the 256 columns a sheet has, or whose bounding boxes
-/// are both huge and far larger than the cells it stores: calamine 0.38 parses every sheet
-/// when the workbook is opened and allocates each sheet's whole box of cells (rows × columns
-/// between the extreme cells) at once, so two cells at far corners (columns up to 65535 in a
-/// damaged file) ask for 137 GB and abort the process (found by fuzzing). A valid sheet's box
-/// is at most 65,536 × 256 cells, so a valid but sparse sheet (a note far to the right of the
-/// data) is read.
+/// Refuse an .xls whose cells lie outside the 256 columns a sheet has, whose DIMENSIONS record
+/// claims more than the 65,536 × 256 grid, or whose bounding boxes are both huge and far larger
+/// than the cells it stores. calamine 0.38 parses every sheet when the workbook is opened: it
+/// reserves the cells DIMENSIONS claims and allocates each sheet's whole box of cells (rows ×
+/// columns between the extreme cells, once for values and once for formulas) at once, so two
+/// cells at far corners (columns up to 65535 in a damaged file) ask for 137 GB and abort the
+/// process (found by fuzzing). A valid but sparse sheet (a note far to the right of the data)
+/// is read.
+///
+/// The records are read the way calamine reads them: each sheet from the stream position its
+/// BoundSheet8 record gives (a damaged position makes calamine read other bytes as records),
+/// nested substreams (charts) skipped, a STRING record placed at the formula before it.
 fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
     const BOF: u16 = 0x0809;
     const EOF: u16 = 0x000A;
     const FILEPASS: u16 = 0x002F;
+    const BOUNDSHEET: u16 = 0x0085;
+    const DIMENSIONS: u16 = 0x0200;
+    const FORMULA: u16 = 0x0006;
+    const STRING: u16 = 0x0207;
     const MULRK: u16 = 0x00BD;
-    const CELLS: [u16; 8] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, MULRK, 0x0006];
-    let mut total: u64 = 0;
-    let mut cells: u64 = 0;
-    // (first row, last row, first column, last column) of the current substream's cells.
-    let mut bbox: Option<(u16, u16, u16, u16)> = None;
-    let close = |bbox: &mut Option<(u16, u16, u16, u16)>, total: &mut u64| {
-        if let Some((r0, r1, c0, c1)) = bbox.take() {
-            *total += (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1);
-        }
+    const CELLS: [u16; 6] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD];
+    const GRID: u64 = 65_536 * XLS_COLUMNS as u64;
+    let damaged = |what: String| Error::invalid(path, None, format!("damaged workbook: {what}"));
+    // The stream is as large as the file at most; calamine holds it in memory too.
+    let mut stream = Vec::new();
+    // A stream shorter than its directory entry claims is reported by calamine; what could be
+    // read is checked.
+    let _ = r.read_to_end(&mut stream);
+    // (type, data) of the records from `from` on, ending at a truncated record.
+    let stream = stream.as_slice();
+    let records = |from: usize| {
+        let mut at = from;
+        std::iter::from_fn(move || {
+            let head = stream.get(at..at + 4)?;
+            let kind = u16::from_le_bytes([head[0], head[1]]);
+            let len = u16::from_le_bytes([head[2], head[3]]) as usize;
+            let data = stream.get(at + 4..at + 4 + len)?;
+            at += 4 + len;
+            Some((kind, data))
+        })
     };
-    let mut header = [0u8; 4];
-    let mut data = vec![0u8; 0];
-    loop {
-        if r.read_exact(&mut header).is_err() {
-            break; // end of stream (or a truncated record: calamine reports it)
-        }
-        let kind = u16::from_le_bytes([header[0], header[1]]);
-        let len = u16::from_le_bytes([header[2], header[3]]) as usize;
-        data.resize(len, 0);
-        if r.read_exact(&mut data).is_err() {
-            break;
-        }
+    let u16_at = |d: &[u8], i: usize| u16::from_le_bytes([d[i], d[i + 1]]);
+    let mut sheets = Vec::new();
+    for (kind, data) in records(0) {
         match kind {
             FILEPASS => return Ok(()), // encrypted: calamine says so
-            BOF | EOF => close(&mut bbox, &mut total),
-            k if CELLS.contains(&k) && len >= 4 => {
-                let row = u16::from_le_bytes([data[0], data[1]]);
-                let col = u16::from_le_bytes([data[2], data[3]]);
-                let last = if k == MULRK && len >= 6 { u16::from_le_bytes([data[len - 2], data[len - 1]]).max(col) } else { col };
-                if last >= XLS_COLUMNS {
-                    return Err(Error::invalid(
-                        path,
-                        None,
-                        format!(
-                            "damaged workbook: a cell at row {}, column {} (an .xls sheet has {XLS_COLUMNS} columns)",
-                            u32::from(row) + 1,
-                            u32::from(last) + 1
-                        ),
-                    ));
-                }
-                // A MULRK holds 6 bytes per value between its first column and last column.
-                cells += if k == MULRK { ((len as u64).saturating_sub(6) / 6).max(1) } else { 1 };
-                bbox = Some(match bbox {
-                    None => (row, row, col, last),
-                    Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(col), c1.max(last)),
-                });
-            }
+            BOUNDSHEET if data.len() >= 4 => sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize),
+            EOF => break,
             _ => {}
         }
     }
-    close(&mut bbox, &mut total);
-    if total > MAX_XLS_BOX_CELLS && total > cells.saturating_mul(MAX_XLS_BOX_PER_CELL) {
+    /// (first row, last row, first column, last column) of some cells.
+    #[derive(Default)]
+    struct Bbox(Option<(u16, u16, u16, u16)>);
+    impl Bbox {
+        fn add(&mut self, row: u16, first: u16, last: u16) {
+            self.0 = Some(match self.0 {
+                None => (row, row, first, last),
+                Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(first), c1.max(last)),
+            });
+        }
+        fn cells(&self) -> u64 {
+            self.0.map_or(0, |(r0, r1, c0, c1)| (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1))
+        }
+    }
+    let (mut total, mut stored) = (0u64, 0u64);
+    for pos in sheets {
+        let (mut values, mut formulas) = (Bbox::default(), Bbox::default());
+        let (mut depth, mut seen_bof, mut formula_at) = (0usize, false, (0u16, 0u16));
+        for (kind, d) in records(pos) {
+            if depth > 0 {
+                match kind {
+                    BOF => depth += 1,
+                    EOF => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            let (row, first, last) = match kind {
+                BOF if seen_bof => {
+                    depth += 1;
+                    continue;
+                }
+                BOF => {
+                    seen_bof = true;
+                    continue;
+                }
+                EOF => break,
+                DIMENSIONS => {
+                    // calamine reserves rows × columns cells for what this record claims.
+                    let (rf, rl, cf, cl) = match d.len() {
+                        10 => (u32::from(u16_at(d, 0)), u32::from(u16_at(d, 2)), u32::from(u16_at(d, 4)), u32::from(u16_at(d, 6))),
+                        14 | 16 => (u32::from_le_bytes([d[0], d[1], d[2], d[3]]), u32::from_le_bytes([d[4], d[5], d[6], d[7]]), u32::from(u16_at(d, 8)), u32::from(u16_at(d, 10))),
+                        _ => continue, // calamine reports the length
+                    };
+                    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+                    if rl >= 1 && cl >= 1 {
+                        let rows = i64::from(rl) - i64::from(rf);
+                        let cols = i64::from(cl) - i64::from(cf);
+                        if rows <= 0 || rows as u64 * cols as u64 > GRID {
+                            return Err(damaged(format!("its DIMENSIONS record claims rows {rf}..{rl} and columns {cf}..{cl}, outside the 65,536 × 256 grid of an .xls sheet")));
+                        }
+                    }
+                    continue;
+                }
+                FORMULA if d.len() >= 20 => {
+                    formula_at = (u16_at(d, 0), u16_at(d, 2));
+                    formulas.add(formula_at.0, formula_at.1, formula_at.1);
+                    (formula_at.0, formula_at.1, formula_at.1)
+                }
+                STRING => (formula_at.0, formula_at.1, formula_at.1),
+                MULRK if d.len() >= 6 => {
+                    let col = u16_at(d, 2);
+                    (u16_at(d, 0), col, u16_at(d, d.len() - 2).max(col))
+                }
+                k if CELLS.contains(&k) && d.len() >= 4 => (u16_at(d, 0), u16_at(d, 2), u16_at(d, 2)),
+                _ => continue,
+            };
+            if last >= XLS_COLUMNS {
+                return Err(damaged(format!(
+                    "a cell at row {}, column {} (an .xls sheet has {XLS_COLUMNS} columns)",
+                    u32::from(row) + 1,
+                    u32::from(last) + 1
+                )));
+            }
+            // A MULRK holds 6 bytes per value between its first column and last column.
+            stored += if kind == MULRK { ((d.len() as u64).saturating_sub(6) / 6).max(1) } else { 1 };
+            values.add(row, first, last);
+        }
+        total += values.cells() + formulas.cells();
+    }
+    if total > MAX_XLS_BOX_CELLS && total > stored.saturating_mul(MAX_XLS_BOX_PER_CELL) {
         return Err(Error::invalid(
             path,
             None,
             format!(
                 "the sheets' cells span {total} cells (rows × columns between their extreme \
-                 cells) for {cells} cells stored: a damaged file, or one too sparse for the .xls \
+                 cells) for {stored} cells stored: a damaged file, or one too sparse for the .xls \
                  reader, which holds every cell of that span in memory (save it as .xlsx, which \
                  is streamed)"
             ),
