@@ -27,6 +27,7 @@ pub mod manifest;
 pub mod naming;
 pub mod options;
 pub mod panic_guard;
+pub mod rng;
 pub mod samples;
 pub mod sink;
 pub mod source;

@@ -27,6 +27,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use pyforge_core::fuzz_support::{drive, TARGETS};
+use pyforge_core::rng::SplitMix64 as Rng;
 
 /// Longest time one input may take (libFuzzer runs use 10 s in an instrumented build).
 const PER_INPUT: Duration = Duration::from_secs(20);
@@ -86,77 +87,57 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// splitmix64: small, seedable, good enough to choose mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
-
 /// Values that find off-by-one and overflow bugs in length and count fields.
 const INTERESTING: [u32; 10] = [0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x7FFF_FFFF, 0xFFFF_FFFF, 0x100];
 
 /// One to eight stacked mutations of `input` (bytes, fields, ranges, splices with `other`).
 fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
     let mut v = input.to_vec();
-    for _ in 0..1 + rng.below(8) {
+    for _ in 0..1 + rng.index(8) {
         let n = v.len();
-        match rng.below(9) {
+        match rng.index(9) {
             0 if n > 0 => {
-                let i = rng.below(n);
-                v[i] ^= 1 << rng.below(8);
+                let i = rng.index(n);
+                v[i] ^= 1 << rng.index(8);
             }
             1 if n > 0 => {
-                let i = rng.below(n);
+                let i = rng.index(n);
                 v[i] = rng.next() as u8;
             }
             2 if n >= 4 => {
-                let i = rng.below(n - 3);
-                let value = INTERESTING[rng.below(INTERESTING.len())];
-                let width = [1usize, 2, 4][rng.below(3)];
+                let i = rng.index(n - 3);
+                let value = INTERESTING[rng.index(INTERESTING.len())];
+                let width = [1usize, 2, 4][rng.index(3)];
                 v[i..i + width].copy_from_slice(&value.to_le_bytes()[..width]);
             }
             3 if n > 1 => {
-                let a = rng.below(n);
-                let len = 1 + rng.below((n - a).min(256));
+                let a = rng.index(n);
+                let len = 1 + rng.index((n - a).min(256));
                 v.drain(a..a + len);
             }
             4 if n > 1 => {
-                let a = rng.below(n);
-                let len = 1 + rng.below((n - a).min(256));
+                let a = rng.index(n);
+                let len = 1 + rng.index((n - a).min(256));
                 let copy = v[a..a + len].to_vec();
-                let at = rng.below(n);
+                let at = rng.index(n);
                 v.splice(at..at, copy);
             }
             5 => {
-                let at = rng.below(n + 1);
-                let bytes: Vec<u8> = (0..1 + rng.below(16)).map(|_| rng.next() as u8).collect();
+                let at = rng.index(n + 1);
+                let bytes: Vec<u8> = (0..1 + rng.index(16)).map(|_| rng.next() as u8).collect();
                 v.splice(at..at, bytes);
             }
             6 if n > 0 && !other.is_empty() => {
-                let cut = rng.below(n);
-                let from = rng.below(other.len());
+                let cut = rng.index(n);
+                let from = rng.index(other.len());
                 v.truncate(cut);
                 v.extend_from_slice(&other[from..]);
             }
-            7 if n > 1 => v.truncate(rng.below(n)),
+            7 if n > 1 => v.truncate(rng.index(n)),
             _ if n > 0 => {
                 // A byte run repeated: long fields, deep nesting, many separators.
-                let i = rng.below(n);
-                let run = vec![v[i]; 1 + rng.below(64)];
+                let i = rng.index(n);
+                let run = vec![v[i]; 1 + rng.index(64)];
                 v.splice(i..i, run);
             }
             _ => v.push(rng.next() as u8),
@@ -196,8 +177,8 @@ fn one_target() {
             Some(seed) if execs % 2 == 0 => seed,
             other => {
                 pending.extend(other);
-                let a = &seeds[rng.below(seeds.len())];
-                let b = &seeds[rng.below(seeds.len())];
+                let a = &seeds[rng.index(seeds.len())];
+                let b = &seeds[rng.index(seeds.len())];
                 mutate(&mut rng, a, b)
             }
         };

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use super::{Column, ColumnType, JetWriter, Value, WriteResult};
+use crate::rng::SplitMix64 as Rng;
 
 /// Which values to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,25 +27,6 @@ pub struct RandomTable {
     pub columns: Vec<Column>,
     /// Rows, one value per column.
     pub rows: Vec<Vec<Value>>,
-}
-
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
 }
 
 /// 1 to 3 random tables of up to `max_rows` rows and 1 to 12 columns, from `seed`.
