@@ -504,7 +504,9 @@ def test_pdf_flate_bomb_is_an_error_not_an_empty_page(pyforge, tmp_path):
     m = run_measured([pyforge, "convert", bomb, out], timeout=120)
     assert m.returncode == 1, m.describe()
     assert "bomb.pdf" in m.stderr and "page 1" in m.stderr and "cannot be decoded" in m.stderr, m.describe()
-    assert m.peak_rss_mb < 600, f"peak RSS {m.peak_rss_mb:.0f} MB"
+    # Bounded by the engine's 256 MB cap per stream, not by the 2 GiB the page inflates to: the
+    # growing output buffer briefly holds up to about 2.5 times the cap (290-650 MB measured).
+    assert m.peak_rss_mb < PEAK_RSS_MB, f"peak RSS {m.peak_rss_mb:.0f} MB"
     assert not out.exists() and H.leftovers(tmp_path) == []
 
     # The same page without the padding reads normally (the check is not a false alarm).
