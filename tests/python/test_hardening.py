@@ -384,7 +384,8 @@ REGRESSIONS = Path(__file__).resolve().parents[2] / "fuzz" / "regressions"
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("excel/calamine-formula-length-past-record.xls", "damaged workbook"),
+        ("excel/calamine-formula-length-past-record.xls", "stream /Workbook is cut short"),
+        ("pdf/capacity-overflow-in-layout-analyzer.pdf", "the PDF engine crashed on this input (capacity overflow"),
         ("excel/calamine-cell-box-137gb.xls", "damaged workbook"),
         ("access/jetdb-usage-map-page-overflow.mdb", "jetdb-usage-map-page-overflow.mdb"),
     ],

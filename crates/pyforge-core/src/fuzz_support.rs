@@ -48,21 +48,65 @@ pub struct PanicRecord {
     pub message: String,
     /// Name of the panicking thread.
     pub thread: String,
+    /// For a panic located in the standard library (a capacity overflow in `alloc`, say), the
+    /// first function outside it on the stack: the code that made the call.
+    pub caller: Option<String>,
 }
 
 impl PanicRecord {
     /// True if the panic is inside a third-party crate (from the cargo registry or a git
     /// checkout), where a reader's guard is the expected remedy. Anything else (our code, std)
     /// is a bug of ours.
+    ///
+    /// A panic located in the standard library belongs to its caller: a dependency's if
+    /// [`caller`](Self::caller) is outside this workspace, ours otherwise (or if unknown).
     pub fn in_dependency(&self) -> bool {
-        self.location.contains("/registry/src/") || self.location.contains("/git/checkouts/")
+        self.location.contains("/registry/src/")
+            || self.location.contains("/git/checkouts/")
+            || self.caller.as_deref().is_some_and(|c| !c.starts_with("pyforge"))
     }
 }
 
 impl std::fmt::Display for PanicRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "panic in thread '{}' at {}: {}", self.thread, self.location, self.message)
+        write!(f, "panic in thread '{}' at {}: {}", self.thread, self.location, self.message)?;
+        match &self.caller {
+            Some(caller) => write!(f, " (called from {caller})"),
+            None => Ok(()),
+        }
     }
+}
+
+/// True for a source location inside the standard library (`…/library/alloc/src/…`).
+fn in_std(location: &str) -> bool {
+    ["library/alloc/", "library/core/", "library/std/"].iter().any(|l| location.contains(l))
+}
+
+/// The crate a backtrace frame's function belongs to: `pdf_oxide` for
+/// `pdf_oxide::layout::X::analyze`, `alloc` for `<T as alloc::vec::SpecFromElem>::from_elem`
+/// (a generic `T` says nothing; its trait does).
+fn frame_crate(function: &str) -> &str {
+    let mut f = function.trim_start_matches(['<', '&']).trim_start_matches("mut ");
+    if let Some((ty, rest)) = f.split_once(" as ") {
+        if !ty.contains("::") {
+            f = rest;
+        }
+    }
+    f.split("::").next().unwrap_or(f)
+}
+
+/// The first function outside the standard library below the panic machinery in a rendered
+/// [`std::backtrace::Backtrace`] (frames read `  12: crate::module::function`).
+fn first_caller_outside_std(backtrace: &str) -> Option<String> {
+    let frames: Vec<&str> = backtrace
+        .lines()
+        .filter_map(|l| l.trim_start().split_once(": ").filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit())).map(|(_, f)| f.trim()))
+        .collect();
+    let panicking = frames.iter().rposition(|f| f.contains("panicking::") || f.contains("rust_begin_unwind"))?;
+    frames[panicking + 1..]
+        .iter()
+        .find(|f| !matches!(frame_crate(f), "std" | "core" | "alloc") && !f.starts_with("__r"))
+        .map(|f| f.to_string())
 }
 
 impl Outcome {
@@ -111,8 +155,15 @@ pub fn watch_panics() {
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             let thread = std::thread::current().name().unwrap_or("?").to_string();
+            // Rare (most std panics are reported at their caller's line), so the cost of a
+            // symbolised backtrace is paid only here.
+            let caller = if in_std(&location) {
+                first_caller_outside_std(&std::backtrace::Backtrace::force_capture().to_string())
+            } else {
+                None
+            };
             if let Ok(mut p) = PANICS.lock() {
-                p.push(PanicRecord { location, message, thread });
+                p.push(PanicRecord { location, message, thread, caller });
             }
         }));
     });
@@ -219,5 +270,58 @@ pub fn fuzz_one(target: &str, bytes: &[u8]) {
                 eprintln!("pyforge fuzz: guarded dependency {p}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_belongs_to_the_crate_of_its_type_or_of_its_trait_for_a_generic() {
+        assert_eq!(frame_crate("pdf_oxide::layout::document_analyzer::DocumentProperties::analyze"), "pdf_oxide");
+        assert_eq!(frame_crate("<T as alloc::vec::spec_from_elem::SpecFromElem>::from_elem"), "alloc");
+        assert_eq!(frame_crate("<calamine::xls::Xls<RS> as calamine::Reader<RS>>::new"), "calamine");
+        assert_eq!(frame_crate("<&mut pyforge_core::Foo as core::fmt::Display>::fmt"), "pyforge_core");
+    }
+
+    /// A capacity overflow raised in `alloc` on behalf of a dependency, as `Backtrace` renders
+    /// it without debug info (the PDF fuzz smoke finding of the fourth session).
+    const OVERFLOW_IN_DEPENDENCY: &str = "   0: std::backtrace::Backtrace::force_capture
+   1: pyforge_core::fuzz_support::watch_panics::{{closure}}::{{closure}}
+   2: std::panicking::panic_with_hook
+   3: std::panicking::panic_handler::{{closure}}
+   4: __rustc::rust_begin_unwind
+   5: core::panicking::panic_fmt
+   6: alloc::raw_vec::capacity_overflow
+   7: alloc::raw_vec::handle_error
+   8: pdf_oxide::layout::document_analyzer::DocumentProperties::analyze
+   9: pdf_oxide::document::PdfDocument::extract_words_inner
+  10: pyforge_core::formats::pdf::engine::Doc::page_text_physical
+";
+
+    #[test]
+    fn a_std_panic_is_charged_to_the_first_caller_outside_std() {
+        assert_eq!(
+            first_caller_outside_std(OVERFLOW_IN_DEPENDENCY).as_deref(),
+            Some("pdf_oxide::layout::document_analyzer::DocumentProperties::analyze")
+        );
+        let ours = OVERFLOW_IN_DEPENDENCY.replace("pdf_oxide::layout::document_analyzer::DocumentProperties::analyze", "pyforge_core::formats::pdf::layout::lines");
+        assert_eq!(first_caller_outside_std(&ours).as_deref(), Some("pyforge_core::formats::pdf::layout::lines"));
+        assert_eq!(first_caller_outside_std("   0: <unknown>\n"), None, "no panic machinery: no caller");
+    }
+
+    #[test]
+    fn only_a_dependency_caller_makes_a_std_panic_guarded() {
+        let record = |caller: Option<&str>| PanicRecord {
+            location: "/rustc/abc/library/alloc/src/raw_vec/mod.rs:28:5".into(),
+            message: "capacity overflow".into(),
+            thread: "pyforge-pdf".into(),
+            caller: caller.map(str::to_string),
+        };
+        assert!(in_std(&record(None).location));
+        assert!(record(Some("pdf_oxide::layout::X::analyze")).in_dependency());
+        assert!(!record(Some("pyforge_core::formats::pdf::layout::lines")).in_dependency());
+        assert!(!record(None).in_dependency(), "an unknown caller is a finding");
     }
 }

@@ -155,6 +155,12 @@ fn save(target: &str, exec: u64, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// Where a child process keeps the input it is driving, rewritten before each one, so that an
+/// input that kills the process (an allocation failure aborts, it cannot be caught) is kept.
+fn current_input_path(target: &str, pid: u32) -> PathBuf {
+    repo().join("fuzz/artifacts").join(target).join(format!("smoke-{pid}-current"))
+}
+
 /// The child process: fuzz `PYFORGE_FUZZ_SMOKE_TARGET` until the time is up.
 #[test]
 #[ignore = "run by fuzz_smoke_every_target in a process of its own"]
@@ -164,8 +170,13 @@ fn one_target() {
     let seconds = env_u64("PYFORGE_FUZZ_SMOKE_SECONDS", 60);
     let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
     let seed = env_u64("PYFORGE_FUZZ_SMOKE_SEED", clock ^ u64::from(std::process::id()) << 20);
+    // Printed first: a process that dies prints no summary, and the seed replays its inputs.
+    println!("fuzz-smoke {target}: seed {seed}");
     let seeds = seeds(target);
     assert!(!seeds.is_empty(), "no seeds for {target}");
+    let current_path = current_input_path(target, std::process::id());
+    std::fs::create_dir_all(current_path.parent().expect("a folder")).expect("create fuzz/artifacts");
+    let current = std::fs::File::create(&current_path).expect("create the current-input file");
     let mut rng = Rng(seed);
     let (mut execs, mut errors) = (0u64, 0u64);
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -182,6 +193,10 @@ fn one_target() {
                 mutate(&mut rng, a, b)
             }
         };
+        {
+            use std::os::unix::fs::FileExt;
+            current.set_len(input.len() as u64).and_then(|()| current.write_all_at(&input, 0)).expect("write the current input");
+        }
         let (tx, rx) = mpsc::channel();
         let bytes = input.clone();
         std::thread::spawn(move || {
@@ -192,10 +207,12 @@ fn one_target() {
         match rx.recv_timeout(PER_INPUT) {
             Ok((None, failed)) => errors += u64::from(failed),
             Ok((Some(why), _)) => {
+                let _ = std::fs::remove_file(&current_path);
                 let path = save(target, execs, &input);
                 panic!("{target}: finding after {execs} executions (seed {seed}): {why}\ninput: {}", path.display());
             }
             Err(_) => {
+                let _ = std::fs::remove_file(&current_path);
                 let path = save(target, execs, &input);
                 // The reader's thread cannot be stopped: end the process.
                 eprintln!("{target}: no answer within {PER_INPUT:?} (seed {seed})\ninput: {}", path.display());
@@ -203,6 +220,7 @@ fn one_target() {
             }
         }
     }
+    let _ = std::fs::remove_file(&current_path);
     println!(
         "fuzz-smoke {target}: {execs} executions in {seconds} s ({} errors, {} ok), {} seeds, seed {seed}",
         errors,
@@ -254,7 +272,11 @@ fn fuzz_smoke_every_target() {
             child.stderr.take().map(|mut s| s.read_to_string(&mut err));
             let summary: Vec<&str> = out.lines().filter_map(|l| l.find("fuzz-smoke").map(|i| &l[i..])).collect();
             eprintln!("{}", if summary.is_empty() { format!("fuzz-smoke {target}: no summary") } else { summary.join("\n") });
+            let current = current_input_path(target, child.id());
             if status.is_none_or(|s| !s.success()) {
+                if current.exists() {
+                    failures.push(format!("{target}: the input being driven when the process ended: {}", current.display()));
+                }
                 let tail: String = err.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
                 failures.push(format!("{target}: {}\n{tail}", status.map_or("killed: the run did not end".to_string(), |s| s.to_string())));
             }

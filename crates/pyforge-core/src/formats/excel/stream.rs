@@ -131,7 +131,9 @@ impl TableStream for ExcelStream {
 pub fn open(shared: Arc<Shared>, table: String, sheets: Vec<String>, combine: bool, opts: SheetOptions) -> Result<ExcelStream> {
     let (tx, rx) = bounded::<Msg>(2);
     std::thread::Builder::new()
-        .name(format!("excel:{table}"))
+        // A fixed name: a sheet's name may hold a NUL, which a thread name may not (found
+        // by fuzzing: spawning panicked).
+        .name("pyforge-excel".into())
         .spawn(move || {
             let run = crate::panic_guard::catch(|| {
                 let mut wb = shared.take_book()?;

@@ -21,7 +21,7 @@ type Rs = BufReader<File>;
 enum Book {
     Xlsx(Xlsx<Rs>),
     Xlsb(Xlsb<Rs>),
-    Xls(Xls<Rs>),
+    Xls(Xls<std::io::Cursor<Vec<u8>>>),
     Ods(Ods<Rs>),
 }
 
@@ -66,13 +66,19 @@ fn ext(path: &Path) -> String {
     path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
 }
 
-/// Refuse an OLE2 container whose sector chains loop, before calamine reads it: calamine
-/// 0.38 follows the directory chain without a bound and a stream's chain up to the length the
-/// directory claims, so a looping chain grows memory until the process is killed (found by
-/// fuzzing). The `cfb` crate (already built for the Access reader) checks the whole FAT when it
-/// opens the file and each stream's chain when the stream is opened; opening every stream
-/// reads no data. Then the cells' extent is bounded ([`check_cell_boxes`]).
-fn check_ole2(path: &Path) -> Result<()> {
+/// The workbook stream of the OLE2 container at `path`, checked, in a new container of its own
+/// that calamine then reads (instead of the file).
+///
+/// Why a new container: calamine 0.38 reads the OLE2 container its own way. It follows the
+/// directory chain without a bound and a stream's sector chain up to the length the directory
+/// claims, so a looping chain grows memory until the process is killed; and it takes the first
+/// directory entry named `Workbook` in directory order, reachable or not. A bound check on the
+/// stream the `cfb` crate gives (which validates the FAT and every chain) could then be made
+/// on other bytes than calamine parses (found by fuzzing). Handing calamine a container the
+/// `cfb` crate wrote, holding only the checked stream, makes both read the same bytes. The cost
+/// is one more copy of the stream while the workbook opens (.xls streams are tens of MB at
+/// most).
+fn checked_ole2(path: &Path) -> Result<Vec<u8>> {
     let damaged = |e: &dyn std::fmt::Display| {
         Error::invalid(path, None, format!("damaged OLE2 container (.xls): {e}"))
     };
@@ -81,13 +87,27 @@ fn check_ole2(path: &Path) -> Result<()> {
     for stream in streams {
         file.open_stream(&stream).map_err(|e| damaged(&format!("stream {}: {e}", stream.display())))?;
     }
-    for name in ["/Workbook", "/Book"] {
-        if file.is_stream(name) {
-            let stream = file.open_stream(name).map_err(|e| damaged(&e))?;
-            return check_cell_boxes(path, std::io::BufReader::new(stream));
-        }
+    let mut out = cfb::CompoundFile::create_with_version(cfb::Version::V3, std::io::Cursor::new(Vec::new()))
+        .map_err(|e| Error::io(path, e))?;
+    // calamine looks for `Workbook` (BIFF8), then `Book` (BIFF5); without either it says so.
+    if let Some(name) = ["/Workbook", "/Book"].into_iter().find(|n| file.is_stream(n)) {
+        let mut stream = Vec::new();
+        let mut source = file.open_stream(name).map_err(|e| damaged(&format!("stream {name}: {e}")))?;
+        // A sector chain that ends before the length the directory claims: calamine would read
+        // what the chain holds and lose the rest without a word; that is a damaged file.
+        source.read_to_end(&mut stream).map_err(|e| {
+            damaged(&format!(
+                "stream {name} is cut short: reading the {1} bytes its directory entry claims failed after {0} ({e})",
+                stream.len(),
+                source.len()
+            ))
+        })?;
+        check_cell_boxes(path, &stream)?;
+        let mut copy = out.create_stream(name).map_err(|e| Error::io(path, e))?;
+        std::io::Write::write_all(&mut copy, &stream).map_err(|e| Error::io(path, e))?;
     }
-    Ok(())
+    out.flush().map_err(|e| Error::io(path, e))?;
+    Ok(out.into_inner().into_inner())
 }
 
 /// Columns an .xls sheet can have (BIFF8: A to IV). A cell beyond them marks a damaged file.
@@ -112,7 +132,7 @@ pub const MAX_XLS_BOX_PER_CELL: u64 = 16;
 /// The records are read the way calamine reads them: each sheet from the stream position its
 /// BoundSheet8 record gives (a damaged position makes calamine read other bytes as records),
 /// nested substreams (charts) skipped, a STRING record placed at the formula before it.
-fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
+fn check_cell_boxes(path: &Path, stream: &[u8]) -> Result<()> {
     const BOF: u16 = 0x0809;
     const EOF: u16 = 0x000A;
     const FILEPASS: u16 = 0x002F;
@@ -124,13 +144,7 @@ fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
     const CELLS: [u16; 6] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD];
     const GRID: u64 = 65_536 * XLS_COLUMNS as u64;
     let damaged = |what: String| Error::invalid(path, None, format!("damaged workbook: {what}"));
-    // The stream is as large as the file at most; calamine holds it in memory too.
-    let mut stream = Vec::new();
-    // A stream shorter than its directory entry claims is reported by calamine; what could be
-    // read is checked.
-    let _ = r.read_to_end(&mut stream);
     // (type, data) of the records from `from` on, ending at a truncated record.
-    let stream = stream.as_slice();
     let records = |from: usize| {
         let mut at = from;
         std::iter::from_fn(move || {
@@ -146,7 +160,9 @@ fn check_cell_boxes(path: &Path, mut r: impl Read) -> Result<()> {
     let mut sheets = Vec::new();
     for (kind, data) in records(0) {
         match kind {
-            FILEPASS => return Ok(()), // encrypted: calamine says so
+            // Encrypted: calamine says so (and panics, guarded, on a record too short to say
+            // how). A FilePass of type 0 (XOR obfuscation) it reads on as plain records.
+            FILEPASS if data.len() < 2 || u16_at(data, 0) != 0 => return Ok(()),
             BOUNDSHEET if data.len() >= 4 => sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize),
             EOF => break,
             _ => {}
@@ -255,8 +271,7 @@ impl Workbook {
         let bad = |what: &str, e: &dyn std::fmt::Display| Error::invalid(path, None, format!("cannot read as {what}: {e}"));
         let rs = || -> Result<Rs> { Ok(BufReader::new(File::open(path).map_err(|e| Error::io(path, e))?)) };
         let (book, container) = if head.starts_with(CFB_MAGIC) {
-            check_ole2(path)?;
-            match Xls::new(rs()?) {
+            match Xls::new(std::io::Cursor::new(checked_ole2(path)?)) {
                 Ok(x) => (Book::Xls(x), "xls"),
                 Err(e) if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xltx" | "xltm") => {
                     return Err(Error::invalid(
