@@ -10,9 +10,10 @@
 //! they span more pages than one inline map can cover.
 //!
 //! Not written: indexes (a table without a primary key has none), relationships, queries,
-//! properties (`LvProp`), passwords, the database-wide usage map of page 1. mdbtools and `jetdb`
-//! read the files as written (checked by the tests); Microsoft Access itself was not tried. A
-//! file stops at 2 GB (the Jet4 limit) with an error naming the table and row.
+//! properties (`LvProp`), passwords, the database-wide usage map of page 1. Pages can be
+//! RC4-encoded (Access's "Encode Database", [`JetWriter::create_encoded`]). mdbtools and
+//! `jetdb` read the files as written (checked by the tests); Microsoft Access itself was not
+//! tried. A file stops at 2 GB (the Jet4 limit) with an error naming the table and row.
 //!
 //! ```no_run
 //! use pyforge_core::formats::access::writer::{Column, ColumnType, JetWriter, Value};
@@ -104,8 +105,15 @@ const CATALOG_TDEF_PAGE: u32 = 2;
 impl JetWriter {
     /// Create (or truncate) the database file at `path`.
     pub fn create(path: &Path) -> WriteResult<Self> {
-        let mut file = PageFile::create(path)?;
-        file.write_page(0, &pages::header_page())?;
+        Self::create_encoded(path, 0)
+    }
+
+    /// Create (or truncate) a database whose pages are RC4-encoded with the database key
+    /// `db_key` (Access 2000-2003's "Encode Database"; 0 writes a plain database). Readers need
+    /// no password: the key is in the header.
+    pub fn create_encoded(path: &Path, db_key: u32) -> WriteResult<Self> {
+        let mut file = PageFile::create_encoded(path, db_key)?;
+        file.write_page(0, &pages::header_page(db_key))?;
         let maps_page = file.alloc(); // page 1: usage maps
         let catalog = file.alloc(); // page 2: the catalog's table definition
         debug_assert_eq!((maps_page, catalog), (1, CATALOG_TDEF_PAGE));

@@ -21,13 +21,32 @@ pub struct PageFile {
     /// The page the buffered writer is positioned at.
     position: u32,
     written: Vec<bool>,
+    /// The database key of an encoded database (0: plain). Every page but the header is then
+    /// RC4-encrypted with the key `db_key XOR page number` (little-endian bytes), as Access's
+    /// "Encode Database" writes it.
+    db_key: u32,
+    /// A page being encrypted (the caller's page stays as it is).
+    scratch: Vec<u8>,
 }
 
 impl PageFile {
     /// Create (truncate) `path`.
     pub fn create(path: &Path) -> WriteResult<Self> {
+        Self::create_encoded(path, 0)
+    }
+
+    /// Create (truncate) `path` for a database whose pages are encoded with `db_key` (0: none).
+    pub fn create_encoded(path: &Path, db_key: u32) -> WriteResult<Self> {
         let file = File::create(path).map_err(|source| io(path, source))?;
-        Ok(PageFile { path: path.into(), out: BufWriter::with_capacity(1 << 20, file), count: 1, position: 0, written: vec![false] })
+        Ok(PageFile {
+            path: path.into(),
+            out: BufWriter::with_capacity(1 << 20, file),
+            count: 1,
+            position: 0,
+            written: vec![false],
+            db_key,
+            scratch: Vec::new(),
+        })
     }
 
     /// The path, for error messages.
@@ -55,7 +74,14 @@ impl PageFile {
             if n != self.position {
                 self.out.seek(SeekFrom::Start(u64::from(n) * PAGE_SIZE as u64))?;
             }
-            self.out.write_all(page)?;
+            if self.db_key != 0 && n != 0 {
+                self.scratch.clear();
+                self.scratch.extend_from_slice(page);
+                rc4(&(self.db_key ^ n).to_le_bytes(), &mut self.scratch);
+                self.out.write_all(&self.scratch)?;
+            } else {
+                self.out.write_all(page)?;
+            }
             self.position = n + 1;
             Ok(())
         })();
@@ -93,15 +119,15 @@ pub fn put_u32(buf: &mut [u8], at: usize, v: u32) {
     buf[at..at + 4].copy_from_slice(&v.to_le_bytes());
 }
 
-/// Page 0: signature, Jet4 version, and the RC4-masked header region (code page 1252, no
-/// database key, so no page is encrypted; General sort order).
-pub fn header_page() -> Vec<u8> {
+/// Page 0: signature, Jet4 version, and the RC4-masked header region (code page 1252, the
+/// database key `db_key` (0: no page is encrypted), General sort order).
+pub fn header_page(db_key: u32) -> Vec<u8> {
     let mut p = vec![0u8; PAGE_SIZE];
     p[0..4].copy_from_slice(&[0x00, 0x01, 0x00, 0x00]);
     p[4..20].copy_from_slice(b"Standard Jet DB\0");
     put_u32(&mut p, 0x14, 1); // Jet4
     put_u16(&mut p, 0x3C, 1252); // code page
-    put_u32(&mut p, 0x3E, 0); // database key: none
+    put_u32(&mut p, 0x3E, db_key); // database key
     put_u32(&mut p, 0x6E, 0x0409); // sort order: General
     rc4(&[0xC7, 0xDA, 0x39, 0x6B], &mut p[0x18..0x18 + 128]);
     p
@@ -188,7 +214,7 @@ mod tests {
 
     #[test]
     fn header_region_unmasks_to_the_plain_fields() {
-        let mut p = header_page();
+        let mut p = header_page(0);
         assert_eq!(&p[4..19], b"Standard Jet DB");
         rc4(&[0xC7, 0xDA, 0x39, 0x6B], &mut p[0x18..0x18 + 128]);
         assert_eq!(u16::from_le_bytes([p[0x3C], p[0x3D]]), 1252);

@@ -46,7 +46,13 @@ pub fn random_tables(seed: u64, max_rows: u64, profile: Profile) -> Vec<RandomTa
 
 /// Write `tables` as a database at `path`.
 pub fn write_tables(path: &Path, tables: &[RandomTable]) -> WriteResult<()> {
-    let mut db = JetWriter::create(path)?;
+    write_tables_encoded(path, tables, 0)
+}
+
+/// Write `tables` to a database RC4-encoded with `db_key` (0: plain); see
+/// [`JetWriter::create_encoded`].
+pub fn write_tables_encoded(path: &Path, tables: &[RandomTable], db_key: u32) -> WriteResult<()> {
+    let mut db = JetWriter::create_encoded(path, db_key)?;
     for t in tables {
         let mut w = db.table(&t.name, t.columns.clone())?;
         for r in &t.rows {
