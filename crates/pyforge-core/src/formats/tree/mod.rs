@@ -19,6 +19,7 @@
 
 pub mod discover;
 pub mod nest;
+pub mod pipeline;
 pub mod plan;
 pub mod rows;
 pub mod source;
@@ -66,6 +67,17 @@ impl<'a> Attrs<'a> {
     /// The value of attribute `key`.
     pub fn get(&self, key: &str) -> Option<&'a str> {
         self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Attributes from their text (keys and values end to end) and the (key end, value end)
+    /// pairs in it, as [`Attrs::parts`] gives them.
+    pub fn from_parts(text: &'a str, ends: &'a [(usize, usize)]) -> Self {
+        Attrs { text, ends }
+    }
+
+    /// The text and the (key end, value end) pairs, to store the attributes elsewhere.
+    pub fn parts(&self) -> (&'a str, &'a [(usize, usize)]) {
+        (self.text, self.ends)
     }
 
     /// Number of attributes.

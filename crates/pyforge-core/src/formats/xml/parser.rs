@@ -81,7 +81,7 @@ impl XmlInput {
             }
             // The chunk is checked once; only a chunk that ends inside a character (or holds
             // bytes that are not UTF-8) is checked again up to there.
-            let (text, valid, bad_utf8) = match std::str::from_utf8(&buf) {
+            let (text, valid, bad_utf8) = match simdutf8::compat::from_utf8(&buf) {
                 Ok(t) => (t, buf.len(), false),
                 Err(e) => {
                     let valid = e.valid_up_to();
@@ -287,11 +287,18 @@ impl Walker {
 const CHUNK: usize = 1 << 20;
 
 impl TreeInput for XmlInput {
+    /// Parsing runs on a thread of its own, row building on the caller's
+    /// ([`walk_pipelined`](crate::formats::tree::pipeline::walk_pipelined)).
     fn walk(&self, v: &mut dyn Visitor) -> Result<()> {
-        self.run(v, CHUNK).map_err(|f| match f {
-            Failure::At(offset, msg) => self.located(offset, msg),
-            Failure::Other(e) => e,
-        })
+        crate::formats::tree::pipeline::walk_pipelined(
+            |recorder| {
+                self.run(recorder, CHUNK).map_err(|f| match f {
+                    Failure::At(offset, msg) => self.located(offset, msg),
+                    Failure::Other(e) => e,
+                })
+            },
+            v,
+        )
     }
 }
 

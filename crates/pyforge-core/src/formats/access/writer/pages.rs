@@ -30,12 +30,7 @@ pub struct PageFile {
 }
 
 impl PageFile {
-    /// Create (truncate) `path`.
-    pub fn create(path: &Path) -> WriteResult<Self> {
-        Self::create_encoded(path, 0)
-    }
-
-    /// Create (truncate) `path` for a database whose pages are encoded with `db_key` (0: none).
+    /// Create (truncate) `path` for a database whose pages are encoded with `db_key` (0: plain).
     pub fn create_encoded(path: &Path, db_key: u32) -> WriteResult<Self> {
         let file = File::create(path).map_err(|source| io(path, source))?;
         Ok(PageFile {

@@ -293,7 +293,7 @@ mod tests {
         ])
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let mut file = PageFile::create(&dir.path().join("x.mdb")).map_err(|e| e.to_string()).unwrap();
+        let mut file = PageFile::create_encoded(&dir.path().join("x.mdb"), 0).map_err(|e| e.to_string()).unwrap();
         let mut lv = LongValues::default();
         let row = match encode(&layout, &[Value::Long(7), Value::Text("ab".into()), Value::Bool(true), Value::Null], &mut lv, &mut file) {
             Ok(r) => r,
