@@ -17,6 +17,7 @@
 //! The core knows no network and no Databricks: remote inputs are staged locally first.
 
 pub mod convert;
+pub mod dependency_log;
 pub mod error;
 pub mod format;
 pub mod formats;

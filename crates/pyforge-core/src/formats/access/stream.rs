@@ -251,9 +251,13 @@ impl AccessStream {
             let v = std::mem::replace(&mut values[col.index], Value::Null);
             let added = match (&col.kind, v) {
                 (ColumnKind::Complex(_, complex), Value::Long(id)) => {
-                    let vals = complex
-                        .values(&mut self.reader, id)
-                        .map_err(|e| self.error(Some(self.rows), format!("column {:?}: complex values cannot be read: {e}", def.name)))?;
+                    // jetdb leaves out a value row of the hidden table it cannot read, saying
+                    // so only in a log warning: that is an error here, not a shorter list.
+                    let (vals, warned) = crate::dependency_log::capture(|| complex.values(&mut self.reader, id));
+                    let vals = vals.map_err(|e| self.error(Some(self.rows), format!("column {:?}: complex values cannot be read: {e}", def.name)))?;
+                    if let Some(w) = warned.first() {
+                        return Err(self.error(Some(self.rows), format!("column {:?}: complex values cannot be read: {w}", def.name)));
+                    }
                     self.builders[ci].append_complex(vals)
                 }
                 (ColumnKind::Plain(t), Value::Null) if *t != ColumnType::Boolean || !def.is_fixed => {
