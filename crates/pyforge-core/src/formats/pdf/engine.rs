@@ -110,7 +110,7 @@ impl Doc {
             })
         };
         let extra = words.iter().flat_map(|w| w.chars.iter()).filter(|c| !c.char.is_whitespace() && !known(c));
-        let glyphs: Vec<_> = chars.iter().chain(extra).map(|c| glyph(c, None)).collect();
+        let glyphs: Vec<_> = chars.iter().chain(extra).map(glyph).collect();
         Ok(Some(super::layout::page_text(&glyphs)))
     }
 
@@ -155,7 +155,7 @@ impl Doc {
 }
 
 /// The engine's positioned character as a layout [`Glyph`](super::layout::Glyph).
-fn glyph(c: &pdf_oxide::layout::TextChar, word: Option<u32>) -> super::layout::Glyph {
+fn glyph(c: &pdf_oxide::layout::TextChar) -> super::layout::Glyph {
     let unit = |x: f32, y: f32| {
         let n = (x * x + y * y).sqrt();
         if n > 0.0 && n.is_finite() {
@@ -170,7 +170,7 @@ fn glyph(c: &pdf_oxide::layout::TextChar, word: Option<u32>) -> super::layout::G
     };
     let height = if c.ascent - c.descent > 0.0 { c.ascent - c.descent } else { c.font_size };
     let advance = if c.advance_width > 0.0 { c.advance_width } else { c.rendered_advance };
-    super::layout::Glyph { ch: c.char, x: c.origin_x, y: c.origin_y, advance, height, dir, up, word }
+    super::layout::Glyph { ch: c.char, x: c.origin_x, y: c.origin_y, advance, height, dir, up }
 }
 
 /// Refuse a page tree in which a `/Pages` node is reached twice (a `/Kids` entry pointing back

@@ -30,14 +30,10 @@ pub struct Glyph {
     pub dir: (f32, f32),
     /// Unit vector from the baseline towards the top of the glyphs.
     pub up: (f32, f32),
-    /// The engine's word this glyph belongs to (`None`: words come from the gaps alone).
-    pub word: Option<u32>,
 }
 
 /// Gap (in text heights) above which two glyphs belong to different words.
 const WORD_GAP: f32 = 0.12;
-/// Gap (in text heights) that separates words even inside one engine word.
-const WIDE_GAP: f32 = 0.5;
 /// Gap (in text heights) above which a space glyph between two glyphs counts as a space.
 const SPACE_HINT_GAP: f32 = 0.03;
 /// Gap (in text heights) above which a gap is a column gap, written as several spaces.
@@ -53,7 +49,6 @@ struct Placed {
     across: f32,
     advance: f32,
     height: f32,
-    word: Option<u32>,
 }
 
 /// Snap a direction to the nearest axis (0: right, 1: down, 2: left, 3: up in y-up terms).
@@ -92,7 +87,6 @@ pub fn page_text(glyphs: &[Glyph]) -> String {
             across: -(g.x * ux + g.y * uy),
             advance: if g.advance.is_finite() { g.advance.max(0.0) } else { 0.0 },
             height: if g.height > 0.0 { g.height } else { 10.0 },
-            word: g.word,
         });
     }
     let mut order: Vec<usize> = (0..frames.len()).collect();
@@ -171,12 +165,7 @@ fn line_text(line: &[Placed]) -> String {
             if gap > COLUMN_GAP * g.height {
                 let n = ((gap / (0.5 * g.height)).round() as usize).clamp(2, 40);
                 s.extend(std::iter::repeat_n(' ', n));
-            } else if match (g.word, kept.last().and_then(|k| k.word)) {
-                // The engine's words (from the content stream's own spacing) decide, unless
-                // the gap is wide enough to be a word gap whatever the font widths say.
-                (Some(w), Some(p)) => w != p || gap > WIDE_GAP * g.height,
-                _ => gap > WORD_GAP * g.height || (pending_space && gap > SPACE_HINT_GAP * g.height),
-            } {
+            } else if gap > WORD_GAP * g.height || (pending_space && gap > SPACE_HINT_GAP * g.height) {
                 s.push(' ');
             }
         }
@@ -196,7 +185,7 @@ mod tests {
     fn word(text: &str, x: f32, y: f32) -> Vec<Glyph> {
         text.chars()
             .enumerate()
-            .map(|(i, ch)| Glyph { ch, x: x + 6.0 * i as f32, y, advance: 6.0, height: 12.0, dir: (1.0, 0.0), up: (0.0, 1.0), word: None })
+            .map(|(i, ch)| Glyph { ch, x: x + 6.0 * i as f32, y, advance: 6.0, height: 12.0, dir: (1.0, 0.0), up: (0.0, 1.0) })
             .collect()
     }
 
@@ -236,7 +225,7 @@ mod tests {
         let g: Vec<Glyph> = "abc"
             .chars()
             .enumerate()
-            .map(|(i, ch)| Glyph { ch, x: 50.0, y: 100.0 + 6.0 * i as f32, advance: 6.0, height: 12.0, dir: (0.0, 1.0), up: (-1.0, 0.0), word: None })
+            .map(|(i, ch)| Glyph { ch, x: 50.0, y: 100.0 + 6.0 * i as f32, advance: 6.0, height: 12.0, dir: (0.0, 1.0), up: (-1.0, 0.0) })
             .collect();
         assert_eq!(page_text(&g), "abc");
         assert_eq!(page_text(&[]), "");
