@@ -42,27 +42,27 @@ fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Corpus folders and extensions each target is seeded from (as `scripts/fuzz.sh` does).
-fn seed_sources(target: &str) -> &'static [(&'static str, &'static [&'static str])] {
-    match target {
-        "csv" => &[("csv", &["csv", "tsv"])],
-        "access" => &[("access", &["mdb", "accdb"])],
-        "dbf" => &[("dbf", &["dbf"])],
-        "xml" => &[("xml", &["xml", "rss", "atom"])],
-        "json" => &[("csv", &["json", "jsonl", "ndjson"])],
-        "excel" => &[("xlsx", &["xlsx", "xlsm"]), ("xls", &["xls"]), ("xlsb", &["xlsb"]), ("ods", &["ods"])],
-        "pdf" => &[("pdf", &["pdf"])],
-        _ => &[],
-    }
+/// Corpus folders and extensions `target` is seeded from: the lines of
+/// `fuzz/seed-folders.txt` (the list `scripts/fuzz.sh` seeds libFuzzer from).
+fn seed_sources(target: &str) -> Vec<(String, Vec<String>)> {
+    let list = repo().join("fuzz/seed-folders.txt");
+    let text = std::fs::read_to_string(&list).unwrap_or_else(|e| panic!("{}: {e}", list.display()));
+    text.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some(target)).then(|| (words.next().unwrap_or_default().to_string(), words.map(String::from).collect()))
+        })
+        .collect()
 }
 
-fn files_under(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+/// Files below `dir` with one of the extensions `exts` (every file if `exts` is `None`).
+fn files_under(dir: &Path, exts: Option<&[String]>, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
             files_under(&p, exts, out);
-        } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.iter().any(|e| e.eq_ignore_ascii_case(x))) {
+        } else if exts.is_none_or(|exts| p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.iter().any(|e| e.eq_ignore_ascii_case(x)))) {
             out.push(p);
         }
     }
@@ -76,9 +76,10 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
     }
     let mut paths = Vec::new();
     for (folder, exts) in seed_sources(target) {
-        files_under(&corpus.join(folder), exts, &mut paths);
+        files_under(&corpus.join(folder), Some(&exts), &mut paths);
     }
-    files_under(&repo().join("fuzz/regressions").join(target), &["csv", "mdb", "accdb", "dbf", "xml", "json", "xls", "xlsx", "pdf"], &mut paths);
+    // Every regression input, as scripts/fuzz.sh takes them.
+    files_under(&repo().join("fuzz/regressions").join(target), None, &mut paths);
     paths.sort();
     paths
         .iter()
