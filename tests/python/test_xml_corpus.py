@@ -156,6 +156,17 @@ def et_text(e: ET.Element | None):
     return s if s.strip() else None
 
 
+def assert_attribute_value(got, want: str, what: str) -> None:
+    """A typed column's value against the attribute's text: an empty attribute is null in a
+    typed column, a float compares by value, anything else by its text."""
+    if want == "" and got is None:
+        return
+    if isinstance(got, float):
+        assert got == float(want), what
+    else:
+        assert str(got) == want, what
+
+
 def info(pyforge, path):
     return H.info_json(pyforge, path)
 
@@ -250,13 +261,7 @@ def test_players(pyforge, tmp_path):
     assert len(t) == len(players) == 50
     for row, p in zip(t, players):
         for k, v in p.attrib.items():
-            got = row[k]
-            if v == "" and got is None:
-                continue  # empty attribute in a typed column is null
-            if isinstance(got, float):
-                assert got == float(v), k
-            else:
-                assert str(got) == v, k
+            assert_attribute_value(row[k], v, k)
     assert t[0]["first"] == "Ken" and t[0]["last"] == "Griffey" and t[0]["avg"] == 0.244
 
 
@@ -318,27 +323,19 @@ def test_players_nested_struct_lists_inside_lists(pyforge, tmp_path):
     game = t[0]
     assert (game["venue"], game["date"]) == (root.get("venue"), root.get("date"))
 
-    def same(got, want: str, what: str):
-        if want == "" and got is None:
-            return  # empty attribute in a typed column is null
-        if isinstance(got, float):
-            assert got == float(want), what
-        else:
-            assert str(got) == want, what
-
     teams = root.findall("team")
     assert len(game["team"]) == len(teams) == 2
     compared = 0
     for got_team, team in zip(game["team"], teams):
         for k, v in team.attrib.items():
-            same(got_team[k], v, f"team {k}")
+            assert_attribute_value(got_team[k], v, f"team {k}")
         for child in ("player", "coach"):
             want = team.findall(child)
             got = got_team[child]
             assert len(got) == len(want), (team.get("id"), child)
             for g, w in zip(got, want):
                 for k, v in w.attrib.items():
-                    same(g[k], v, f"{child} {k}")
+                    assert_attribute_value(g[k], v, f"{child} {k}")
                     compared += 1
                 # Attributes a player lacks are null, never another player's value.
                 for k in g:
