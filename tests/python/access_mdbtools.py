@@ -189,7 +189,7 @@ def compare_table(ours, cols: list[str], rows: list[list]) -> list[str]:
     return diffs
 
 
-def run(pyforge: Path, corpus: Path) -> dict:
+def run(pyforge: Path, testdata: Path) -> dict:
     """Compare every table of every database under `corpus`; return a report."""
     report = {"tables": 0, "agree": 0, "differ": {}, "mdbtools_failed": {}, "pyforge_failed": {}}
     dbs = sorted(p for p in corpus.rglob("*") if p.suffix.lower() in (".mdb", ".accdb"))
@@ -235,7 +235,9 @@ def run(pyforge: Path, corpus: Path) -> dict:
 if __name__ == "__main__":
     here = Path(__file__).resolve()
     binary = Path(sys.argv[1]) if len(sys.argv) > 1 else here.parents[2] / "target/debug/pyforge"
-    corpus = here.parents[2].parent / "shared/corpus/access"
-    r = run(binary, corpus)
+    sys.path.insert(0, str(here.parent))
+    from pyforge_helpers import TESTDATA
+
+    r = run(binary, TESTDATA / "access")
     print(json.dumps(r, indent=1, ensure_ascii=False))
     print(f"agree {r['agree']} / {r['tables']}")

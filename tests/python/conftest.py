@@ -2,7 +2,7 @@
 
 Run:  PYFORGE_BIN=target/release/pyforge python -m pytest -q tests/python
 PYFORGE_BIN defaults to target/release/pyforge, then target/debug/pyforge. With CI=true a missing
-binary, corpus or reference library is a failure, never a skip.
+binary or reference library is a failure, never a skip.
 """
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ def pyforge() -> Path:
 
 
 @pytest.fixture(scope="session")
-def corpus() -> Path:
-    H.require(H.CORPUS.is_dir(), f"corpus folder missing: {H.CORPUS}")
-    return H.CORPUS
+def testdata() -> Path:
+    """The repository's testdata/ folder; it ships with the repository, so missing is a failure."""
+    assert H.TESTDATA.is_dir(), f"test data folder missing: {H.TESTDATA} (a broken checkout)"
+    return H.TESTDATA
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

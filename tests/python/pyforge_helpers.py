@@ -1,6 +1,6 @@
 """Shared helpers for the PyForge differential tests.
 
-Nothing here is a test: it locates the binary and the corpus, runs the CLI with a timeout, and
+Nothing here is a test: it locates the binary and the test data, runs the CLI with a timeout, and
 renders Arrow values to canonical text so two readers' outputs can be compared value by value.
 """
 from __future__ import annotations
@@ -19,7 +19,10 @@ import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent.parent
-CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
+# The repository's test data (testdata/SOURCES.md says where each folder comes from). This is the
+# one Python definition of its place: tests take it from the `testdata` fixture or from here,
+# benches import it from here.
+TESTDATA = REPO_ROOT / "testdata"
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

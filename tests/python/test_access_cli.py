@@ -15,8 +15,8 @@ def run(pyforge: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(pyforge), *args], capture_output=True, text=True, timeout=120)
 
 
-def test_info_lists_tables_queries_relationships(pyforge: Path, corpus: Path) -> None:
-    p = run(pyforge, "info", "--json", str(corpus / NWIND))
+def test_info_lists_tables_queries_relationships(pyforge: Path, testdata: Path) -> None:
+    p = run(pyforge, "info", "--json", str(testdata / NWIND))
     assert p.returncode == 0, p.stderr
     info = json.loads(p.stdout)
     assert info["format"] == "access"
@@ -33,22 +33,22 @@ def test_info_lists_tables_queries_relationships(pyforge: Path, corpus: Path) ->
     assert "CustomersOrders" in rels
 
 
-def test_include_system(pyforge: Path, corpus: Path) -> None:
-    p = run(pyforge, "info", "--json", "--include-system", str(corpus / FIXED))
+def test_include_system(pyforge: Path, testdata: Path) -> None:
+    p = run(pyforge, "info", "--json", "--include-system", str(testdata / FIXED))
     names = [t["name"] for t in json.loads(p.stdout)["tables"]]
     assert "MSysObjects" in names and "users" in names
 
 
-def test_fixed_text_column_converts(pyforge: Path, corpus: Path, tmp_path: Path) -> None:
+def test_fixed_text_column_converts(pyforge: Path, testdata: Path, tmp_path: Path) -> None:
     out = tmp_path / "fixed.parquet"
-    p = run(pyforge, "convert", str(corpus / FIXED), str(out))
+    p = run(pyforge, "convert", str(testdata / FIXED), str(out))
     assert p.returncode == 0, p.stderr
     t = pq.read_table(out)
     assert t.column("c_flag_").to_pylist() == ["N"] * t.num_rows
 
 
-def test_unknown_table_lists_the_real_ones(pyforge: Path, corpus: Path, tmp_path: Path) -> None:
-    p = run(pyforge, "convert", str(corpus / NWIND), str(tmp_path / "o"), "--tables", "Nope")
+def test_unknown_table_lists_the_real_ones(pyforge: Path, testdata: Path, tmp_path: Path) -> None:
+    p = run(pyforge, "convert", str(testdata / NWIND), str(tmp_path / "o"), "--tables", "Nope")
     assert p.returncode != 0
     assert "Nope" in p.stderr and "Orders" in p.stderr
 
@@ -63,11 +63,11 @@ def _mdbtools_linked(db: Path) -> dict:
     return {r["Name"]: r for r in rows if r["Type"] in ("4", "6")}
 
 
-def test_linked_tables_show_their_targets(pyforge: Path, corpus: Path) -> None:
+def test_linked_tables_show_their_targets(pyforge: Path, testdata: Path) -> None:
     """info names each linked table's file, foreign table and ODBC connection (as mdbtools reads
     them from MSysObjects), never the connection's password."""
     for name in ("test__data__V2007__linkerTestV2007.accdb", "test__data__V2007__odbcLinkerTestV2007.accdb"):
-        db = corpus / "access" / "jackcess" / name
+        db = testdata / "access" / "jackcess" / name
         p = run(pyforge, "info", "--json", str(db))
         assert p.returncode == 0, p.stderr
         linked = {t["name"]: t for t in json.loads(p.stdout)["details"]["linked_tables"]}

@@ -1,4 +1,4 @@
-"""PyForge's Access reader against mdbtools, over every database of ../shared/corpus/access.
+"""PyForge's Access reader against mdbtools, over every database of testdata/access.
 
 Every table `mdb-tables` lists is exported with `mdb-export` and compared value by value with
 PyForge's Parquet output (see access_mdbtools.py for the only normalisations: float formatting,
@@ -55,9 +55,9 @@ MDBTOOLS_WRONG: dict[str, str] = {
 }
 
 
-def test_pyforge_agrees_with_mdbtools(pyforge: Path, corpus: Path) -> None:
+def test_pyforge_agrees_with_mdbtools(pyforge: Path, testdata: Path) -> None:
     H.require(shutil.which("mdb-export") is not None, "mdbtools is not installed (tests/apt-packages.txt)")
-    report = A.run(pyforge, corpus / "access")
+    report = A.run(pyforge, testdata / "access")
     H.SUMMARY_LINES.append(
         f"Access: {report['agree']} of {report['tables']} tables agree with mdbtools; "
         f"{len(report['differ'])} differ (all mdbtools errors listed in the test)"

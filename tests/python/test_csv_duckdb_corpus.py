@@ -43,7 +43,7 @@ import pytest
 
 import pyforge_helpers as H
 
-ROOT = H.CORPUS / "csv" / "duckdb"
+ROOT = H.TESTDATA / "csv" / "duckdb"
 WORKERS = max(2, min(8, (os.cpu_count() or 2) * 2))
 
 

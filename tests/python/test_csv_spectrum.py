@@ -25,7 +25,7 @@ import pytest
 
 import pyforge_helpers as H
 
-SPECTRUM = H.CORPUS / "csv" / "csv-spectrum"
+SPECTRUM = H.TESTDATA / "csv" / "csv-spectrum"
 CSV_DIR = SPECTRUM / "csvs"
 JSON_DIR = SPECTRUM / "json"
 

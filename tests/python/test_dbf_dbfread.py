@@ -1,7 +1,7 @@
 """Differential test: pyforge's DBF reader against dbfread 2.0.7, value by value.
 
 Inputs:
-  * every .dbf of ../shared/corpus/dbf (dbfread with the encoding the header names; files it
+  * every .dbf of testdata/dbf (dbfread with the encoding the header names; files it
     cannot read are listed in HAND_CHECKED with what pyforge must do, checked by hand against
     the bytes -- see also crates/pyforge-core/tests/dbf_reader.rs);
   * tables written by an independent writer, the `dbf` package (Ethan Furman): dBase III +
@@ -26,7 +26,7 @@ import pyforge_helpers as H
 dbfread = pytest.importorskip("dbfread") if not H.IN_CI else __import__("dbfread")
 pq = pytest.importorskip("pyarrow.parquet")
 
-CORPUS_DBF = H.CORPUS / "dbf"
+CORPUS_DBF = H.TESTDATA / "dbf"
 
 # Files dbfread cannot read (or reads wrongly), with pyforge's hand-checked behaviour:
 # ("error", substring) or ("value", column, row, expected).
@@ -147,7 +147,7 @@ def compare(pyforge: Path, src: Path, tmp: Path, encoding: str | None = None) ->
 
 
 @pytest.mark.parametrize("rel", [str(p.relative_to(CORPUS_DBF)) for p in corpus_files()] or ["<no corpus>"])
-def test_corpus_file(pyforge, corpus, tmp_path, rel):
+def test_corpus_file(pyforge, testdata, tmp_path, rel):
     H.require(CORPUS_DBF.is_dir(), f"DBF corpus missing: {CORPUS_DBF}")
     src = CORPUS_DBF / rel
     if rel in HAND_CHECKED:

@@ -47,11 +47,11 @@ KNOWN_DIFFERENCES: dict[str, str] = {
 def _files() -> list[str]:
     out = []
     for d in DIRS:
-        root = H.CORPUS / d
+        root = H.TESTDATA / d
         if root.is_dir():
             for p in sorted(root.rglob("*")):
                 if p.is_file():
-                    out.append(str(p.relative_to(H.CORPUS)))
+                    out.append(str(p.relative_to(H.TESTDATA)))
     return out
 
 
@@ -96,14 +96,14 @@ def ours(binary: Path, path: Path) -> tuple[H.Run, dict[str, list[str]] | None]:
 
 @pytest.fixture(scope="module")
 def results(pyforge):
-    H.require(bool(FILES), f"no spreadsheet files under {H.CORPUS}")
+    H.require(bool(FILES), f"no spreadsheet files under {H.TESTDATA}")
     try:
         import python_calamine  # noqa: F401
     except ImportError:
         H.require(False, "python-calamine is not installed")
 
     def one(rel):
-        p = H.CORPUS / rel
+        p = H.TESTDATA / rel
         try:
             run, got = ours(pyforge, p)
         except H.CliTimeout as e:

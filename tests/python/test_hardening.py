@@ -79,13 +79,13 @@ def run_measured(args, timeout: float = PER_FILE_SECONDS, cwd=None) -> Measured:
 
 
 def corpus_files() -> list[Path]:
-    if not H.CORPUS.is_dir():
+    if not H.TESTDATA.is_dir():
         return []
-    return sorted(p for p in H.CORPUS.rglob("*") if p.is_file() and not p.name.startswith("README"))
+    return sorted(p for p in H.TESTDATA.rglob("*") if p.is_file() and not p.name.startswith("README"))
 
 
 def check_outcome(m: Measured, source: Path, problems: list[str]) -> None:
-    rel = source.relative_to(H.CORPUS)
+    rel = source.relative_to(H.TESTDATA)
     if m.returncode is None:
         problems.append(f"{rel}: no answer within {PER_FILE_SECONDS} s ({m.args[1]})")
         return
@@ -102,7 +102,7 @@ def check_outcome(m: Measured, source: Path, problems: list[str]) -> None:
             problems.append(f"{rel}: the error does not name the file on one line\n{m.describe()}")
 
 
-def test_every_corpus_file_converts_or_fails_cleanly(pyforge, corpus, tmp_path):
+def test_every_corpus_file_converts_or_fails_cleanly(pyforge, testdata, tmp_path):
     files = corpus_files()
     H.require(len(files) > 1000, f"corpus looks incomplete: {len(files)} files")
     problems: list[str] = []
@@ -120,9 +120,9 @@ def test_every_corpus_file_converts_or_fails_cleanly(pyforge, corpus, tmp_path):
         check_outcome(conv, src, local)
         left = H.leftovers(out)
         if left:
-            local.append(f"{src.relative_to(H.CORPUS)}: temporaries left behind: {left}")
+            local.append(f"{src.relative_to(H.TESTDATA)}: temporaries left behind: {left}")
         if conv.returncode == 1 and (out / "result").exists() and not (out / "result" / "_manifest.json").exists():
-            local.append(f"{src.relative_to(H.CORPUS)}: failed but left an output folder without a manifest")
+            local.append(f"{src.relative_to(H.TESTDATA)}: failed but left an output folder without a manifest")
         with lock:
             problems.extend(local)
             counts["converted" if conv.returncode == 0 else "refused"] += 1
@@ -142,7 +142,7 @@ def write_big_csv(path: Path, rows: int) -> None:
 
 
 def largest_access_db() -> Path:
-    dbs = [p for p in (H.CORPUS / "access").rglob("*") if p.suffix.lower() in (".mdb", ".accdb")]
+    dbs = [p for p in (H.TESTDATA / "access").rglob("*") if p.suffix.lower() in (".mdb", ".accdb")]
     H.require(bool(dbs), "no Access databases in the corpus")
     return max(dbs, key=lambda p: p.stat().st_size)
 
@@ -210,7 +210,7 @@ def test_sigkill_at_random_moments_csv(pyforge, big_csv, tmp_path):
     kill_trials(pyforge, src, "big.parquet", tmp_path, trials=20)
 
 
-def test_sigkill_at_random_moments_access(pyforge, corpus, tmp_path):
+def test_sigkill_at_random_moments_access(pyforge, testdata, tmp_path):
     db = largest_access_db()
     src = tmp_path / db.name
     src.write_bytes(db.read_bytes())

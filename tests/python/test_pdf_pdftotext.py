@@ -26,7 +26,7 @@ import pytest
 
 import pyforge_helpers as H
 
-PDF_DIR = H.CORPUS / "pdf" / "pdfplumber"
+PDF_DIR = H.TESTDATA / "pdf" / "pdfplumber"
 # pdfplumber's encrypted test file and its (documented) user password.
 PASSWORDS = {"password-example.pdf": "test"}
 

@@ -21,7 +21,7 @@ import pytest
 
 import pyforge_helpers as H
 
-QX = H.CORPUS / "xml" / "quick-xml"
+QX = H.TESTDATA / "xml" / "quick-xml"
 
 # Python codecs matching the WHATWG decoders PyForge uses (encoding_rs) for these labels.
 PY_CODEC = {
