@@ -5,7 +5,7 @@ The peer is what a user without PyForge does: `mdb-export DB TABLE` for every ta
 `mdb-tables` lists, each CSV read by pyarrow (`pyarrow.csv.read_csv`) and written as Parquet.
 PyForge converts the whole database in one command (tables in parallel).
 
-Inputs: the largest databases of the corpus (../shared/corpus/access), or the files given, and
+Inputs: the largest databases of the test data (testdata/access), or the files given, and
 with --generate-mb N a generated Jet4 database of about N MB, written by the project's own writer
 (`crates/pyforge-core/examples/access_gen.rs`: tables of one million order rows each with
 numbers, dates, currency, text, Yes/No and a memo column; built here if missing).
@@ -29,7 +29,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "access"
+sys.path.insert(0, str(REPO / "tests" / "python"))
+from pyforge_helpers import TESTDATA  # noqa: E402  (the one place that knows where test data is)
+
+CORPUS = TESTDATA / "access"
 
 PEER = r"""
 import io, json, resource, subprocess, sys

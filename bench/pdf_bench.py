@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PDF -> text benchmark: PyForge vs poppler's pdftotext and PyMuPDF.
 
-Input: the 20 largest PDFs of the pdfplumber corpus (../shared/corpus/pdf/pdfplumber), nothing
+Input: the 20 largest PDFs of the pdfplumber test data (testdata/pdf/pdfplumber), nothing
 generated. Each tool extracts the text of every page of each file into a text file, one
 process per file (so start-up cost counts, as it does for a user), best of --repeat runs.
 Prints total wall time, peak RSS of the largest single process, and ratio peer/PyForge (above
@@ -25,7 +25,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = (REPO / ".." / "shared" / "corpus" / "pdf" / "pdfplumber").resolve()
+sys.path.insert(0, str(REPO / "tests" / "python"))
+from pyforge_helpers import TESTDATA  # noqa: E402  (the one place that knows where test data is)
+
+CORPUS = TESTDATA / "pdf" / "pdfplumber"
 
 PYMUPDF_SCRIPT = """
 import sys, pymupdf

@@ -5,12 +5,13 @@
 #
 # Installs cargo-fuzz if missing (into fuzz/tools/), builds every target in one cargo
 # invocation on the stable toolchain (RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its few unstable
-# flags), seeds each target's working corpus fuzz/corpus/<target>/ from ../shared/corpus and
+# flags), seeds each target's working corpus fuzz/corpus/<target>/ from the folders of
+# fuzz/seed-folders.txt (the test data under testdata/) and
 # fuzz/regressions/<target>/, runs each target for SECONDS (FUZZ_JOBS at a time, default 2),
 # prints executions and coverage per target, and exits non-zero if any target found a crash,
 # timeout or memory blow-up (the input stays in fuzz/artifacts/<target>/).
 #
-# Environment: PYFORGE_CORPUS (default ../shared/corpus), FUZZ_JOBS (default 2),
+# Environment: FUZZ_JOBS (default 2),
 # FUZZ_SEED_MAX_BYTES (largest seed copied, default 1 MiB), FUZZ_NICE (nice level, default 0),
 # FUZZ_SKIP_BUILD=1 (run the targets already built), FUZZ_BUILD_ONLY=1 (build, then stop),
 # FUZZ_BUILD_ARGS (extra cargo-fuzz build options).
@@ -30,7 +31,6 @@ TARGETS=("$@")
 for t in "${TARGETS[@]}"; do
   [[ " ${ALL_TARGETS[*]} " == *" $t "* ]] || { echo "unknown fuzz target: $t (targets: ${ALL_TARGETS[*]})" >&2; exit 2; }
 done
-CORPUS_SRC=${PYFORGE_CORPUS:-$ROOT/../shared/corpus}
 JOBS=${FUZZ_JOBS:-2}
 SEED_MAX=${FUZZ_SEED_MAX_BYTES:-1048576}
 NICE=(nice -n "${FUZZ_NICE:-0}")
@@ -70,23 +70,16 @@ seed_dirs() {
 seed() {
   local t=$1 dst=fuzz/corpus/$1 n=0 folder exts e f rel
   mkdir -p "$dst" "fuzz/artifacts/$t"
-  if [ -d "$CORPUS_SRC" ]; then
-    while read -r folder exts; do
-      [ -d "$CORPUS_SRC/$folder" ] || continue
-      for e in $exts; do
-        while IFS= read -r -d '' f; do
-          rel=${f#"$CORPUS_SRC/"}
-          cp -n "$f" "$dst/${rel//\//__}"
-          n=$((n + 1))
-        done < <(find "$CORPUS_SRC/$folder" -type f -iname "*.$e" -size -"$((SEED_MAX + 1))"c -print0)
-      done
-    done < <(seed_dirs "$t")
-  elif [ "${CI:-}" = true ]; then
-    echo "corpus $CORPUS_SRC is missing" >&2
-    exit 1
-  else
-    echo "   (no corpus at $CORPUS_SRC: seeding from regressions only)" >&2
-  fi
+  while read -r folder exts; do
+    [ -d "$folder" ] || { echo "seed folder $folder (fuzz/seed-folders.txt) is missing" >&2; exit 1; }
+    for e in $exts; do
+      while IFS= read -r -d '' f; do
+        rel=${f#"$folder/"}
+        cp -n "$f" "$dst/${folder//\//__}__${rel//\//__}"
+        n=$((n + 1))
+      done < <(find "$folder" -type f -iname "*.$e" -size -"$((SEED_MAX + 1))"c -print0)
+    done
+  done < <(seed_dirs "$t")
   if [ -d "fuzz/regressions/$t" ]; then
     for f in "fuzz/regressions/$t"/*; do
       [ -f "$f" ] && cp -n "$f" "$dst/regression-$(basename "$f")" && n=$((n + 1))

@@ -15,7 +15,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent.parent
@@ -37,6 +36,8 @@ def require(condition: bool, message: str) -> None:
     """Skip when something the test needs is missing -- but fail when running under CI=true."""
     if condition:
         return
+    import pytest  # here, not at the top: the benches import this module without pytest
+
     if IN_CI:
         pytest.fail(f"required for this test but missing (CI=true, so not skipping): {message}")
     pytest.skip(message)
@@ -102,6 +103,8 @@ def run_cli(binary: Path, *args, timeout: float = CLI_TIMEOUT, cwd=None, env=Non
     try:
         return run_cli_raw(binary, *args, timeout=timeout, cwd=cwd, env=env)
     except CliTimeout as e:
+        import pytest
+
         pytest.fail(str(e))
 
 

@@ -36,8 +36,6 @@ MDBTOOLS_WRONG: dict[str, str] = {
         "as Table6 (pre-1900 dates rendered '1900-01-00' by mdbtools).",
     'jackcess/test__data__V2007__oldDatesV2007.accdb:Table1':
         "pre-1900 dates: mdbtools prints '1900-01-00' for all four; Jackcess' testAncientDates expects 1582-10-15, 1582-10-14, 1492-01-10, 1392-01-10, which PyForge gives.",
-    'mdbtestdata/data__DateTestDatabase.mdb:DateTest':
-        "year 9999 and pre-1900/pre-1000 dates: mdbtools prints '01/00/00'; the row's LongTextCol says 'Year 9999', 'Pre-1900 years', 'Pre-1000 years' and PyForge gives 9999-01-01, 1898-01-01, 0632-01-01.",
     'jackcess/test__data__V2019__extDateTestV2019.accdb:Table1':
         "DateExt (Date/Time Extended, type 20): mdbtools 'unsupported data type 20' -> NULL; PyForge's text equals the DateExtStr copy (e.g. 6/14/2021 10:45:12.3456789 PM -> 2021-06-14 22:45:12.3456789). DateNormal 1265-06-14: mdbtools '1900-01-00'. DateNormalCalc (calculated = DateNormal): mdbtools prints 1899-12-30 (reads the placeholder), PyForge the stored result, equal to DateNormal.",
     'jackcess/test__data__V2010__testEmoticonsV2010.accdb:data':

@@ -1,5 +1,5 @@
-//! Access reader on the known tricky files of the shared corpus (../shared/corpus/access).
-//! With CI=true a missing corpus fails; elsewhere these tests are skipped.
+//! Access reader on the known tricky files of the test data (testdata/access), and on
+//! databases the Jet writer makes where no redistributable file has the case.
 
 use std::path::{Path, PathBuf};
 
@@ -8,20 +8,8 @@ use arrow::record_batch::RecordBatch;
 use arrow::datatypes::*;
 use pyforge_core::{open, ReadOptions};
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/access");
-    if p.is_dir() {
-        Some(p)
-    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("corpus missing: {}", p.display())
-    } else {
-        eprintln!("SKIP: corpus missing at {}", p.display());
-        None
-    }
-}
-
-fn jackcess(name: &str) -> Option<PathBuf> {
-    corpus().map(|c| c.join("jackcess").join(name))
+fn jackcess(name: &str) -> PathBuf {
+    pyforge_testdata::path(&format!("access/jackcess/{name}"))
 }
 
 /// All batches of one table, concatenated.
@@ -49,7 +37,7 @@ fn timestamps_us(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
 #[test]
 fn fixed_length_text_is_read_not_nulled() {
     for v in ["V2000__fixedTextTestV2000.mdb", "V2003__fixedTextTestV2003.mdb", "V2007__fixedTextTestV2007.accdb", "V2010__fixedTextTestV2010.accdb"] {
-        let Some(p) = jackcess(&format!("test__data__{v}")) else { return };
+        let p = jackcess(&format!("test__data__{v}"));
         let b = read(&p, "users");
         let flags = strings(&b, "c_flag_");
         assert!(!flags.is_empty(), "{v}");
@@ -61,7 +49,7 @@ fn fixed_length_text_is_read_not_nulled() {
 fn dates_before_1900_are_right() {
     // oldDatesV2007: Jackcess' test table of dates around the 1899-12-30 epoch; mdbtools prints
     // every one as "1900-01-00".
-    let Some(p) = jackcess("test__data__V2007__oldDatesV2007.accdb") else { return };
+    let p = jackcess("test__data__V2007__oldDatesV2007.accdb");
     let b = read(&p, "Table1");
     let d = timestamps_us(&b, "DateField");
     assert!(d.iter().all(Option::is_some));
@@ -73,7 +61,7 @@ fn dates_before_1900_are_right() {
 #[test]
 fn extended_dates_are_exact_text() {
     // DateExtStr is a text copy Access wrote of each DateExt value.
-    let Some(p) = jackcess("test__data__V2019__extDateTestV2019.accdb") else { return };
+    let p = jackcess("test__data__V2019__extDateTestV2019.accdb");
     let b = read(&p, "Table1");
     assert_eq!(b.schema().field_with_name("DateExt").unwrap().data_type(), &DataType::Utf8);
     let ext = strings(&b, "DateExt");
@@ -86,19 +74,48 @@ fn extended_dates_are_exact_text() {
 
 #[test]
 fn year_9999_and_pre_1000_dates() {
-    let Some(c) = corpus() else { return };
-    let b = read(&c.join("mdbtestdata/data__DateTestDatabase.mdb"), "DateTest");
+    // The dates at the ends of Access' range and a memo with line breaks (mdbtools' DateTest
+    // database had these; it has no licence, so the Jet writer makes the same rows here).
+    use pyforge_core::formats::access::writer::{Column, ColumnType, JetWriter, Value};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("dates.mdb");
+    let micros = |y: i32, m: u32, d: u32| {
+        let date = days_from_civil(y, m, d);
+        Value::DateTime(date * 86_400_000_000)
+    };
+    let mut w = JetWriter::create(&p).unwrap();
+    let cols = vec![Column::new("DateTimeCol", ColumnType::DateTime), Column::new("LongTextCol", ColumnType::Memo)];
+    let mut t = w.table("DateTest", cols).unwrap();
+    t.push(&[micros(9999, 12, 31), Value::Text("Year 9999".into())]).unwrap();
+    t.push(&[micros(1898, 1, 1), Value::Text("Pre-1900 years".into())]).unwrap();
+    t.push(&[micros(632, 1, 1), Value::Text("Pre-1000 years".into())]).unwrap();
+    t.push(&[micros(100, 1, 1), Value::Text("line one\r\nline two\nline three".into())]).unwrap();
+    t.finish().unwrap();
+    w.finish().unwrap();
+
+    let b = read(&p, "DateTest");
     let d = timestamps_us(&b, "DateTimeCol");
-    assert_eq!(d[1].as_deref(), Some("9999-01-01 00:00:00")); // LongTextCol: "Year 9999"
-    assert_eq!(d[2].as_deref(), Some("1898-01-01 00:00:00")); // "Pre-1900 years"
-    assert_eq!(d[3].as_deref(), Some("0632-01-01 00:00:00")); // "Pre-1000 years"
-    assert!(strings(&b, "LongTextCol")[5].as_deref().unwrap().contains('\n')); // one memo value, not split into rows
+    let want = ["9999-12-31 00:00:00", "1898-01-01 00:00:00", "0632-01-01 00:00:00", "0100-01-01 00:00:00"];
+    assert_eq!(d, want.map(|s| Some(s.to_string())).to_vec());
+    assert_eq!(b.num_rows(), 4, "one memo value with line breaks is one row");
+    assert_eq!(strings(&b, "LongTextCol")[3].as_deref(), Some("line one\r\nline two\nline three"));
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 #[test]
 fn emoticons_survive() {
     // key holds the code point of the emoji stored in data between two "a"s.
-    let Some(p) = jackcess("test__data__V2010__testEmoticonsV2010.accdb") else { return };
+    let p = jackcess("test__data__V2010__testEmoticonsV2010.accdb");
     let b = read(&p, "data");
     let keys = b.column_by_name("key").unwrap();
     let data = strings(&b, "data");
@@ -112,7 +129,7 @@ fn emoticons_survive() {
 
 #[test]
 fn calculated_columns_hold_their_stored_results() {
-    let Some(p) = jackcess("test__data__V2010__calcFieldTestV2010.accdb") else { return };
+    let p = jackcess("test__data__V2010__calcFieldTestV2010.accdb");
     let b = read(&p, "Table1");
     // LastFirst = [LastName] & ", " & [FirstName]
     let last = strings(&b, "LastName");
@@ -125,14 +142,9 @@ fn calculated_columns_hold_their_stored_results() {
 
 #[test]
 fn every_corpus_table_reads_or_fails_loudly_without_panic() {
-    let Some(c) = corpus() else { return };
     let mut files = 0;
     let mut tables = 0;
-    for entry in walk(&c) {
-        let ext = entry.extension().map(|e| e.to_string_lossy().to_lowercase());
-        if !matches!(ext.as_deref(), Some("mdb" | "accdb")) {
-            continue;
-        }
+    for entry in pyforge_testdata::files("access", &["mdb", "accdb"]) {
         files += 1;
         let opts = ReadOptions { include_system: true, ..Default::default() };
         let source = match open(&entry, &opts) {
@@ -154,18 +166,4 @@ fn every_corpus_table_reads_or_fails_loudly_without_panic() {
         }
     }
     assert!(files >= 80 && tables >= 300, "{files} files, {tables} tables");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![];
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }

@@ -11,7 +11,7 @@ use pyforge_core::formats::dbf::writer::{self, vfp_datetime, FieldSpec as F, Mem
 use pyforge_core::{ReadOptions, Source};
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dbf")
+    pyforge_testdata::path("dbf")
 }
 
 fn read(path: &Path, opts: &ReadOptions) -> pyforge_core::Result<RecordBatch> {
@@ -269,10 +269,6 @@ fn many_batches_stream() {
 #[test]
 fn corpus_files_hand_checked() {
     let c = corpus();
-    if !c.is_dir() {
-        assert!(std::env::var("CI").is_err(), "corpus missing in CI: {}", c.display());
-        return;
-    }
     let d = ReadOptions::default();
     // dbfread fails here (float('1234. ...\0')); the bytes say 1234 followed by padding.
     let b = read(&c.join("dbase-rs/data/contain_null_padded_numeric.dbf"), &d).unwrap();
@@ -296,30 +292,13 @@ fn corpus_files_hand_checked() {
 }
 
 fn corpus_dbf_files() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![corpus()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("dbf") || x == "bin") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    pyforge_testdata::files("dbf", &["dbf", "bin"])
 }
 
 #[test]
 fn fuzz_cases_and_mutations_never_panic() {
     let files = corpus_dbf_files();
-    if files.is_empty() {
-        assert!(std::env::var("CI").is_err(), "corpus missing in CI");
-        return;
-    }
+    assert!(files.len() >= 15, "{} DBF files in the test data", files.len());
     let dir = tempfile::tempdir().unwrap();
     let mut seeds: Vec<(Vec<u8>, Option<Vec<u8>>)> = files
         .iter()

@@ -35,7 +35,7 @@ const PER_INPUT: Duration = Duration::from_secs(20);
 const SEED_MAX_BYTES: u64 = 256 << 10;
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    pyforge_testdata::repo_root()
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -70,13 +70,11 @@ fn files_under(dir: &Path, exts: Option<&[String]>, out: &mut Vec<PathBuf>) {
 
 /// The seeds of `target`: corpus files up to [`SEED_MAX_BYTES`] plus the fuzz regressions.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
-    let corpus = repo().join("../shared/corpus");
-    if !corpus.is_dir() && std::env::var("CI").as_deref() == Ok("true") {
-        panic!("the corpus {} is missing", corpus.display());
-    }
     let mut paths = Vec::new();
     for (folder, exts) in seed_sources(target) {
-        files_under(&corpus.join(folder), Some(&exts), &mut paths);
+        let dir = repo().join(&folder);
+        assert!(dir.is_dir(), "seed folder {folder} of fuzz/seed-folders.txt is missing");
+        files_under(&dir, Some(&exts), &mut paths);
     }
     // Every regression input, as scripts/fuzz.sh takes them.
     files_under(&repo().join("fuzz/regressions").join(target), None, &mut paths);
@@ -295,5 +293,22 @@ fn mutations_change_inputs_and_stay_reproducible() {
     let mut r = Rng(1);
     let changed = (0..100).filter(|_| mutate(&mut r, &seed, b"<r/>") != seed).count();
     assert!(changed >= 90, "only {changed} of 100 mutations changed the input");
-    assert!(!seeds("csv").is_empty() || !repo().join("../shared/corpus").is_dir());
+}
+
+#[test]
+fn every_seed_folder_gives_seeds() {
+    // A renamed test-data folder or a wrong extension in fuzz/seed-folders.txt would leave a
+    // target fuzzing nothing but its regressions; each listed folder must give files.
+    for &(target, _, _) in TARGETS {
+        let sources = seed_sources(target);
+        assert!(!sources.is_empty(), "{target}: no seed folder in fuzz/seed-folders.txt");
+        for (folder, exts) in sources {
+            let mut found = Vec::new();
+            files_under(&repo().join(&folder), Some(&exts), &mut found);
+            assert!(!found.is_empty(), "{target}: no {exts:?} file under {folder}");
+        }
+    }
+    // The big folders stay big: the CSV and XML seeds are most of the test data's files.
+    assert!(seeds("csv").len() >= 900, "{} csv seeds", seeds("csv").len());
+    assert!(seeds("xml").len() >= 1000, "{} xml seeds", seeds("xml").len());
 }

@@ -384,28 +384,9 @@ mod tests {
         (fast, total)
     }
 
-    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                files(&p, out);
-            } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| ["mdb", "accdb", "mde", "accde"].contains(&x.to_ascii_lowercase().as_str())) {
-                out.push(p);
-            }
-        }
-    }
-
     #[test]
     fn fast_path_equals_jetdb_on_every_corpus_table() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/access");
-        if !corpus.is_dir() {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "the Access corpus is missing at {}", corpus.display());
-            eprintln!("no corpus at {}: skipped", corpus.display());
-            return;
-        }
-        let mut all = Vec::new();
-        files(&corpus, &mut all);
-        all.sort();
+        let all = pyforge_testdata::files("access", &["mdb", "accdb", "mde", "accde"]);
         let (mut fast, mut total, mut rows) = (0, 0, [0; 2]);
         for f in &all {
             let (a, b) = compare_file(f, &mut rows);
