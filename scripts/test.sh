@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs every test: Rust unit and integration tests, then the
-# Python differential tests against reference readers (pyarrow, ...) over ../shared/corpus.
+# Python differential tests against reference readers (pyarrow, mdbtools, ...) over the
+# repository's testdata/.
 # Used by the README's quick start and by CI (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
