@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-NWIND = "access/mdbtestdata/data__nwind.mdb"
+QUERIES = "access/jackcess/test__data__V2003__queryTestV2003.mdb"
+RELATIONS = "access/jackcess/test__data__V2000__indexTestV2000.mdb"
+TYPES = "access/jackcess/test__data__V2010__testV2010.accdb"
 FIXED = "access/jackcess/test__data__V2000__fixedTextTestV2000.mdb"
 
 
@@ -15,22 +17,49 @@ def run(pyforge: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(pyforge), *args], capture_output=True, text=True, timeout=120)
 
 
-def test_info_lists_tables_queries_relationships(pyforge: Path, testdata: Path) -> None:
-    p = run(pyforge, "info", "--json", str(testdata / NWIND))
+def _info(pyforge: Path, db: Path) -> dict:
+    p = run(pyforge, "info", "--json", str(db))
     assert p.returncode == 0, p.stderr
-    info = json.loads(p.stdout)
+    return json.loads(p.stdout)
+
+
+def test_info_lists_tables_and_types(pyforge: Path, testdata: Path) -> None:
+    info = _info(pyforge, testdata / TYPES)
     assert info["format"] == "access"
-    assert info["details"]["version"] == "Jet 3 (Access 97)"
+    assert info["details"]["version"] == "ACE 14 (Access 2010)"
     tables = {t["name"]: t for t in info["tables"]}
-    assert tables["Order Details"]["rows"] == 2155
-    assert "Umsätze" in tables
+    assert set(tables) == {"Table1", "Table2", "Table3", "Table4"}
+    assert tables["Table1"]["rows"] == 2
     assert not any(n.startswith("MSys") for n in tables)
-    cols = {c["name"]: c["type"] for c in tables["Products"]["columns"]}
-    assert cols["UnitPrice"] == "decimal128(19, 4)" and cols["Discontinued"] == "bool"
+    cols = {c["name"]: c["type"] for c in tables["Table1"]["columns"]}
+    # Jackcess' testV2010 Table1: text, byte, integer, long, double, date, currency, yes/no.
+    assert cols == {
+        "A": "string", "B": "string", "C": "uint8", "D": "int16", "E": "int32", "F": "double",
+        "G": "timestamp[us]", "H": "decimal128(19, 4)", "I": "bool",
+    }
+
+
+def test_info_lists_queries_as_mdbtools_does(pyforge: Path, testdata: Path) -> None:
+    db = testdata / QUERIES
+    info = _info(pyforge, db)
+    assert info["details"]["version"] == "Jet 4 (Access 2000-2003)"
     queries = {q["name"]: q for q in info["details"]["queries"]}
-    assert queries["Alphabetical List of Products"]["sql"].startswith("SELECT DISTINCTROW Products.*")
-    rels = {r["name"] for r in info["details"]["relationships"]}
-    assert "CustomersOrders" in rels
+    names = subprocess.run(["mdb-queries", "-L", "-1", str(db)], capture_output=True, text=True, timeout=60, check=True)
+    assert set(queries) == set(names.stdout.split()), names.stdout
+    assert queries["SelectQuery"]["type"] == "Select"
+    # mdbtools drops the joins of this query (FROM [Table1],[Table2],[Table3]); Jackcess'
+    # QueryTest and PyForge keep them.
+    sql = queries["SelectQuery"]["sql"]
+    assert sql.startswith("SELECT DISTINCT Table1.*, Table2.col1, Table2.col2, Table3.col3\n"), sql
+    assert "FROM (Table1 LEFT JOIN Table3 ON Table1.col1 = Table3.col1) INNER JOIN Table2" in sql, sql
+
+
+def test_info_lists_relationships(pyforge: Path, testdata: Path) -> None:
+    info = _info(pyforge, testdata / RELATIONS)
+    rels = {r["name"]: r for r in info["details"]["relationships"]}
+    assert rels["Table2Table1"]["from_table"] == "Table1" and rels["Table2Table1"]["to_table"] == "Table2"
+    assert rels["Table2Table1"]["columns"] == [["otherfk1", "id"]]
+    assert rels["Table3Table1"]["columns"] == [["otherfk2", "id"]]
 
 
 def test_include_system(pyforge: Path, testdata: Path) -> None:
@@ -48,9 +77,10 @@ def test_fixed_text_column_converts(pyforge: Path, testdata: Path, tmp_path: Pat
 
 
 def test_unknown_table_lists_the_real_ones(pyforge: Path, testdata: Path, tmp_path: Path) -> None:
-    p = run(pyforge, "convert", str(testdata / NWIND), str(tmp_path / "o"), "--tables", "Nope")
-    assert p.returncode != 0
-    assert "Nope" in p.stderr and "Orders" in p.stderr
+    p = run(pyforge, "convert", str(testdata / RELATIONS), str(tmp_path / "o"), "--tables", "Nope")
+    assert p.returncode == 1
+    assert "Nope" in p.stderr and "Table1" in p.stderr and "Table3" in p.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def _mdbtools_linked(db: Path) -> dict:
