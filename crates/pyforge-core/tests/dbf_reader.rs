@@ -381,11 +381,21 @@ fn fuzz_cases_and_mutations_never_panic() {
 
 #[test]
 fn corpus_fuzz_files_fail_cleanly() {
-    for p in corpus_dbf_files().into_iter().filter(|p| p.to_string_lossy().contains("fuzz")) {
-        let r = pyforge_core::formats::dbf::DbfSource::open(&p, &ReadOptions::default()).and_then(|s| read_source(&s));
-        // They are broken files: an error is expected, and it must say something.
-        if let Err(e) = r {
-            assert!(!e.to_string().is_empty());
-        }
+    // dbase-rs' fuzzing finds: broken headers that must be refused with the reason, naming the
+    // file, never read as a table or a panic.
+    let expected = [
+        ("empty-logical-field.bin", "field descriptors run past the header"),
+        ("invalid-time-word.bin", "field descriptors run past the header"),
+        ("julian-day-overflow.bin", "field descriptors run past the header"),
+        ("oob-memo-field-bytes.bin", "field descriptors run past the header"),
+        ("reader-new-overflow.bin", "not a DBF file"),
+    ];
+    let files: Vec<PathBuf> = corpus_dbf_files().into_iter().filter(|p| p.to_string_lossy().contains("fuzz")).collect();
+    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, expected.map(|(n, _)| n.to_string()));
+    for (p, (name, reason)) in files.iter().zip(expected) {
+        let r = pyforge_core::formats::dbf::DbfSource::open(p, &ReadOptions::default()).and_then(|s| read_source(&s));
+        let e = r.err().unwrap_or_else(|| panic!("{name}: read as a table")).to_string();
+        assert!(e.contains(reason) && e.contains(name), "{name}: {e}");
     }
 }

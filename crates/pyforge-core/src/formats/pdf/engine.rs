@@ -44,9 +44,14 @@ impl Doc {
         Ok(Doc { doc, encrypted })
     }
 
-    /// Number of pages.
+    /// Number of pages; a document without any is damaged (a page tree that is missing, points
+    /// nowhere or is empty), and reading it as an empty table would hide that: pdftotext and
+    /// Acrobat refuse such files too.
     pub fn page_count(&self) -> Result<u32, String> {
         let n = self.doc.page_count().map_err(|e| format!("cannot count pages: {e}"))?;
+        if n == 0 {
+            return Err("damaged PDF: it has no pages (its page tree is missing or empty)".into());
+        }
         u32::try_from(n).map_err(|_| format!("implausible page count {n}"))
     }
 
