@@ -189,7 +189,7 @@ def compare_table(ours, cols: list[str], rows: list[list]) -> list[str]:
     return diffs
 
 
-def run(pyforge: Path, testdata: Path) -> dict:
+def run(pyforge: Path, corpus: Path) -> dict:
     """Compare every table of every database under `corpus`; return a report."""
     report = {"tables": 0, "agree": 0, "differ": {}, "mdbtools_failed": {}, "pyforge_failed": {}}
     dbs = sorted(p for p in corpus.rglob("*") if p.suffix.lower() in (".mdb", ".accdb"))
