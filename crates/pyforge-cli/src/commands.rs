@@ -204,32 +204,33 @@ pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, into:
         Some(o) => Destination::Path(o.to_path_buf()),
         None => Destination::Auto(None),
     };
-    let bar = ui.bars().then(|| {
-        let b = ProgressBar::new_spinner();
-        b.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
-        b.enable_steady_tick(std::time::Duration::from_millis(120));
-        b
+    let progress = ui.bars().then(|| {
+        let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+        crate::progress::ConvertProgress::start(size)
     });
     let verbose = ui.verbose;
     let events = |e: &Event| match e {
         Event::Rows { table, rows, .. } => {
-            if let Some(b) = &bar {
-                b.set_message(format!("{table}: {rows} rows"));
+            if let Some(p) = &progress {
+                p.rows(table, *rows);
             }
         }
-        Event::Reread { table, reason, .. } if verbose > 0 => {
-            let msg = format!("{table}: reading again ({reason})");
-            match &bar {
-                Some(b) => b.println(msg),
-                None => eprintln!("{msg}"),
+        Event::Reread { table, reason, .. } => {
+            if let Some(p) = &progress {
+                p.restart(table);
+            }
+            if verbose > 0 {
+                let msg = format!("{table}: reading again ({reason})");
+                match &progress {
+                    Some(p) => p.println(msg),
+                    None => eprintln!("{msg}"),
+                }
             }
         }
         _ => {}
     };
     let report = convert_to(input, &dest, opts, &events);
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    drop(progress);
     let report = report?;
     if let Some(c) = &ui.collect {
         c.report(input, &Ok(report));
@@ -300,7 +301,13 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
             }
         }
     };
-    let items = convert_many(inputs, output, opts, &pyforge_core::convert::no_events, &on_done)?;
+    // The bar's message names the file most recently started (files convert in parallel).
+    let started_file = |e: &Event| {
+        if let (Event::TableStarted { input, .. }, Some(b)) = (e, &bar) {
+            b.set_message(crate::remote::shown(input));
+        }
+    };
+    let items = convert_many(inputs, output, opts, &started_file, &on_done)?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

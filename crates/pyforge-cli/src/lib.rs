@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod databricks;
 pub mod inputs;
+mod progress;
 pub mod remote;
 
 use std::ffi::OsString;
