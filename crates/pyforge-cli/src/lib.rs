@@ -8,6 +8,7 @@ pub mod commands;
 pub mod databricks;
 pub mod inputs;
 pub mod remote;
+pub mod volume_files;
 
 use std::ffi::OsString;
 
