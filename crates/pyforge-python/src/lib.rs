@@ -148,7 +148,8 @@ impl Iterator for TableReader {
     type Item = Result<RecordBatch, ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.table.stream.next().map(|r| r.map_err(|e| ArrowError::ExternalError(Box::new(e))))
+        // As ApiError: the message in Python's words (`allow_ragged=True`, not `--allow-ragged`).
+        self.table.stream.next().map(|r| r.map_err(|e| ArrowError::ExternalError(Box::new(ApiError { kind: ErrorKind::InvalidInput, message: api::python_text(&e.to_string()) }))))
     }
 }
 
