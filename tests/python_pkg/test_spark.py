@@ -26,9 +26,9 @@ def _session(kind: str, warehouse: Path):
     if kind == "classic":
         builder = SparkSession.builder.master("local[2]")
     else:
-        # A free port chosen by the server (pyspark's client asks the JVM for it), so parallel
-        # test runs on one machine never meet on Connect's default port 15002.
-        builder = SparkSession.builder.remote("local[2]").config("spark.connect.grpc.binding.port", "0")
+        # pyspark's local Connect server listens on its default port 15002 (the client connects
+        # there; an ephemeral port is not picked up outside pyspark's own test mode).
+        builder = SparkSession.builder.remote("local[2]")
     return (
         builder.appName(f"pyforge-tests-{kind}")
         .config("spark.driver.host", "127.0.0.1")

@@ -79,6 +79,8 @@ def _not_in_spark(path: str, options: dict, core: PyForgeCore) -> tuple[str | No
     reader = core.read_batches(path, table, **_read_options(options))
     names = reader.schema.names
     reader.close()
+    if any("\x00" in n for n in names):
+        return "a column name holds a NUL character, which Spark's Arrow exchange refuses", None
     # Spark resolves column names case-insensitively: `Id` and `ID` cannot both be written.
     if len({n.lower() for n in names}) != len(names):
         return "the table has column names that differ only in case, which Spark cannot write", None
@@ -110,7 +112,7 @@ def spark_convert(spark: Any, core: PyForgeCore, input_path, output_path, option
     if os.path.exists(output) and not options.get("force"):
         raise OutputExistsError(f"{output}: output already exists (pass force=True to overwrite)")
     df = _read_in_spark(spark, path, table, _read_options(options))
-    _write(df, output, fmt, options)
+    _write_micros(spark, df, output, fmt, options)
     # Parquet is counted as written; the text formats by the DataFrame (read once more).
     rows = spark.read.parquet(output).count() if fmt == "parquet" else df.count()
     columns = [{"name": n, "type": t} for n, t in df.dtypes]
@@ -138,6 +140,23 @@ def _read_in_spark(spark: Any, path: str, table: str, read_options: dict):
     for k, v in read_options.items():
         reader = reader.option(k, v)
     return reader.load(path)
+
+
+_TS_CONF = "spark.sql.parquet.outputTimestampType"
+
+
+def _write_micros(spark: Any, df: Any, output: str, fmt: str, options: dict) -> None:
+    """Write with timestamps as UTC-adjusted microseconds (PyForge's instants, read back with
+    their time zone) instead of Spark's default INT96; the session's setting is restored."""
+    before = spark.conf.get(_TS_CONF, None)
+    spark.conf.set(_TS_CONF, "TIMESTAMP_MICROS")
+    try:
+        _write(df, output, fmt, options)
+    finally:
+        if before is None:
+            spark.conf.unset(_TS_CONF)
+        else:
+            spark.conf.set(_TS_CONF, before)
 
 
 def _write(df: Any, output: str, fmt: str, options: dict) -> None:
