@@ -160,7 +160,8 @@ def _write_micros(spark: Any, df: Any, output: str, fmt: str, options: dict) -> 
 
 
 def _write(df: Any, output: str, fmt: str, options: dict) -> None:
-    writer = df.write.mode("overwrite" if options.get("force") else "errorifexists")
+    # "error" (not "errorifexists"): the spelling Spark Connect accepts too.
+    writer = df.write.mode("overwrite" if options.get("force") else "error")
     if options.get("partition_by"):
         writer = writer.partitionBy(*options["partition_by"])
     if options.get("compression"):
