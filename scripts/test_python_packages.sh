@@ -5,7 +5,8 @@
 # into two venvs: Python 3.10 with Databricks serverless v1's pins (pyarrow 14.0.1, pandas
 # 1.5.3, numpy 1.23.5) and Python 3.12 with current versions and PySpark (local[2] on Java 17).
 # Called by scripts/test.sh (after the Rust build, whose artifacts the wheel build reuses);
-# runs alone too. Extra arguments go to pytest.
+# runs alone too. Extra arguments go to pytest. SPARK_CSV_LIMIT (default 8) is how many files of
+# testdata/csv the spark-strategy test converts per session kind (0: all of them, ~1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,9 +42,12 @@ V310=.venv-py310
 "$V310/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall --no-deps "$CORE_WHEEL" "$DBX_WHEEL"
 "$V310/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg --deselect tests/python_pkg/test_spark.py "$@"
 
-# 3. Python 3.12, current versions and PySpark.
+# 3. Python 3.12, current versions and PySpark, classic (local[2]) and Spark Connect
+#    (remote("local[2]"), whose client needs grpcio, grpcio-status, googleapis-common-protos,
+#    zstandard and pandas).
 V312=.venv-py312
 [ -x "$V312/bin/python" ] || "$(python_for 3.12)" -m venv "$V312"
-"$V312/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow pandas pyspark==4.0.1 pytest==8.3.4 databricks-sdk==0.150.0
+"$V312/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow pandas pyspark==4.0.1 pytest==8.3.4 databricks-sdk==0.150.0 \
+  grpcio grpcio-status googleapis-common-protos zstandard
 "$V312/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall --no-deps "$CORE_WHEEL" "$DBX_WHEEL"
-"$V312/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg "$@"
+SPARK_CSV_LIMIT=${SPARK_CSV_LIMIT:-8} "$V312/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg "$@"

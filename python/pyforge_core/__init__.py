@@ -41,6 +41,8 @@ __all__ = [
     "read_table",
     "read_batches",
     "info",
+    "validate",
+    "output_stems",
     "formats",
     "samples",
     "PyForgeError",
@@ -184,6 +186,17 @@ class PyForgeCore:
         args = _option_args(options) + _positional(path)
         return json.loads(_native.info(args, self._host, self._token))
 
+    def validate(self, path: str | os.PathLike, **options: Any) -> dict:
+        """Read every table of ``path`` to the end, as ``pyforge validate``; returns
+        ``{"path", "format", "tables", "rows"}`` or raises the :class:`PyForgeError` subclass
+        that names the problem (a corrupt file is :class:`InvalidInputError`).
+
+        >>> PyForgeCore().validate("shop.mdb")                       # doctest: +SKIP
+        {'path': 'shop.mdb', 'format': 'access', 'tables': 8, 'rows': 3120}
+        """
+        args = _option_args(options) + _positional(path)
+        return json.loads(_native.validate(args, self._host, self._token))
+
     @staticmethod
     def formats() -> dict:
         """``{"inputs": [{"name", "extensions", "description"}], "outputs": [...]}``."""
@@ -216,6 +229,25 @@ def read_batches(path: str | os.PathLike, table: str | None = None, **options: A
 def info(path: str | os.PathLike, **options: Any) -> dict:
     """:meth:`PyForgeCore.info` with the default configuration."""
     return _default.info(path, **options)
+
+
+def validate(path: str | os.PathLike, **options: Any) -> dict:
+    """:meth:`PyForgeCore.validate` with the default configuration."""
+    return _default.validate(path, **options)
+
+
+def output_stems(paths: "list[str | os.PathLike]", output_dir: str | os.PathLike | None = None) -> list[str]:
+    """The output names (without extension) that a conversion of all ``paths`` into
+    ``output_dir`` (``None``: beside each input) gives them: the input's name without its
+    format extension, and for inputs whose names would meet (``sales.csv``, ``sales.parquet``)
+    the name with the extension (``sales_csv``, ``sales_parquet``). The command, the Python
+    API and Spark all use this one rule; see the README's "Output layout".
+
+    >>> output_stems(["d/sales.csv", "d/sales.parquet", "d/shop.mdb"])
+    ['sales_csv', 'sales_parquet', 'shop']
+    """
+    out = None if output_dir is None else os.fspath(output_dir)
+    return _native.output_stems([os.fspath(p) for p in paths], out)
 
 
 def formats() -> dict:

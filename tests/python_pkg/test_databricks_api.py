@@ -55,16 +55,23 @@ def test_convert_with_grouped_options(samples, tmp_path):
 
 def test_env(monkeypatch, clean_databricks_env):
     env = PyForgeDatabricks().env
-    assert set(env) == {"databricks", "compute", "serverless_env_version", "runtime_version", "python", "volumes_mounted", "auth"}
-    assert env["databricks"] is False and env["compute"] is None
-    assert env["python"] == platform.python_version()
+    assert set(env) == {"databricks", "compute", "serverless_env_version", "runtime_version", "python", "volumes_mounted", "auth", "spark"}
+    assert env["databricks"] is False and env["compute"] is None and env["spark"] is None
+    assert env.is_databricks is False and env.is_serverless is False and env.environment_version is None and env.runtime_version is None
+    assert env["python"] == platform.python_version() == env.python
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "client.2.5")
     monkeypatch.setenv("DATABRICKS_HOST", "https://adb-1.azuredatabricks.net")
     monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-secret-never-shown")
     env = PyForgeDatabricks().env
     assert env["databricks"] is True and env["compute"] == "serverless" and env["serverless_env_version"] == 2
+    assert env.is_databricks and env.is_serverless and env.environment_version == 2 and env.runtime_version == "client.2.5"
     assert env["auth"] == {"method": "pat", "host": "https://adb-1.azuredatabricks.net", "profile": None}
     assert "dapi-secret-never-shown" not in repr(env)
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "15.4")
+    env = PyForgeDatabricks().env
+    assert env.is_databricks and not env.is_serverless and env.environment_version is None and env.runtime_version == "15.4"
+    with pytest.raises(AttributeError):
+        env.no_such_fact
 
 
 def test_convert_many_local_threads(samples, tmp_path):
@@ -72,6 +79,7 @@ def test_convert_many_local_threads(samples, tmp_path):
     broken = tmp_path / "broken.dbf"
     broken.write_bytes(b"\x03not a dbf at all")
     results = PyForgeDatabricks().convert_many([*inputs, broken], tmp_path / "out", compression="zstd")
+    assert isinstance(results, list) and [r["input"] for r in results] == [str(p) for p in [*inputs, broken]]
     by_name = {Path(r["input"]).name: r for r in results}
     assert [by_name[p.name]["status"] for p in inputs] == ["ok"] * 4, results
     assert by_name["broken.dbf"]["status"] == "failed" and "broken.dbf" in by_name["broken.dbf"]["error"]
@@ -80,13 +88,33 @@ def test_convert_many_local_threads(samples, tmp_path):
     assert pq.read_table(tmp_path / "out" / "sales.parquet").equals(pyforge_core.read_table(samples / "sales.csv"))
 
 
+def test_convert_many_runs_when_called(samples, tmp_path):
+    """Eager: the outputs exist when convert_many returns; names never collide; an input
+    without rows is a 0-row result; an existing output is OutputExistsError's text."""
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text("id,name\n")
+    inputs = [samples / "sales.csv", samples / "sales.parquet", header_only]
+    out = tmp_path / "out"
+    results = PyForgeDatabricks().convert_many(inputs, out)
+    assert [r["status"] for r in results] == ["ok"] * 3, results
+    assert [Path(r["output"]).name for r in results] == ["sales_csv.parquet", "sales_parquet.parquet", "empty.parquet"]
+    assert results[2]["rows"] == 0 and pq.read_table(out / "empty.parquet").num_rows == 0
+    assert pq.read_table(out / "sales_parquet.parquet").equals(pyforge_core.read_table(samples / "sales.parquet"))
+    again = PyForgeDatabricks().convert_many(inputs, out)
+    assert all(r["status"] == "failed" and r["error"].startswith("OutputExistsError") and "force=True" in r["error"] and "--" not in r["error"] for r in again), again
+    assert [r["status"] for r in PyForgeDatabricks().convert_many(inputs, out, overwrite=True)] == ["ok"] * 3
+    with pytest.raises(pyforge_core.UsageError, match="SparkSession"):
+        PyForgeDatabricks().convert_many_lazy(inputs, out)
+
+
 def test_strategy_spark_needs_a_session(samples, tmp_path):
     with pytest.raises(pyforge_core.UsageError, match="SparkSession"):
         PyForgeDatabricks().convert(samples / "sales.csv", strategy="spark")
     with pytest.raises(pyforge_core.UsageError, match="strategy"):
         PyForgeDatabricks().convert(samples / "sales.csv", strategy="fastest")
     # auto without Spark: the Rust converter.
-    assert PyForgeDatabricks().convert(samples / "events.jsonl", tmp_path / "e.parquet", strategy="auto")["strategy"] == "pyforge"
+    r = PyForgeDatabricks().convert(samples / "events.jsonl", tmp_path / "e.parquet", strategy="auto")
+    assert r["strategy"] == "pyforge" and "no SparkSession" in r["strategy_reason"]
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +146,52 @@ def test_workspace_client_credentials_reach_the_volume(minilake, samples, clean_
     # Without credentials the same call is a clear error, not a hang or a traceback from Rust.
     with pytest.raises(pyforge_core.PyForgeError, match="credentials|DATABRICKS_HOST"):
         PyForgeDatabricks().convert("dbfs:/Volumes/lake/raw/files/nb/sales.csv", "dbfs:/Volumes/lake/raw/files/nb/again.parquet")
+
+
+def test_volume_handler_through_the_files_api(minilake, samples, clean_databricks_env):
+    """forge.volume_handler uses the converter's Files API client with the notebook's
+    credentials; writing over a Volume file or output is OutputExistsError with force=True."""
+    try:
+        from databricks.sdk import WorkspaceClient
+    except ImportError:
+        require(False, "databricks-sdk is not installed")
+    forge = PyForgeDatabricks(workspace_client=WorkspaceClient(host=minilake.url, token="dapi-nb"))
+    vh = forge.volume_handler
+    data = (samples / "sales.csv").read_bytes()
+    vh.write_file("/Volumes/lake/raw/files/vh/sub/a.csv", data)
+    assert minilake.get_file("/Volumes/lake/raw/files/vh/sub/a.csv") == data
+    assert vh.read_file("dbfs:/Volumes/lake/raw/files/vh/sub/a.csv") == data
+    assert vh.file_exists("/Volumes/lake/raw/files/vh/sub/a.csv") and vh.file_exists("/Volumes/lake/raw/files/vh/sub")
+    assert not vh.file_exists("/Volumes/lake/raw/files/vh/none.csv")
+    listed = vh.list_files("/Volumes/lake/raw/files/vh/sub/")
+    assert [(e["name"], e["is_directory"], e["size"]) for e in listed] == [("a.csv", False, len(data))]
+    with pytest.raises(pyforge_core.OutputExistsError, match="overwrite=True"):
+        vh.write_file("/Volumes/lake/raw/files/vh/sub/a.csv", b"other")
+    vh.write_file("/Volumes/lake/raw/files/vh/sub/a.csv", b"other", overwrite=True)
+    assert vh.read_file("/Volumes/lake/raw/files/vh/sub/a.csv") == b"other"
+    with pytest.raises(pyforge_core.InputNotFoundError, match="none.csv"):
+        vh.read_file("/Volumes/lake/raw/files/vh/none.csv")
+    info = vh.get_volume_info("lake", "raw", "files")
+    assert info["full_name"] == "lake.raw.files" and info["volume_type"] == "MANAGED"
+    # A Volume output that exists: the typed error, in Python's words.
+    minilake.put_file("/Volumes/lake/raw/files/vh/s.csv", data)
+    forge.convert("dbfs:/Volumes/lake/raw/files/vh/s.csv", "dbfs:/Volumes/lake/raw/files/vh/s.parquet")
+    with pytest.raises(pyforge_core.OutputExistsError) as e:
+        forge.convert("dbfs:/Volumes/lake/raw/files/vh/s.csv", "dbfs:/Volumes/lake/raw/files/vh/s.parquet")
+    assert "force=True" in str(e.value) and "--force" not in str(e.value) and "s.parquet" in str(e.value)
+    assert forge.convert("dbfs:/Volumes/lake/raw/files/vh/s.csv", "dbfs:/Volumes/lake/raw/files/vh/s.parquet", overwrite=True)["rows"] > 0
+
+
+def test_volume_handler_on_the_mount(samples, clean_databricks_env, monkeypatch):
+    root = clean_databricks_env / "mounted"
+    (root / "c" / "s" / "v").mkdir(parents=True)
+    monkeypatch.setenv("PYFORGE_VOLUMES_ROOT", str(root))
+    vh = PyForgeDatabricks().volume_handler
+    vh.write_file("/Volumes/c/s/v/d/x.bin", b"\x00\x01")
+    assert (root / "c" / "s" / "v" / "d" / "x.bin").read_bytes() == b"\x00\x01"
+    assert vh.read_file("/Volumes/c/s/v/d/x.bin") == b"\x00\x01" and vh.file_exists("/Volumes/c/s/v/d/x.bin")
+    assert vh.list_files("/Volumes/c/s/v/") == [{"path": "/Volumes/c/s/v/d", "name": "d", "is_directory": True, "size": None}]
+    with pytest.raises(pyforge_core.OutputExistsError, match="overwrite=True"):
+        vh.write_file("/Volumes/c/s/v/d/x.bin", b"")
+    with pytest.raises(pyforge_core.UsageError, match="not a Volume path"):
+        vh.read_file("/tmp/x.bin")

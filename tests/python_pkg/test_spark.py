@@ -20,30 +20,55 @@ from pyforge_databricks import PyForgeDatabricks
 from conftest import mdb_export_rows, require
 
 
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    require(shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME")), "Java (for PySpark) is not installed")
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        require(False, "pyspark is not installed in this venv")
+def _session(kind: str, warehouse: Path):
+    from pyspark.sql import SparkSession
 
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    warehouse = tmp_path_factory.mktemp("spark")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("pyforge-tests")
+    if kind == "classic":
+        builder = SparkSession.builder.master("local[2]")
+    else:
+        # pyspark's local Connect server listens on its default port 15002 (the client connects
+        # there; an ephemeral port is not picked up outside pyspark's own test mode).
+        builder = SparkSession.builder.remote("local[2]")
+    return (
+        builder.appName(f"pyforge-tests-{kind}")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.connect.grpc.binding.address", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.warehouse.dir", str(warehouse))
         .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={warehouse}")
         .getOrCreate()
     )
+
+
+# Every test runs on a classic session (local[2]) and on Spark Connect (remote("local[2]"):
+# pyspark starts a local Connect server on 127.0.0.1), as on Databricks serverless.
+@pytest.fixture(scope="module", params=["classic", "connect"])
+def spark(request, tmp_path_factory):
+    require(shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME")), "Java (for PySpark) is not installed")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        require(False, "pyspark is not installed in this venv")
+    if request.param == "connect":
+        try:
+            import grpc  # noqa: F401
+            import google.rpc  # noqa: F401
+            import zstandard  # noqa: F401
+        except ImportError as e:
+            require(False, f"the Spark Connect client needs {e.name} (pip install grpcio grpcio-status googleapis-common-protos zstandard)")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = _session(request.param, tmp_path_factory.mktemp(f"spark-{request.param}"))
     yield session
-    session.stop()
+    session.stop()  # for a local Connect session this stops its server too
+
+
+def _kind(spark) -> str:
+    from pyforge_databricks.environment import spark_kind
+
+    return spark_kind(spark)
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +98,13 @@ def test_convert_many_on_executors(spark, databases, csv_files, tmp_path):
     broken = tmp_path / "broken.mdb"
     broken.write_bytes(b"\x00\x01\x00\x00Standard Jet DB\x00" + b"\x00" * 100)
     inputs = [*map(str, databases), *map(str, csv_files), str(broken)]
-    df = PyForgeDatabricks(spark=spark).convert_many(inputs, tmp_path / "out")
-    assert df.columns == ["input", "status", "output", "rows", "tables", "error"]
-    rows = {Path(r["input"]).name: r.asDict() for r in df.collect()}
+    forge = PyForgeDatabricks(spark=spark)
+    lazy = forge.convert_many_lazy(inputs, tmp_path / "lazy")
+    assert lazy.columns == ["input", "status", "output", "rows", "tables", "error"]
+    assert not (tmp_path / "lazy").exists() or not any((tmp_path / "lazy").iterdir())  # nothing ran yet
+    results = forge.convert_many(inputs, tmp_path / "out")
+    assert [r["input"] for r in results] == inputs  # computed, in input order
+    rows = {Path(r["input"]).name: r for r in results}
     assert set(rows) == {Path(p).name for p in inputs}
     assert rows["broken.mdb"]["status"] == "failed" and "broken.mdb" in rows["broken.mdb"]["error"]
     for db in databases:
@@ -98,7 +127,8 @@ def test_data_source_reads_every_file(spark, databases):
     pfs.register(spark)
     glob = str(databases[0].parent / "shop*.mdb")
     df = spark.read.format("pyforge").option("table", "Orders").load(glob)
-    assert df.rdd.getNumPartitions() == len(databases)
+    if _kind(spark) == "classic":  # Connect DataFrames have no rdd
+        assert df.rdd.getNumPartitions() == len(databases)
     ref = pyforge_core.read_table(databases[0], "Orders")
     assert df.count() == ref.num_rows * len(databases)
     # Types: Currency stays decimal(19,4), dates are timestamps, ids ints.
@@ -145,18 +175,116 @@ def test_data_source_csv_and_schema_mismatch(spark, csv_files, tmp_path):
         spark.read.format("pyforge").load([str(csv_files[0]), str(other)]).collect()
 
 
-def test_spark_strategy_writes_the_same_values(spark, csv_files, tmp_path):
+def test_env_reports_the_session_kind(spark, request):
+    env = PyForgeDatabricks(spark=spark).env
+    assert env.spark == request.node.callspec.params["spark"]
+    assert env.is_spark_connect == (env.spark == "connect")
+
+
+def test_convert_many_names_and_empty_inputs(spark, samples, tmp_path):
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text("id,name\n")
+    inputs = [samples / "sales.csv", samples / "sales.parquet", header_only]
+    results = PyForgeDatabricks(spark=spark).convert_many(inputs, tmp_path / "out")
+    assert [r["status"] for r in results] == ["ok"] * 3, results
+    assert [Path(r["output"]).name for r in results] == ["sales_csv.parquet", "sales_parquet.parquet", "empty.parquet"]
+    assert results[2]["rows"] == 0
+    assert pq.read_table(tmp_path / "out" / "sales_csv.parquet").equals(pyforge_core.read_table(samples / "sales.csv"))
+
+
+def _values_hash(table: pa.Table) -> tuple[int, str]:
+    """Row count and a hash of the values: rows as Python values, sorted (Spark's part files
+    come in any order), column names included; types Spark widens compare by value."""
+    import hashlib
+
+    rows = sorted(repr(sorted(r.items())) for r in table.to_pylist())
+    return table.num_rows, hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+
+
+# Every file `pyforge samples` writes, with the table the spark strategy is given for the
+# inputs of several tables; report.pdf is text (no writer in Spark): it must fall back.
+SAMPLE_TABLES = {
+    "sales.csv": None, "sensors.tsv": None, "legacy_cp1252.csv": None, "library.xml": None, "events.jsonl": None,
+    "sales.parquet": None, "customers_vfp.dbf": None, "inventory_dbase3.dbf": None, "sales.xlsx": "Orders",
+    "stations.ods": None, "northwind_mini.mdb": "Orders",
+}
+HASHES: dict = {}
+
+
+def test_every_sample_is_covered(samples):
+    written = {p.name for p in samples.iterdir() if p.is_file() and not p.name.startswith(".")}
+    assert written - {"report.pdf"} <= set(SAMPLE_TABLES) | {p for p in written if p.endswith((".dbt", ".fpt", ".cdx"))}, written
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_TABLES))
+def test_spark_strategy_equals_native_on_every_sample(spark, samples, tmp_path, name):
+    table = SAMPLE_TABLES[name]
+    tables = [table] if table else None
     forge = PyForgeDatabricks(spark=spark)
-    src = csv_files[1]
-    by_spark = forge.convert(src, tmp_path / "spark_out", strategy="spark")
-    by_rust = forge.convert(src, tmp_path / "rust_out.parquet", strategy="pyforge")
-    assert by_spark["strategy"] == "spark" and by_rust["strategy"] == "pyforge"
-    assert by_spark["rows"] == by_rust["rows"] == 201
-    a = pq.read_table(by_spark["output"]).sort_by("id")
-    b = pq.read_table(by_rust["output"]).sort_by("id")
-    assert a.column_names == b.column_names
-    for name in b.column_names:
-        assert a.column(name).to_pylist() == b.column(name).to_pylist(), name
-    # auto picks Spark for a CSV over the threshold, the Rust converter under it.
-    assert forge.convert(src, tmp_path / "auto1", strategy="auto", spark_threshold_bytes=1)["strategy"] == "spark"
-    assert forge.convert(src, tmp_path / "auto2.parquet", strategy="auto")["strategy"] == "pyforge"
+    native = forge.convert(samples / name, tmp_path / "native.parquet", tables=tables)
+    by_spark = forge.convert(samples / name, tmp_path / "spark_out", strategy="spark", tables=tables)
+    assert native["strategy"] == "pyforge" and by_spark["strategy"] == "spark", by_spark
+    expected = pq.read_table(native["tables"][0]["output"])
+    got = pq.read_table(by_spark["output"])
+    assert got.column_names == expected.column_names
+    assert by_spark["rows"] == native["tables"][0]["rows"] == expected.num_rows == got.num_rows
+    assert _values_hash(got) == _values_hash(expected), name
+    HASHES.setdefault(name, {})["native"] = _values_hash(expected)
+    HASHES[name][f"spark-{_kind(spark)}"] = _values_hash(got)
+    report = os.environ.get("PYFORGE_SPARK_HASHES")
+    if report:
+        import json
+
+        Path(report).write_text(json.dumps(HASHES, indent=1, sort_keys=True))
+
+
+def test_spark_strategy_falls_back_and_says_why(spark, samples, tmp_path, caplog):
+    forge = PyForgeDatabricks(spark=spark)
+    r = forge.convert(samples / "northwind_mini.mdb", tmp_path / "shop", strategy="spark")
+    assert r["strategy"] == "pyforge" and "tables" in r["strategy_reason"], r
+    assert "the native converter runs instead of Spark" in caplog.text
+    assert {t["name"] for t in r["tables"]} == {t["name"] for t in pyforge_core.info(samples / "northwind_mini.mdb")["tables"]}
+    r = forge.convert(samples / "report.pdf", tmp_path / "report.txt", strategy="spark", format="txt")
+    assert r["strategy"] == "pyforge" and "txt" in r["strategy_reason"]
+    # An existing output: Python's words.
+    forge.convert(samples / "sales.csv", tmp_path / "s", strategy="spark")
+    with pytest.raises(pyforge_core.OutputExistsError, match="force=True"):
+        forge.convert(samples / "sales.csv", tmp_path / "s", strategy="spark")
+    # auto: by size, and the result says which path ran.
+    small = forge.convert(samples / "sales.csv", tmp_path / "auto1.parquet", strategy="auto")
+    assert small["strategy"] == "pyforge" and "below" in small["strategy_reason"]
+    big = forge.convert(samples / "sales.csv", tmp_path / "auto2", strategy="auto", spark_threshold_bytes=1)
+    assert big["strategy"] == "spark" and "reaches" in big["strategy_reason"]
+
+
+def _testdata_csvs() -> list[Path]:
+    from pyforge_helpers import TESTDATA
+
+    return sorted((TESTDATA / "csv").rglob("*.csv"))
+
+
+def test_spark_strategy_on_csv_test_data(spark, tmp_path):
+    """Every CSV of testdata/csv that the converter reads: strategy="spark" writes the same
+    values (one Spark job per file, so this is the long test; see SPARK_CSV_LIMIT)."""
+    files = _testdata_csvs()
+    assert len(files) > 100, files[:3]
+    limit = int(os.environ.get("SPARK_CSV_LIMIT", "0")) or len(files)
+    # An even spread over the corpus when limited (deterministic).
+    chosen = files[:: max(1, len(files) // limit)][:limit]
+    forge = PyForgeDatabricks(spark=spark)
+    compared = 0
+    fallbacks: list = []
+    for i, f in enumerate(chosen):
+        try:
+            expected = pyforge_core.read_table(f)
+        except pyforge_core.PyForgeError:
+            continue  # not readable natively: nothing to compare (the native tests cover errors)
+        r = forge.convert(f, tmp_path / f"o{i}", strategy="spark")
+        if r["strategy"] != "spark":  # Spark cannot carry it: the native converter ran, said why
+            assert r["strategy_reason"].startswith("spark fallback: "), (f, r)
+            fallbacks.append((f.name, r["strategy_reason"]))
+        got = pq.read_table(r["output"])
+        assert got.num_rows == expected.num_rows and _values_hash(got) == _values_hash(expected), f
+        compared += 1
+    assert compared >= len(chosen) // 2, (compared, len(chosen))
+    assert len(fallbacks) <= compared // 10, fallbacks  # the exception, not the rule

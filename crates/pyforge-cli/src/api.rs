@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use serde_json::{json, Value};
 
 use crate::cli::{Cli, Command, InfoArgs};
@@ -75,8 +75,57 @@ impl ApiError {
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> ApiError {
-        ApiError { kind: kind_of(&e), message: crate::remote::shown_text(&crate::one_line(&e)) }
+        ApiError { kind: kind_of(&e), message: python_text(&crate::remote::shown_text(&crate::one_line(&e))) }
     }
+}
+
+/// The command's long options: name -> whether it takes a value.
+fn long_options() -> std::collections::HashMap<String, bool> {
+    let cli = Cli::command();
+    let mut out = std::collections::HashMap::new();
+    for cmd in std::iter::once(&cli).chain(cli.get_subcommands()) {
+        for arg in cmd.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                out.insert(long.to_string(), arg.get_action().takes_values());
+            }
+        }
+    }
+    out
+}
+
+/// A message in the words of the Python API: a command option `--name` becomes the keyword
+/// argument that sets it (`force=True` for a flag, `encoding=...` for an option with a value,
+/// `name` for an unknown one), and `` `pyforge formats` `` the function. Errors are written
+/// once, for the command; this is where Python callers get their own spelling.
+///
+/// ```
+/// let t = pyforge_cli::api::python_text("x.parquet: output already exists (use --force to overwrite)");
+/// assert_eq!(t, "x.parquet: output already exists (use force=True to overwrite)");
+/// ```
+pub fn python_text(message: &str) -> String {
+    let options = long_options();
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("--") {
+        let before_ok = rest[..i].chars().last().is_none_or(|c| !c.is_alphanumeric() && c != '-');
+        let tail = &rest[i + 2..];
+        let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(tail.len());
+        let name = &tail[..len];
+        out.push_str(&rest[..i]);
+        if before_ok && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+            let keyword = name.replace('-', "_");
+            out.push_str(&match options.get(name) {
+                Some(false) => format!("{keyword}=True"),
+                Some(true) => format!("{keyword}=..."),
+                None => keyword,
+            });
+        } else {
+            out.push_str(&rest[i..i + 2 + len]);
+        }
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    out.replace("`pyforge formats`", "`pyforge_core.formats()`")
 }
 
 /// Classify by the first typed error in the chain.
@@ -84,6 +133,9 @@ fn kind_of(e: &anyhow::Error) -> ErrorKind {
     use pyforge_core::Error as C;
     use pyforge_databricks::Error as D;
     for cause in e.chain() {
+        if let Some(shown) = cause.downcast_ref::<crate::remote::Shown>() {
+            return kind_of(&shown.original);
+        }
         if let Some(c) = cause.downcast_ref::<C>() {
             return match c {
                 C::Usage { .. } | C::InvalidOption(_) => ErrorKind::Usage,
@@ -116,7 +168,12 @@ fn kind_of(e: &anyhow::Error) -> ErrorKind {
 /// Parse `pyforge <command> <args...>`.
 fn parse(command: &str, args: &[String]) -> Result<Command, ApiError> {
     let argv = ["pyforge", command].into_iter().map(str::to_string).chain(args.iter().cloned());
-    Cli::try_parse_from(argv).map(|c| c.command).map_err(|e| ApiError::usage(e.render().to_string().trim().replace('\n', " ")))
+    // Only clap's first line: the rest (usage line, `--help` tips) is about the command line.
+    Cli::try_parse_from(argv).map(|c| c.command).map_err(|e| {
+        let text = e.render().to_string();
+        let first = text.lines().next().unwrap_or_default().trim_start_matches("error: ");
+        ApiError::usage(python_text(first))
+    })
 }
 
 fn quiet_ui() -> Ui {
@@ -131,7 +188,12 @@ pub fn convert(args: &[String], credentials: Option<Credentials>) -> Result<Valu
     a.remote.credentials = credentials;
     let ui = quiet_ui();
     crate::commands::convert(&ui, a)?;
-    let files = ui.collect.as_ref().map(Collected::take).unwrap_or_default();
+    let mut files = ui.collect.as_ref().map(Collected::take).unwrap_or_default();
+    for f in &mut files {
+        if let Some(e) = f["error"].as_str() {
+            f["error"] = Value::String(python_text(e));
+        }
+    }
     let count = |s: &str| files.iter().filter(|f| f["status"] == s).count();
     Ok(json!({"ok": count("ok"), "failed": count("failed"), "skipped": count("skipped"), "files": files}))
 }
@@ -141,6 +203,18 @@ pub fn info(args: &[String], credentials: Option<Credentials>) -> Result<Value, 
     let Command::Info(mut a) = parse("info", args)? else { unreachable!("parsed as info") };
     a.remote.credentials = credentials;
     Ok(crate::commands::info_document(&quiet_ui(), a)?)
+}
+
+/// `pyforge validate ARGS`: `{"path", "format", "tables", "rows"}` after reading every table.
+pub fn validate(args: &[String], credentials: Option<Credentials>) -> Result<Value, ApiError> {
+    let Command::Validate(mut a) = parse("validate", args)? else { unreachable!("parsed as validate") };
+    a.remote.credentials = credentials;
+    Ok(crate::commands::validate_document(&quiet_ui(), a)?)
+}
+
+/// The output names of a batch (see `pyforge_core::naming::output_stems`).
+pub fn output_stems(inputs: &[PathBuf], output_dir: Option<&std::path::Path>) -> Vec<String> {
+    pyforge_core::naming::output_stems(inputs, output_dir)
 }
 
 /// One table of an input, open for streaming (keeps a staged Volume copy alive while read).

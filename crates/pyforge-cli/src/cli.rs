@@ -61,6 +61,11 @@ pub struct ConvertArgs {
     /// Set from --output-dir: OUTPUT is a folder to name outputs in.
     #[arg(skip)]
     pub into_dir: bool,
+    /// The output's name without extension, instead of the input's (with --output-dir or
+    /// beside the input). In-process callers (Python, Spark) pass the batch names of
+    /// `pyforge_core::naming::output_stems` here, so they name outputs as a folder run does.
+    #[arg(long, value_name = "NAME", hide = true)]
+    pub output_stem: Option<String>,
     /// Output format. Default: from the output file's extension (.parquet .csv .jsonl .arrow
     /// .txt), else parquet, except txt when every input is a PDF. txt writes the
     /// text of each PDF page followed by a form feed (see --page-markers).

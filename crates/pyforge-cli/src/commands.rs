@@ -170,6 +170,7 @@ pub fn convert(ui: &Ui, mut a: ConvertArgs) -> Result<u8> {
         tables: a.tables.clone(),
         exclude_tables: a.exclude_tables.clone(),
         fail_fast: a.fail_fast,
+        output_stem: a.output_stem.clone(),
     };
     if a.excel.combine {
         // With --combine the workbook is one table: --sheets/--exclude-sheets choose the sheets
@@ -419,7 +420,9 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn validate(ui: &Ui, mut a: ValidateArgs) -> Result<u8> {
+/// What `validate` checks, as `{"path", "format", "tables", "rows"}`: every table is read to
+/// the end (an error names the file).
+pub fn validate_document(ui: &Ui, mut a: ValidateArgs) -> Result<serde_json::Value> {
     let shown_input = a.input.display().to_string();
     let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
     a.input = local;
@@ -429,8 +432,15 @@ pub fn validate(ui: &Ui, mut a: ValidateArgs) -> Result<u8> {
     for t in &tables {
         rows += scan_table(source.as_ref(), &t.name)?.1;
     }
+    Ok(json!({"path": shown_input, "format": source.format_name(), "tables": tables.len(), "rows": rows}))
+}
+
+pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<u8> {
+    let doc = validate_document(ui, a)?;
     if !ui.quiet {
-        println!("valid: {shown_input} ({}, {} table{}, {rows} rows)", source.format_name(), tables.len(), if tables.len() == 1 { "" } else { "s" });
+        let tables = doc["tables"].as_u64().unwrap_or(0);
+        let text = |k: &str| doc[k].as_str().unwrap_or_default().to_string();
+        println!("valid: {} ({}, {tables} table{}, {} rows)", text("path"), text("format"), if tables == 1 { "" } else { "s" }, doc["rows"]);
     }
     Ok(0)
 }

@@ -9,6 +9,7 @@ pub mod databricks;
 pub mod inputs;
 mod progress;
 pub mod remote;
+pub mod volume_files;
 
 use std::ffi::OsString;
 

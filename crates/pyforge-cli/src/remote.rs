@@ -291,10 +291,28 @@ pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, star
     let stage = Stage::new(&a.remote)?;
     // Messages name the remote paths, not the staged copies (mapped while the stage exists).
     let remote = Remote { files: &files, staging: stage.get() };
-    let result = convert_staged(ui, a, opts, started, &remote, &input, output.as_ref()).map_err(|e| anyhow!(shown_text(&crate::one_line(&e))));
+    let result = convert_staged(ui, a, opts, started, &remote, &input, output.as_ref())
+        .map_err(|e| anyhow::Error::new(Shown { text: shown_text(&crate::one_line(&e)), original: e }));
     stage.finish();
     result.map(Some)
 }
+
+/// An error of a staged run with its message naming the remote paths instead of the staged
+/// copies; the original stays reachable for callers that classify errors (the Python API's
+/// exception types). No `source()`, so the message is not repeated with the staged paths.
+#[derive(Debug)]
+pub struct Shown {
+    text: String,
+    pub original: anyhow::Error,
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Shown {}
 
 /// The remote stores and the staging folder of one run.
 struct Remote<'a> {
@@ -375,7 +393,9 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
         let mut existing = existing.into_inner().unwrap_or_else(|e| e.into_inner());
         existing.sort();
         if !existing.is_empty() {
-            bail!("{}: already exists (use --force to overwrite); nothing was uploaded", existing.join(", "));
+            // Typed, so in-process callers raise their "output exists" error.
+            let exists = pyforge_databricks::Error::AlreadyExists { path: existing.join(", ") };
+            return Err(anyhow::Error::new(exists).context("nothing was uploaded"));
         }
     }
     let mut dirs: Vec<RemotePath> = Vec::new();

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::manifest::{sha256_file, Manifest, ManifestTable, MANIFEST_NAME};
-use crate::naming::{safe_file_stem, unique_file_stems};
+use crate::naming::{output_stem, output_stems, safe_file_stem, unique_file_stems};
 use crate::options::{InferTypes, ReadOptions};
 use crate::sink::{open_file_sink, AtomicFile, PartitionedSink, Sink, StagedDir, WriteOptions};
 use crate::source::{ColumnInfo, Source};
@@ -37,6 +37,10 @@ pub struct ConvertOptions {
     pub exclude_tables: Vec<String>,
     /// Batch runs: stop starting new files after the first failure.
     pub fail_fast: bool,
+    /// The output's name (without extension) when it is named after the input; `None`: the
+    /// input's own stem ([`crate::naming::output_stem`]). Batches set it per file from
+    /// [`crate::naming::output_stems`] so that no two inputs write the same output.
+    pub output_stem: Option<String>,
 }
 
 /// Progress of a conversion, for progress bars and callbacks. The core prints nothing.
@@ -141,9 +145,10 @@ pub fn convert_source(
     let names = select_tables(input, all.iter().map(|t| t.name.as_str()).collect(), opts)?;
     let ext = opts.write.file_extension();
     let partitioned = !opts.partition_by.is_empty();
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    // `data.csv.gz`-style inputs: drop the inner extension too.
-    let stem = safe_file_stem(stem.rsplit_once('.').filter(|(_, e)| e.len() <= 4).map_or(stem.as_str(), |(s, _)| s));
+    let stem = match &opts.output_stem {
+        Some(s) => safe_file_stem(s),
+        None => output_stem(input),
+    };
 
     let layout = match dest {
         Destination::Path(p) if is_dir_like(p) => Layout::Folder(p.clone()),
@@ -460,28 +465,19 @@ pub fn convert_many(
     events: EventFn,
     on_done: &(dyn Fn(&Path, &Result<ConvertReport>) + Sync),
 ) -> Result<Vec<BatchItem>> {
-    // Two inputs that would write the same output are refused before any work.
-    let mut seen = std::collections::HashMap::new();
-    for i in inputs {
-        let base = output_dir.map(Path::to_path_buf).unwrap_or_else(|| i.parent().map(Path::to_path_buf).unwrap_or_default());
-        let key = base.join(i.file_stem().unwrap_or_default());
-        if let Some(other) = seen.insert(key, i.clone()) {
-            return Err(Error::InvalidOption(format!(
-                "{} and {} would write the same output; convert them into different folders",
-                other.display(),
-                i.display()
-            )));
-        }
-    }
+    // Inputs that would write the same output get distinct names (naming::output_stems).
+    let stems = output_stems(inputs, output_dir);
     let failed = AtomicBool::new(false);
     let dest = Destination::Auto(output_dir.map(Path::to_path_buf));
     Ok(inputs
         .par_iter()
-        .map(|input| {
+        .zip(stems)
+        .map(|(input, stem)| {
             if opts.fail_fast && failed.load(Ordering::SeqCst) {
                 return BatchItem { input: input.clone(), result: None };
             }
-            let r = convert_to(input, &dest, opts, events);
+            let named = ConvertOptions { output_stem: Some(stem), ..opts.clone() };
+            let r = convert_to(input, &dest, &named, events);
             if r.is_err() {
                 failed.store(true, Ordering::SeqCst);
             }

@@ -78,6 +78,20 @@ pub struct Config {
     pub profile: Option<String>,
     /// The config file consulted.
     pub config_file: Option<PathBuf>,
+    /// How long a silent connection is waited for before the attempt is given up (and
+    /// retried): `http_timeout_seconds` in the profile or `DATABRICKS_HTTP_TIMEOUT_SECONDS`,
+    /// as databricks-sdk configures it; default [`DEFAULT_HTTP_TIMEOUT_SECONDS`].
+    pub http_timeout_seconds: Option<u64>,
+}
+
+/// databricks-sdk's default HTTP timeout: a hung load balancer costs a minute, not forever.
+pub const DEFAULT_HTTP_TIMEOUT_SECONDS: u64 = 60;
+
+fn parse_timeout(v: &str) -> Result<u64> {
+    match v.trim().parse::<f64>() {
+        Ok(s) if s >= 1.0 && s.is_finite() => Ok(s.ceil() as u64),
+        _ => Err(Error::Config(format!("http_timeout_seconds must be a number of seconds of at least 1, not {v:?}"))),
+    }
 }
 
 /// What `env-info` shows about auth: never a secret.
@@ -166,6 +180,7 @@ impl Config {
             client_id: env("DATABRICKS_CLIENT_ID"),
             client_secret: env("DATABRICKS_CLIENT_SECRET").map(Secret::new),
             auth_type: env("DATABRICKS_AUTH_TYPE"),
+            http_timeout_seconds: env("DATABRICKS_HTTP_TIMEOUT_SECONDS").as_deref().map(parse_timeout).transpose()?,
             ..Default::default()
         };
         let explicit = profile_flag.map(str::to_string).or_else(|| env("DATABRICKS_CONFIG_PROFILE"));
@@ -208,6 +223,9 @@ impl Config {
                     }
                     if c.auth_type.is_none() {
                         c.auth_type = get("auth_type");
+                    }
+                    if c.http_timeout_seconds.is_none() {
+                        c.http_timeout_seconds = get("http_timeout_seconds").as_deref().map(parse_timeout).transpose()?;
                     }
                 }
                 None if explicit.is_some() => {

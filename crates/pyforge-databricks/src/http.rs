@@ -114,16 +114,19 @@ impl HttpClient {
     pub fn new(config: &Config) -> Result<HttpClient> {
         let host = config.require_host()?.to_string();
         let auth = Authenticator::new(config)?;
-        Ok(Self::with_parts(host, auth, config.secrets()))
+        let timeout = Duration::from_secs(config.http_timeout_seconds.unwrap_or(crate::config::DEFAULT_HTTP_TIMEOUT_SECONDS));
+        Ok(Self::with_parts(host, auth, config.secrets(), timeout))
     }
 
-    pub(crate) fn with_parts(host: String, auth: Authenticator, secrets: Vec<Secret>) -> HttpClient {
+    /// `timeout`: the longest silence (no response, no bytes read or written) before an attempt
+    /// is given up as a dropped connection and retried.
+    pub(crate) fn with_parts(host: String, auth: Authenticator, secrets: Vec<Secret>, timeout: Duration) -> HttpClient {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(30)))
-            .timeout_recv_response(Some(Duration::from_secs(120)))
-            .timeout_per_read(Some(Duration::from_secs(120)))
-            .timeout_per_write(Some(Duration::from_secs(120)))
+            .timeout_connect(Some(timeout.min(Duration::from_secs(30))))
+            .timeout_recv_response(Some(timeout))
+            .timeout_per_read(Some(timeout))
+            .timeout_per_write(Some(timeout))
             .user_agent(concat!("pyforge/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();

@@ -230,3 +230,56 @@ fn oauth_m2m_discovers_fetches_and_refreshes_before_expiry() {
     let err = FilesApi::new(&e).list(&v).unwrap_err().to_string();
     assert!(err.contains("refused client `id`") && !err.contains("wrong-secret"), "{err}");
 }
+
+/// A server that accepts the first connection and never answers (a hung load balancer): the
+/// attempt is given up after `http_timeout_seconds`, the retry is announced, and the second
+/// connection gets the file.
+#[test]
+fn a_silent_connection_is_given_up_and_retried() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for (i, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            if i == 0 {
+                held.push(stream); // read nothing, answer nothing, keep it open
+                continue;
+            }
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+        }
+    });
+    let cfg = Config { host: Some(url), token: Some(Secret::new("t")), http_timeout_seconds: Some(1), ..Default::default() };
+    let notices = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = notices.clone();
+    let http = fast(HttpClient::new(&cfg).unwrap()).with_retry_notice(Arc::new(move |m: &str| log.lock().unwrap().push(m.to_string())));
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let v = VolumePath::parse("/Volumes/c/s/v/a.bin").unwrap().unwrap();
+    let n = FilesApi::new(&http).download(&v, &dir.path().join("a.bin")).unwrap();
+    assert_eq!(n, 5);
+    assert_eq!(std::fs::read(dir.path().join("a.bin")).unwrap(), b"hello");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(10), "{waited:?}");
+    let notices = notices.lock().unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("/Volumes/c/s/v/a.bin") && notices[0].contains("retrying"), "{notices:?}");
+}
+
+#[test]
+fn http_timeout_is_configured_like_the_sdk() {
+    use std::collections::HashMap;
+    let vars: HashMap<&str, &str> = [("DATABRICKS_HOST", "h"), ("DATABRICKS_TOKEN", "t"), ("DATABRICKS_HTTP_TIMEOUT_SECONDS", "5")].into();
+    let env = |k: &str| vars.get(k).map(|v| v.to_string());
+    assert_eq!(Config::resolve_with(None, &env).unwrap().http_timeout_seconds, Some(5));
+    let bad: HashMap<&str, &str> = [("DATABRICKS_HTTP_TIMEOUT_SECONDS", "soon")].into();
+    let env = |k: &str| bad.get(k).map(|v| v.to_string());
+    let e = Config::resolve_with(None, &env).unwrap_err().to_string();
+    assert!(e.contains("http_timeout_seconds") && e.contains("soon"), "{e}");
+    assert_eq!(pyforge_databricks::config::DEFAULT_HTTP_TIMEOUT_SECONDS, 60);
+}

@@ -17,6 +17,7 @@ use arrow::ffi_stream::FFI_ArrowArrayStream;
 use arrow::record_batch::{RecordBatch, RecordBatchReader};
 use pyforge_cli::api::{self, ApiError, ErrorKind, OpenTable};
 use pyforge_cli::remote::Credentials;
+use pyforge_cli::volume_files;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -79,6 +80,64 @@ fn info(py: Python<'_>, args: Vec<String>, host: Option<String>, token: Option<S
     Ok(v.to_string())
 }
 
+/// `pyforge validate ARGS` as JSON text: `{"path", "format", "tables", "rows"}`.
+#[pyfunction]
+#[pyo3(signature = (args, host=None, token=None))]
+fn validate(py: Python<'_>, args: Vec<String>, host: Option<String>, token: Option<String>) -> PyResult<String> {
+    let creds = credentials(host, token)?;
+    let v = py.detach(|| api::validate(&args, creds)).map_err(to_py)?;
+    Ok(v.to_string())
+}
+
+/// The output names (without extension) of a batch of inputs going into `output_dir` (or
+/// beside each input): the CLI's rule, so Python and Spark name outputs as a folder run does.
+#[pyfunction]
+#[pyo3(signature = (inputs, output_dir=None))]
+fn output_stems(inputs: Vec<PathBuf>, output_dir: Option<PathBuf>) -> Vec<String> {
+    api::output_stems(&inputs, output_dir.as_deref())
+}
+
+/// The bytes of a Volume file (mount where mounted, else the Files API).
+#[pyfunction]
+#[pyo3(signature = (path, host=None, token=None))]
+fn volume_read<'py>(py: Python<'py>, path: String, host: Option<String>, token: Option<String>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let creds = credentials(host, token)?;
+    let data = py.detach(|| volume_files::read(&path, creds)).map_err(to_py)?;
+    Ok(pyo3::types::PyBytes::new(py, &data))
+}
+
+/// Write bytes to a Volume file (an existing file is OutputExistsError unless `overwrite`).
+#[pyfunction]
+#[pyo3(signature = (path, data, overwrite=false, host=None, token=None))]
+fn volume_write(py: Python<'_>, path: String, data: Vec<u8>, overwrite: bool, host: Option<String>, token: Option<String>) -> PyResult<()> {
+    let creds = credentials(host, token)?;
+    py.detach(|| volume_files::write(&path, &data, overwrite, creds)).map_err(to_py)
+}
+
+/// The entries of a Volume folder as JSON text.
+#[pyfunction]
+#[pyo3(signature = (path, host=None, token=None))]
+fn volume_list(py: Python<'_>, path: String, host: Option<String>, token: Option<String>) -> PyResult<String> {
+    let creds = credentials(host, token)?;
+    Ok(py.detach(|| volume_files::list(&path, creds)).map_err(to_py)?.to_string())
+}
+
+/// Whether a file or folder exists at a Volume path.
+#[pyfunction]
+#[pyo3(signature = (path, host=None, token=None))]
+fn volume_exists(py: Python<'_>, path: String, host: Option<String>, token: Option<String>) -> PyResult<bool> {
+    let creds = credentials(host, token)?;
+    py.detach(|| volume_files::exists(&path, creds)).map_err(to_py)
+}
+
+/// Unity Catalog's record of a volume as JSON text.
+#[pyfunction]
+#[pyo3(signature = (catalog, schema, volume, host=None, token=None))]
+fn volume_info(py: Python<'_>, catalog: String, schema: String, volume: String, host: Option<String>, token: Option<String>) -> PyResult<String> {
+    let creds = credentials(host, token)?;
+    Ok(py.detach(|| volume_files::info(&catalog, &schema, &volume, creds)).map_err(to_py)?.to_string())
+}
+
 /// A table being read, as an Arrow record batch reader (errors keep their message).
 struct TableReader {
     schema: SchemaRef,
@@ -89,7 +148,8 @@ impl Iterator for TableReader {
     type Item = Result<RecordBatch, ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.table.stream.next().map(|r| r.map_err(|e| ArrowError::ExternalError(Box::new(e))))
+        // As ApiError: the message in Python's words (`allow_ragged=True`, not `--allow-ragged`).
+        self.table.stream.next().map(|r| r.map_err(|e| ArrowError::ExternalError(Box::new(ApiError { kind: ErrorKind::InvalidInput, message: api::python_text(&e.to_string()) }))))
     }
 }
 
@@ -150,6 +210,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(info, m)?)?;
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(output_stems, m)?)?;
+    for f in [
+        wrap_pyfunction!(volume_read, m)?,
+        wrap_pyfunction!(volume_write, m)?,
+        wrap_pyfunction!(volume_list, m)?,
+        wrap_pyfunction!(volume_exists, m)?,
+        wrap_pyfunction!(volume_info, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     m.add_function(wrap_pyfunction!(open_table, m)?)?;
     m.add_function(wrap_pyfunction!(env_info, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;

@@ -5,7 +5,11 @@
 >>> forge.convert("/Volumes/main/raw/files/shop.mdb")                   # doctest: +SKIP
 {'input': '/Volumes/main/raw/files/shop.mdb', 'output': '/Volumes/main/raw/files/shop', ...}
 >>> forge.convert_many(paths, "/Volumes/main/raw/out", spark=spark)     # doctest: +SKIP
-DataFrame[input: string, status: string, output: string, rows: bigint, tables: int, error: string]
+[{'input': '/Volumes/main/raw/files/a.mdb', 'status': 'ok', 'output': ..., 'rows': 830, ...}, ...]
+>>> forge.env.is_serverless, forge.env.environment_version             # doctest: +SKIP
+(True, 2)
+>>> forge.volume_handler.read_file("/Volumes/main/raw/files/a.csv")     # doctest: +SKIP
+b'id,name\n...'
 
 Volume paths (``/Volumes/...``, ``dbfs:/Volumes/...``, ``/dbfs/Volumes/...``) are read and
 written in place where ``/Volumes`` is mounted (clusters, serverless) and through the Files API
@@ -14,19 +18,19 @@ elsewhere; with a ``WorkspaceClient`` its host and credentials are used for that
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 from typing import Any, Iterable, Mapping
 
-import pyforge_core
-from pyforge_core import PyForgeCore, PyForgeError, UsageError
+from pyforge_core import OutputExistsError, PyForgeCore, PyForgeError, UsageError
 
 from .distributed import convert_many as _convert_many
+from .distributed import convert_many_lazy as _convert_many_lazy
+from .environment import Environment, detect
 from .options import core_options
 from .strategy import choose_strategy, spark_convert
+from .volumes import VolumeHandler
 
-__all__ = ["PyForgeDatabricks", "PyForgeError", "UsageError", "core_options"]
+__all__ = ["PyForgeDatabricks", "PyForgeError", "UsageError", "OutputExistsError", "Environment", "VolumeHandler", "core_options"]
 __version__ = "0.1.0"
 
 
@@ -61,13 +65,20 @@ class PyForgeDatabricks:
         return PyForgeCore(host=host, token=token)
 
     @property
-    def env(self) -> dict:
-        """The ``pyforge env-info --json`` document: ``databricks``, ``compute``,
-        ``serverless_env_version``, ``runtime_version``, ``python`` (this interpreter),
-        ``volumes_mounted``, ``auth`` ({method, host, profile}; never a secret)."""
-        doc = json.loads(pyforge_core._native.env_info())
-        doc["python"] = platform.python_version()
-        return doc
+    def env(self) -> Environment:
+        """Where this runs: attributes ``is_databricks``, ``is_serverless``,
+        ``environment_version`` (serverless), ``runtime_version``, ``volumes_mounted``,
+        ``is_spark_connect``; as a dict the ``pyforge env-info --json`` document
+        (``databricks``, ``compute``, ``serverless_env_version``, ``runtime_version``,
+        ``python``, ``volumes_mounted``, ``auth`` (never a secret), ``spark``)."""
+        return detect(self.spark)
+
+    @property
+    def volume_handler(self) -> VolumeHandler:
+        """Volume files as bytes (``read_file``, ``write_file``, ``list_files``,
+        ``file_exists``, ``get_volume_info``) with this object's credentials."""
+        host, token = _workspace_credentials(self.workspace_client)
+        return VolumeHandler(host, token)
 
     def convert(
         self,
@@ -83,21 +94,23 @@ class PyForgeDatabricks:
         """Convert one file (or a folder or glob), as ``pyforge convert``.
 
         Without ``output_path`` the output goes beside the input. ``strategy``: ``"pyforge"``
-        (the Rust converter, every format), ``"spark"`` (Spark's own reader and writer, for CSV,
-        JSON Lines and Parquet inputs; the column types are PyForge's, so the values written
-        are the same) or ``"auto"`` (``spark`` for such inputs of at least
+        (the Rust converter here, every format), ``"spark"`` (the same reader inside a Spark
+        task and Spark's writer: the same values, a folder of part files; it falls back to
+        the Rust converter, with a log line, where Spark cannot: several tables, an output
+        format other than parquet, csv or jsonl, a native-only option, a Volume path not
+        mounted here) or ``"auto"`` (``spark`` for inputs of at least
         ``spark_threshold_bytes``, default 1 GiB, when a Spark session is at hand).
-        Returns the result dict of ``pyforge_core.PyForgeCore.convert`` (with ``strategy``).
+        Returns the result dict of ``pyforge_core.PyForgeCore.convert`` with ``strategy``
+        (what ran) and ``strategy_reason`` (why).
         """
         threshold = int(options.pop("spark_threshold_bytes", 1 << 30))
         opts = core_options(options, format_options, excel_options)
         opts.setdefault("format", output_format)
-        chosen = choose_strategy(strategy, input_path, self.spark, threshold)
+        chosen, reason = choose_strategy(strategy, input_path, self.spark, threshold)
         if chosen == "spark":
-            result = spark_convert(self.spark, self._core(), input_path, output_path, opts)
-        else:
-            result = self._core().convert(input_path, output_path, **opts)
-        result["strategy"] = chosen
+            return spark_convert(self.spark, self._core(), input_path, output_path, opts, reason)
+        result = self._core().convert(input_path, output_path, **opts)
+        result.update(strategy="pyforge", strategy_reason=reason)
         return result
 
     def convert_many(
@@ -110,14 +123,35 @@ class PyForgeDatabricks:
         excel_options: Mapping[str, Any] | None = None,
         **options: Any,
     ):
-        """Convert many files into ``output_dir``.
+        """Convert many files into ``output_dir`` now; returns one dict per input, in input
+        order: ``{"input", "status" ("ok" or "failed"), "output", "rows", "tables", "error"}``.
 
         With a Spark session (``spark`` here or given to the constructor) the files are spread
-        over the executors (``mapInArrow`` over a DataFrame of paths; works on serverless) and a
-        DataFrame ``input, status, output, rows, tables, error`` comes back, one row per file.
-        Without Spark the files run on local threads and a list of the same dicts comes back.
-        A failed file is a row with ``status == "failed"`` and its error, never dropped.
+        over the executors (``mapInArrow``; works on Spark Connect and serverless), else they
+        run on local threads. A failed file is a row with its error, never dropped; an input
+        without rows (a CSV header only) is ``ok`` with 0 rows. Output names follow the
+        command's rule (``pyforge_core.output_stems``): ``sales.csv`` and ``sales.parquet``
+        become ``sales_csv.parquet`` and ``sales_parquet.parquet``.
         """
         opts = core_options(options, format_options, excel_options)
         host, token = _workspace_credentials(self.workspace_client)
         return _convert_many(input_paths, output_dir, spark or self.spark, opts, host, token)
+
+    def convert_many_lazy(
+        self,
+        input_paths: Iterable[str | os.PathLike] | str,
+        output_dir: str | os.PathLike,
+        spark: Any = None,
+        *,
+        format_options: Mapping[str, Any] | None = None,
+        excel_options: Mapping[str, Any] | None = None,
+        **options: Any,
+    ):
+        """:meth:`convert_many` as a Spark DataFrame that has not run yet: nothing is converted
+        until an action (``collect()``, ``count()``, a write) runs it. Needs a SparkSession."""
+        spark = spark or self.spark
+        if spark is None:
+            raise UsageError("convert_many_lazy needs a SparkSession (PyForgeDatabricks(spark=spark)); convert_many runs without one")
+        opts = core_options(options, format_options, excel_options)
+        host, token = _workspace_credentials(self.workspace_client)
+        return _convert_many_lazy(input_paths, output_dir, spark, opts, host, token)

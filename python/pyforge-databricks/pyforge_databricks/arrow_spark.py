@@ -2,8 +2,9 @@
 
 PyForge writes faithful Arrow types; Spark lacks some of them. Each is mapped to a Spark type
 that holds every value exactly: unsigned integers to the next wider signed type (uint64 to
-decimal(20,0)), half floats to float, times of day and decimals wider than 38 digits to text,
-large strings and binaries to their plain forms, dictionaries to their values.
+decimal(20,0)), half floats to float, timestamps to microseconds, date64 to date32, times of
+day and decimals wider than 38 digits to text, large strings and binaries to their plain forms,
+dictionaries to their values.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ def spark_type(dt: pa.DataType) -> pa.DataType:
         return pa.decimal128(20, 0)
     if t.is_float16(dt):
         return pa.float32()
+    if t.is_timestamp(dt) and dt.unit != "us":
+        # Spark holds microseconds only: seconds and milliseconds widen exactly; a nanosecond
+        # value that is not a whole microsecond fails the (safe) cast instead of changing.
+        return pa.timestamp("us", dt.tz)
+    if t.is_date64(dt):
+        return pa.date32()
     if t.is_time(dt) or t.is_null(dt):
         return pa.string()
     if t.is_decimal(dt) and dt.precision > 38:

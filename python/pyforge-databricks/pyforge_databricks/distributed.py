@@ -35,12 +35,13 @@ def expand_paths(input_paths: Iterable[str | os.PathLike] | str | os.PathLike) -
     return out
 
 
-def convert_one(core: Any, path: str, output_dir: str, options: dict) -> dict:
-    """Convert ``path`` into ``output_dir``; a result row whatever happens."""
+def convert_one(core: Any, path: str, output_dir: str, options: dict, stem: str | None = None) -> dict:
+    """Convert ``path`` into ``output_dir`` under the batch name ``stem``; a result row
+    whatever happens. An input without rows (a CSV header only) is a result with 0 rows."""
     from pyforge_core import PyForgeError
 
     try:
-        r = core.convert(path, output_dir=output_dir, **options)
+        r = core.convert(path, output_dir=output_dir, output_stem=stem, **options)
         return {"input": path, "status": "ok", "output": r["output"], "rows": r["rows"], "tables": len(r["tables"]), "error": None}
     except PyForgeError as e:
         return {"input": path, "status": "failed", "output": None, "rows": None, "tables": None, "error": f"{type(e).__name__}: {e}"}
@@ -52,26 +53,44 @@ def _ensure_dir(output_dir: str) -> None:
     os.makedirs(output_dir, exist_ok=True)
 
 
-def convert_many(input_paths, output_dir, spark, options: dict, host: str | None, token: str | None):
-    """See ``PyForgeDatabricks.convert_many``."""
+def _plan(input_paths, output_dir) -> tuple[list[str], str, list[str]]:
+    """Paths, the output folder, and each path's output name (one rule for every caller:
+    ``pyforge_core.output_stems``, so ``sales.csv`` and ``sales.parquet`` never collide)."""
+    from pyforge_core import output_stems
+
     paths = expand_paths(input_paths)
     output_dir = os.fspath(output_dir)
     _ensure_dir(output_dir)
-    if spark is None:
-        from pyforge_core import PyForgeCore
-
-        core = PyForgeCore(host=host, token=token)
-        # The converter releases the GIL, so threads run files in parallel.
-        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-            return list(pool.map(lambda p: convert_one(core, p, output_dir, options), paths))
-    return _spark_convert_many(spark, paths, output_dir, options, host, token)
+    stems = output_stems(paths, output_dir)
+    # A remote glob left unexpanded is a batch of its own: the converter names its files.
+    stems = [None if any(c in p for c in "*?[") else s for p, s in zip(paths, stems)]
+    return paths, output_dir, stems
 
 
-def _spark_convert_many(spark, paths: list[str], output_dir: str, options: dict, host, token):
+def convert_many(input_paths, output_dir, spark, options: dict, host: str | None, token: str | None) -> list[dict]:
+    """See ``PyForgeDatabricks.convert_many``: runs now, returns the computed rows."""
+    if spark is not None:
+        paths = expand_paths(input_paths)
+        rows = [r.asDict() for r in convert_many_lazy(paths, output_dir, spark, options, host, token).collect()]
+        order = {p: i for i, p in enumerate(paths)}
+        return sorted(rows, key=lambda r: order.get(r["input"], len(order)))
+    from pyforge_core import PyForgeCore
+
+    paths, output_dir, stems = _plan(input_paths, output_dir)
+    core = PyForgeCore(host=host, token=token)
+    # The converter releases the GIL, so threads run files in parallel.
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda ps: convert_one(core, ps[0], output_dir, options, ps[1]), zip(paths, stems)))
+
+
+def convert_many_lazy(input_paths, output_dir, spark, options: dict, host: str | None, token: str | None):
+    """See ``PyForgeDatabricks.convert_many_lazy``: a DataFrame that converts when an action
+    (``collect``, ``write``, ``count``) runs it; nothing is written before."""
+    paths, output_dir, stems = _plan(input_paths, output_dir)
     if not paths:
         return spark.createDataFrame([], RESULT_DDL)
     # One path per partition, so files spread over the executors' task slots.
-    df = spark.createDataFrame([(p,) for p in paths], "input string").repartition(len(paths))
+    df = spark.createDataFrame(list(zip(paths, stems)), "input string, stem string").repartition(len(paths))
 
     def run(batches):
         import pyarrow as pa
@@ -82,7 +101,8 @@ def _spark_convert_many(spark, paths: list[str], output_dir: str, options: dict,
             [("input", pa.string()), ("status", pa.string()), ("output", pa.string()), ("rows", pa.int64()), ("tables", pa.int32()), ("error", pa.string())]
         )
         for batch in batches:
-            rows = [convert_one(core, p, output_dir, options) for p in batch.column("input").to_pylist()]
+            pairs = zip(batch.column("input").to_pylist(), batch.column("stem").to_pylist())
+            rows = [convert_one(core, p, output_dir, options, stem) for p, stem in pairs]
             yield pa.RecordBatch.from_pylist(rows, schema=schema)
 
     return df.mapInArrow(run, RESULT_DDL)

@@ -37,7 +37,15 @@ def _paths(options: dict) -> list[str]:
 
 
 def _read_options(options: dict) -> dict:
-    return {k.lower(): v for k, v in options.items() if k.lower() not in _RESERVED}
+    """The converter's read options from Spark's (all text): ``"true"`` sets a flag such as
+    ``allow_ragged``, ``"false"`` leaves it unset."""
+    out: dict = {}
+    for k, v in options.items():
+        k = k.lower()
+        if k in _RESERVED or (isinstance(v, str) and v.lower() == "false"):
+            continue
+        out[k] = True if isinstance(v, str) and v.lower() == "true" else v
+    return out
 
 
 class FilePartition(InputPartition):
