@@ -147,3 +147,19 @@ def test_rc4_page_encoding_ignores_a_password_given_anyway(pyforge: Path, testda
     r = H.run_cli(pyforge, "convert", db(testdata, name), out, "--password", "Test123")
     assert r.returncode == 0, r.describe()
     assert pq.read_table(out).to_pydict() == JET_TABLE1
+
+
+def test_many_inputs_that_all_fail_leave_no_output_folder(pyforge: Path, testdata: Path, tmp_path: Path) -> None:
+    """A glob of the Office-encrypted files without a password: each fails on its own line, the
+    run exits 1, and the output folder made for the run is removed again (it would be empty)."""
+    for name in OFFICE:
+        shutil.copyfile(db(testdata, name), tmp_path / name)
+    for out in (["--output-dir", tmp_path / "made" / "deeper"], [tmp_path / "made"]):
+        r = H.run_cli(pyforge, "convert", tmp_path / "*.accdb", *out)
+        H.assert_no_panic(r)
+        assert r.returncode == 1, r.describe()
+        failed = [line for line in r.stderr.splitlines() if line.startswith("FAILED ")]
+        assert len(failed) == len(OFFICE) and all("give it with --password" in line for line in failed), r.describe()
+        for name in OFFICE:
+            assert any(name in line for line in failed), f"{name} not named\n{r.describe()}"
+        _assert_nothing_written(tmp_path, set(OFFICE))
