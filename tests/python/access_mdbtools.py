@@ -189,13 +189,30 @@ def compare_table(ours, cols: list[str], rows: list[list]) -> list[str]:
     return diffs
 
 
+# Databases left out of the comparison, with the reason. mdbtools cannot decrypt Office
+# encryption (mdb-tables: "Page 2 ... is not a valid table definition page", "File does not appear
+# to be an Access database"), so there is nothing to compare with; PyForge's reading of them is
+# tested against the values Jackcess-encrypt's own tests expect in
+# crates/pyforge-core/tests/access_encrypted.rs and tests/python/test_access_encrypted.py.
+# The RC4 page-encoded db-enc.mdb and db97-enc.mdb are compared: mdbtools decodes RC4.
+EXCLUDED: dict[str, str] = {
+    f"jackcess-encrypt/src__test__data__{name}": "Office encryption, which mdbtools cannot decrypt"
+    for name in ("db2007-oldenc.accdb", "db2007-enc.accdb", "db2013-enc.accdb", "db-nonstandard.accdb")
+}
+
+
 def run(pyforge: Path, corpus: Path) -> dict:
-    """Compare every table of every database under `corpus`; return a report."""
-    report = {"tables": 0, "agree": 0, "differ": {}, "mdbtools_failed": {}, "pyforge_failed": {}}
+    """Compare every table of every database under `corpus` except EXCLUDED; return a report
+    (`excluded`: the keys of EXCLUDED met; `compared`: tables compared per database)."""
+    report = {"tables": 0, "agree": 0, "differ": {}, "mdbtools_failed": {}, "pyforge_failed": {},
+              "excluded": [], "compared": {}}
     dbs = sorted(p for p in corpus.rglob("*") if p.suffix.lower() in (".mdb", ".accdb"))
     with tempfile.TemporaryDirectory() as tmp:
         for db in dbs:
             key = f"{db.parent.name}/{db.name}"
+            if key in EXCLUDED:
+                report["excluded"].append(key)
+                continue
             try:
                 names = mdb_tables(db)
             except Exception as e:  # noqa: BLE001
@@ -221,6 +238,7 @@ def run(pyforge: Path, corpus: Path) -> dict:
                     report["mdbtools_failed"][f"{key}:{t}"] = str(e)
                     continue
                 report["tables"] += 1
+                report["compared"][key] = report["compared"].get(key, 0) + 1
                 if t not in ours:
                     report["differ"][f"{key}:{t}"] = ["PyForge wrote no output for this table"]
                     continue

@@ -1,7 +1,7 @@
 //! The subcommands. Each returns an exit code or an error; `main` prints errors.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -197,9 +197,10 @@ pub(crate) fn run_convert(ui: &Ui, input: &str, output: Option<&Path>, into: boo
 }
 
 pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, into: bool, opts: &ConvertOptions, started: Instant) -> Result<u8> {
+    let mut created = None;
     let dest = match output {
         Some(dir) if into => {
-            std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+            created = make_dir(dir)?;
             Destination::Auto(Some(dir.to_path_buf()))
         }
         Some(o) => Destination::Path(o.to_path_buf()),
@@ -232,6 +233,12 @@ pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, into:
     };
     let report = convert_to(input, &dest, opts, &events);
     drop(progress);
+    if report.is_err() {
+        // A failed conversion leaves no output, and a folder made for it is output too.
+        if let (Some(top), Some(dir)) = (&created, output) {
+            unmake_dir(top, dir);
+        }
+    }
     let report = report?;
     if let Some(c) = &ui.collect {
         c.report(input, &Ok(report));
@@ -264,8 +271,8 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
         if o.exists() && !o.is_dir() {
             bail!("{}: with many inputs the output must be a folder", o.display());
         }
-        std::fs::create_dir_all(o).map_err(|e| anyhow::anyhow!("{}: {e}", o.display()))?;
     }
+    let created = output.map(make_dir).transpose()?.flatten();
     let multi = MultiProgress::new();
     let bar = ui.bars().then(|| {
         let b = multi.add(ProgressBar::new(inputs.len() as u64));
@@ -327,6 +334,11 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
         started.elapsed().as_secs_f64()
     );
     if failed > 0 {
+        // When every file failed the folder made for them is empty: remove it (a folder holding
+        // any output stays, remove_dir refuses it).
+        if let (Some(top), Some(dir)) = (&created, output) {
+            unmake_dir(top, dir);
+        }
         eprintln!("{summary}");
         return Ok(1);
     }
@@ -334,6 +346,30 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
         println!("{summary}");
     }
     Ok(0)
+}
+
+/// Create the output folder `dir` with its missing parents; return the highest folder this made
+/// (None when `dir` existed), so a run that writes nothing can remove what it made.
+fn make_dir(dir: &Path) -> Result<Option<PathBuf>> {
+    let mut top = None;
+    let mut at = Some(dir);
+    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        top = Some(d.to_path_buf());
+        at = d.parent();
+    }
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    Ok(top)
+}
+
+/// Remove `dir` and its parents up to `top` (the folders [`make_dir`] made) while they are empty.
+fn unmake_dir(top: &Path, dir: &Path) {
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if std::fs::remove_dir(d).is_err() || d == top {
+            break;
+        }
+        at = d.parent();
+    }
 }
 
 /// The read options of the read-only commands (`info`, `validate`, the Python `read_table`).
