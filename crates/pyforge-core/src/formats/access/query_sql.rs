@@ -66,7 +66,12 @@ pub fn translate_select(q: &QueryInfo, d: Dialect, known: &KnownNames) -> Result
     if q.incomplete {
         return Err(TranslateError::Unsupported("rows of MSysQueries that could not be read".into()));
     }
-    let tokens = tokenize(q.sql.trim().trim_end_matches(';'))?;
+    let sql = q.sql.trim().trim_end_matches(';');
+    // Checked first: the declarations end with a `;`, which the tokenizer would refuse first.
+    if sql.get(..10).is_some_and(|w| w.eq_ignore_ascii_case("PARAMETERS")) {
+        return Err(TranslateError::Unsupported("PARAMETERS".into()));
+    }
+    let tokens = tokenize(sql)?;
     let mut out: Vec<String> = Vec::with_capacity(tokens.len());
     let mut in_from = false;
     for (i, t) in tokens.iter().enumerate() {
@@ -149,7 +154,8 @@ fn identifier(
 fn join_tokens(parts: &[String]) -> String {
     let mut s = String::new();
     for (i, p) in parts.iter().enumerate() {
-        let glue = i > 0 && !matches!(p.as_str(), "." | "," | ")") && !matches!(parts[i - 1].as_str(), "." | "(");
+        let call = p == "(" && i > 0 && AGGREGATES.contains(&parts[i - 1].as_str());
+        let glue = i > 0 && !call && !matches!(p.as_str(), "." | "," | ")") && !matches!(parts[i - 1].as_str(), "." | "(");
         if glue {
             s.push(' ');
         }
