@@ -127,7 +127,8 @@ fn index_properties_are_jackcess_expectations() {
 /// PRIMARY KEY and FOREIGN KEY constraints, cascades and indexes as comments.
 #[test]
 fn databricks_ddl_of_index_test_is_the_snapshot() {
-    let snapshot = pyforge_testdata::repo_root().join("crates/pyforge-core/tests/snapshots/indexTestV2007.databricks.sql");
+    // Beside this test, in the crate being tested (not the test data's repository root).
+    let snapshot = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/indexTestV2007.databricks.sql"));
     let got = database_ddl(&structure("V2007__indexTestV2007.accdb"), Dialect::Databricks);
     let got = got.split_once('\n').map_or("", |(_, rest)| rest); // the first line names the version
     if std::env::var_os("PYFORGE_UPDATE_SNAPSHOTS").is_some() {
