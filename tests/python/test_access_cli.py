@@ -58,8 +58,8 @@ def test_info_lists_relationships(pyforge: Path, testdata: Path) -> None:
     info = _info(pyforge, testdata / RELATIONS)
     rels = {r["name"]: r for r in info["details"]["relationships"]}
     assert rels["Table2Table1"]["from_table"] == "Table1" and rels["Table2Table1"]["to_table"] == "Table2"
-    assert rels["Table2Table1"]["columns"] == [["otherfk1", "id"]]
-    assert rels["Table3Table1"]["columns"] == [["otherfk2", "id"]]
+    assert rels["Table2Table1"]["column_pairs"] == [["otherfk1", "id"]]
+    assert rels["Table3Table1"]["column_pairs"] == [["otherfk2", "id"]]
 
 
 def test_include_system(pyforge: Path, testdata: Path) -> None:

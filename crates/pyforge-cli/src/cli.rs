@@ -33,6 +33,9 @@ pub enum Command {
     Info(InfoArgs),
     /// Read a file completely and report whether it is valid (exit 1 with the reason if not).
     Validate(ValidateArgs),
+    /// Print DDL recreating an Access database's tables, keys, indexes, relationships and
+    /// simple saved queries (as views) in another SQL engine; --json prints the structure.
+    Schema(SchemaArgs),
     /// List the input formats this build reads and the output formats it writes.
     Formats(FormatsArgs),
     /// Write small sample files of every input format into DIR (generated locally).
@@ -241,6 +244,20 @@ pub struct InfoArgs {
     pub remote: crate::remote::RemoteArgs,
     #[command(flatten)]
     pub pdf: PdfArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// An Access database (.mdb, .accdb).
+    pub input: PathBuf,
+    /// SQL dialect of the DDL.
+    #[arg(long, default_value = "databricks", value_parser = pyforge_core::formats::access::ddl::Dialect::NAMES)]
+    pub dialect: String,
+    /// Print the structure (tables, keys, indexes, relationships, queries) as JSON instead.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Debug, Args)]

@@ -456,6 +456,20 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// `pyforge schema`: the core writes the DDL (or the structure), this prints it.
+pub fn schema(a: crate::cli::SchemaArgs) -> Result<u8> {
+    use pyforge_core::formats::access;
+    let options = a.access.apply(ReadOptions::default());
+    if a.json {
+        let structure = access::read_structure(&a.input, &options)?;
+        println!("{}", serde_json::to_string_pretty(&structure)?);
+    } else {
+        let dialect = a.dialect.parse::<access::ddl::Dialect>().map_err(|e| anyhow::anyhow!(e))?;
+        print!("{}", access::schema_ddl(&a.input, &options, dialect)?);
+    }
+    Ok(0)
+}
+
 /// What `validate` checks, as `{"path", "format", "tables", "rows"}`: every table is read to
 /// the end (an error names the file).
 pub fn validate_document(ui: &Ui, mut a: ValidateArgs) -> Result<serde_json::Value> {

@@ -55,6 +55,7 @@ where
         cli::Command::Convert(a) => commands::convert(&ui, a),
         cli::Command::Info(a) => commands::info(&ui, a),
         cli::Command::Validate(a) => commands::validate(&ui, a),
+        cli::Command::Schema(a) => commands::schema(a),
         cli::Command::Formats(a) => commands::formats(a),
         cli::Command::Samples(a) => commands::samples(&ui, a),
         cli::Command::EnvInfo(a) => databricks::env_info(a),

@@ -258,6 +258,7 @@ pub fn convert_source(
                 format: source.format_name().to_string(),
                 source_sha256: sha,
                 output_format: opts.write.format.name().to_string(),
+                details: source.details(),
                 tables: reports
                     .iter()
                     .map(|r| ManifestTable {

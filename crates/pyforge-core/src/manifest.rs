@@ -24,6 +24,10 @@ pub struct Manifest {
     pub source_sha256: String,
     /// Output format of the table files.
     pub output_format: String,
+    /// Facts about the whole input, as `info --json` shows them (for Access: version,
+    /// relationships, saved queries, linked tables); omitted when there are none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub details: std::collections::BTreeMap<String, serde_json::Value>,
     pub tables: Vec<ManifestTable>,
     /// Tables that could not be converted, with the reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -7,12 +7,16 @@ use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use jetdb::{
-    calculated_column_types_in, query_to_sql, read_catalog, read_complex_column, read_queries,
-    read_relationships, read_table_def, CatalogEntry, ColumnType, ComplexKind, ObjectType, PageReader, TableDef, TableRows, Value,
+    calculated_column_types_in, read_catalog, read_complex_column, read_queries,
+    read_relationships, read_table_def, CatalogEntry, ColumnType, ComplexKind, ObjectType, PageReader, TableDef, TableRows,
+    TextEncoding, Value,
 };
 use serde_json::json;
 
 use super::file_error;
+use super::structure::{
+    link_target_exists, properties_of, table_structure, DatabaseStructure, QueryInfo, RelationshipInfo, TableStructure,
+};
 use super::schema::{access_type_name, arrow_type, effective_type, ColumnKind};
 use crate::error::Result;
 use crate::naming::unique_column_names;
@@ -43,6 +47,10 @@ pub struct AccessTable {
     pub schema: SchemaRef,
     /// A system (`MSys*`) table.
     pub system: bool,
+    /// Keys, indexes and column properties.
+    pub structure: TableStructure,
+    /// Why the properties (descriptions, defaults, Required) could not be read, if so.
+    pub properties_error: Option<String>,
 }
 
 /// A table entry: ready, or the reason it cannot be read (reported when it is opened, so one
@@ -67,6 +75,8 @@ impl TableEntry {
 pub struct AccessCatalog {
     pub tables: Vec<TableEntry>,
     details: BTreeMap<String, serde_json::Value>,
+    relationships: Vec<RelationshipInfo>,
+    queries: Vec<QueryInfo>,
 }
 
 impl AccessCatalog {
@@ -76,6 +86,7 @@ impl AccessCatalog {
         let mut tables = Vec::new();
         let mut linked = Vec::new();
         let targets = link_targets(reader, &entries);
+        let text = reader.text_encoding();
         for e in &entries {
             match e.object_type {
                 ObjectType::Table => {
@@ -85,7 +96,7 @@ impl AccessCatalog {
                     if system && !include_system {
                         continue;
                     }
-                    tables.push(match plan_table(reader, &entries, e, system) {
+                    tables.push(match plan_table(reader, &entries, e, system, text) {
                         Ok(t) => TableEntry::Ready(Arc::new(t)),
                         Err(reason) => TableEntry::Broken { name: e.name.clone(), reason },
                     });
@@ -98,6 +109,9 @@ impl AccessCatalog {
                             if let Some(v) = value {
                                 l[key] = json!(v);
                             }
+                        }
+                        if let Some(db) = &t.database {
+                            l["exists"] = json!(link_target_exists(path, db));
                         }
                     }
                     linked.push(l);
@@ -114,49 +128,48 @@ impl AccessCatalog {
         if !linked.is_empty() {
             details.insert("linked_tables".into(), json!(linked));
         }
+        let mut queries = Vec::new();
         match read_queries(reader) {
-            Ok(qs) if !qs.is_empty() => {
-                let qs: Vec<_> = qs
-                    .iter()
-                    .map(|q| {
-                        let mut v = json!({"name": q.name, "type": format!("{:?}", q.query_type), "sql": query_to_sql(q)});
-                        if q.incomplete {
-                            v["incomplete"] = json!(true);
-                        }
-                        v
-                    })
-                    .collect();
-                details.insert("queries".into(), json!(qs));
-            }
-            Ok(_) => {}
+            Ok(qs) => queries = qs.iter().map(QueryInfo::of).collect(),
             Err(e) => {
                 details.insert("queries_error".into(), json!(e.to_string()));
             }
         }
+        if !queries.is_empty() {
+            details.insert("queries".into(), json!(queries));
+        }
+        let mut relationships = Vec::new();
         match read_relationships(reader) {
-            Ok(rs) if !rs.is_empty() => {
-                let rs: Vec<_> = rs
-                    .iter()
-                    .map(|r| {
-                        json!({
-                            "name": r.name, "from_table": r.from_table, "to_table": r.to_table,
-                            "columns": r.columns.iter().map(|c| json!([c.from_column, c.to_column])).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                details.insert("relationships".into(), json!(rs));
-            }
-            Ok(_) => {}
+            Ok(rs) => relationships = rs.iter().map(RelationshipInfo::of).collect(),
             Err(e) => {
                 details.insert("relationships_error".into(), json!(e.to_string()));
             }
         }
-        Ok(AccessCatalog { tables, details })
+        if !relationships.is_empty() {
+            details.insert("relationships".into(), json!(relationships.iter().map(relationship_json).collect::<Vec<_>>()));
+        }
+        Ok(AccessCatalog { tables, details, relationships, queries })
     }
 
     /// Facts about the database for `info`.
     pub fn details(&self) -> BTreeMap<String, serde_json::Value> {
         self.details.clone()
+    }
+
+    /// Keys, indexes, properties, relationships and queries of the (readable) tables.
+    pub fn structure(&self) -> DatabaseStructure {
+        DatabaseStructure {
+            tables: self
+                .tables
+                .iter()
+                .filter_map(|t| match t {
+                    TableEntry::Ready(t) => Some(t.structure.clone()),
+                    TableEntry::Broken { .. } => None,
+                })
+                .collect(),
+            relationships: self.relationships.clone(),
+            queries: self.queries.clone(),
+        }
     }
 
     /// Names of the tables, in catalog order.
@@ -197,6 +210,7 @@ impl AccessCatalog {
                         })
                         .collect();
                     details.insert("access_types".into(), json!(access));
+                    structure_details(t, &mut details);
                     if t.system {
                         details.insert("system".into(), json!(true));
                     }
@@ -289,7 +303,13 @@ fn without_password(connect: &str) -> String {
         .join(";")
 }
 
-fn plan_table(reader: &mut PageReader, entries: &[CatalogEntry], e: &CatalogEntry, system: bool) -> Result<AccessTable, String> {
+fn plan_table(
+    reader: &mut PageReader,
+    entries: &[CatalogEntry],
+    e: &CatalogEntry,
+    system: bool,
+    text: TextEncoding,
+) -> Result<AccessTable, String> {
     let def = read_table_def(reader, &e.name, e.table_page).map_err(|err| format!("table definition cannot be read: {err}"))?;
     let calculated = calculated_column_types_in(entries, &def);
     let mut order: Vec<usize> = (0..def.columns.len()).collect();
@@ -320,12 +340,66 @@ fn plan_table(reader: &mut PageReader, entries: &[CatalogEntry], e: &CatalogEntr
         .zip(names)
         .map(|(c, n)| Field::new(n, arrow_type(&def.columns[c.index], &c.kind), true))
         .collect();
-    Ok(AccessTable {
+    let mut table = AccessTable {
         name: e.name.clone(),
         schema: Arc::new(Schema::new(fields)),
         def,
         calculated,
         columns,
         system,
-    })
+        structure: TableStructure::default(),
+        properties_error: None,
+    };
+    let props = properties_of(e, text).unwrap_or_else(|err| {
+        table.properties_error = Some(err);
+        Default::default()
+    });
+    table.structure = table_structure(&table, &props);
+    Ok(table)
+}
+
+/// A relationship in `info`'s details: the former keys (from_table, to_table, column pairs)
+/// and the structure's (columns on each side, enforced, cascades).
+fn relationship_json(r: &RelationshipInfo) -> serde_json::Value {
+    let mut v = json!(r);
+    v["from_table"] = json!(r.table);
+    v["to_table"] = json!(r.referenced_table);
+    v["column_pairs"] = json!(r.columns.iter().zip(&r.referenced_columns).collect::<Vec<_>>());
+    v
+}
+
+/// The keys, indexes and column properties of `t` in its `info` details; only the columns
+/// with something to say are listed under "column_properties".
+fn structure_details(t: &AccessTable, details: &mut BTreeMap<String, serde_json::Value>) {
+    let s = &t.structure;
+    if let Some(d) = &s.description {
+        details.insert("description".into(), json!(d));
+    }
+    if !s.primary_key.is_empty() {
+        details.insert("primary_key".into(), json!(s.primary_key));
+    }
+    if !s.indexes.is_empty() {
+        details.insert("indexes".into(), json!(s.indexes));
+    }
+    let props: BTreeMap<_, _> = s
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let mut v = json!(c);
+            let o = v.as_object_mut()?;
+            for k in ["name", "access_type", "size", "calculated"] {
+                o.remove(k);
+            }
+            if o.get("required") == Some(&json!(false)) {
+                o.remove("required");
+            }
+            (!o.is_empty()).then(|| (c.name.clone(), v))
+        })
+        .collect();
+    if !props.is_empty() {
+        details.insert("column_properties".into(), json!(props));
+    }
+    if let Some(e) = &t.properties_error {
+        details.insert("properties_error".into(), json!(e));
+    }
 }

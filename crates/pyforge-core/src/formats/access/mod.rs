@@ -15,11 +15,14 @@
 //!   pages cannot be read, calculated columns of unknown result type).
 
 mod catalog;
+pub mod ddl;
+pub mod query_sql;
 mod fast;
 mod guard;
 mod schema;
 mod parallel;
 mod stream;
+pub mod structure;
 mod values;
 pub mod writer;
 
@@ -76,6 +79,11 @@ impl AccessSource {
         })?;
         Ok(AccessSource { path: path.to_path_buf(), password, catalog: Arc::new(catalog) })
     }
+
+    /// Keys, indexes, column properties, relationships and saved queries of the database.
+    pub fn structure(&self) -> structure::DatabaseStructure {
+        self.catalog.structure()
+    }
 }
 
 impl Source for AccessSource {
@@ -114,6 +122,24 @@ impl Source for AccessSource {
         let reader = open_reader(&self.path, self.password.as_deref())?;
         Ok(Box::new(stream::AccessStream::new(self.path.clone(), reader, table)))
     }
+}
+
+/// The structure (keys, indexes, properties, relationships, queries) of the Access database
+/// at `path`; an error naming the file when it is not an Access database.
+pub fn read_structure(path: &Path, options: &ReadOptions) -> Result<structure::DatabaseStructure> {
+    let format = crate::format::detect(path)?;
+    if format.name() != "access" {
+        return Err(Error::UnsupportedFormat {
+            path: path.to_path_buf(),
+            reason: format!("`schema` reads Access databases (.mdb, .accdb); this is {}", format.name()),
+        });
+    }
+    Ok(AccessSource::open(path, options)?.structure())
+}
+
+/// DDL recreating the Access database at `path` in `dialect` (see [`ddl`]).
+pub fn schema_ddl(path: &Path, options: &ReadOptions, dialect: ddl::Dialect) -> Result<String> {
+    Ok(ddl::database_ddl(&read_structure(path, options)?, dialect))
 }
 
 /// Run `f`, turning a panic inside it (jetdb trusts some page fields, e.g. it adds to a usage
