@@ -197,7 +197,13 @@ fn declared_and_bom_encodings_decode() {
 fn concatenated_documents_get_a_document_column() {
     let dir = tempfile::tempdir().unwrap();
     let x = "<?xml version=\"1.0\"?>\n<r><i>1</i><i>2</i></r>\n<?xml version=\"1.0\"?>\n<r><i>3</i></r>\n";
-    let b = read(&write(dir.path(), "c.xml", x.as_bytes()), &ReadOptions::default());
+    // Two roots are not one well-formed document: refused unless recovering.
+    let p = write(dir.path(), "c.xml", x.as_bytes());
+    let e = err(&p, &ReadOptions::default());
+    assert!(e.contains("line 3") && e.contains("XML declaration is only allowed at the very start"), "{e}");
+    let e = err(&write(dir.path(), "two.xml", b"<r/>\n<r/>"), &ReadOptions::default());
+    assert!(e.contains("line 2") && e.contains("second root element <r>"), "{e}");
+    let b = read(&p, &ReadOptions { recover: true, ..Default::default() });
     assert_eq!(strings(&b, "i"), some(&["1", "2", "3"]));
     let d = b.column_by_name("_document").unwrap().as_primitive::<Int64Type>();
     assert_eq!(d.values().to_vec(), vec![1, 1, 2]);
