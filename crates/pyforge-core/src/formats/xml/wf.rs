@@ -45,8 +45,9 @@ pub fn is_space(c: char) -> bool {
 /// start one.
 pub fn illegal_char(text: &str) -> Option<(usize, char)> {
     let b = text.as_bytes();
-    let suspect = |&x: &u8| (x < 0x20 && !matches!(x, 9 | 10 | 13)) || x == 0xEF;
-    if !b.iter().any(suspect) {
+    let suspect = |x: u8| (x < 0x20 && !matches!(x, 9 | 10 | 13)) || x == 0xEF;
+    // Branch-free within a block so the scan vectorises; blocks stop at the first hit.
+    if !b.chunks(256).any(|blk| blk.iter().fold(false, |acc, &x| acc | suspect(x))) {
         return None;
     }
     text.char_indices().find(|&(_, c)| !is_xml_char(c))
@@ -172,7 +173,9 @@ impl<'a> Cur<'a> {
     /// A run of name characters (possibly empty).
     pub fn word(&mut self) -> &'a str {
         let r = self.rest();
-        let n = r.find(|c: char| !is_name_char(c)).unwrap_or(r.len());
+        // ASCII name bytes first (the common case), characters only past them.
+        let ascii = r.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')).count();
+        let n = ascii + r[ascii..].find(|c: char| !is_name_char(c)).unwrap_or(r.len() - ascii);
         self.at += n;
         &r[..n]
     }
@@ -197,6 +200,9 @@ impl<'a> Cur<'a> {
 /// Check the references and `<` of an attribute value literal; calls `entity` with every
 /// general entity name referred to.
 pub fn attribute_literal(v: &str, mut entity: impl FnMut(&str) -> Result<(), String>) -> Result<(), String> {
+    if memchr::memchr2(b'<', b'&', v.as_bytes()).is_none() {
+        return Ok(()); // the common case: one scan
+    }
     if v.contains('<') {
         return Err("`<` in an attribute value (write `&lt;`)".into());
     }
@@ -232,13 +238,13 @@ pub fn start_tag<'a>(
             return Err(format!("in <{tag}>: expected white space or the end of the tag but found {}", c.found()));
         }
         let key_at = c.at;
-        let key = c.name(&format!("attribute name in <{tag}>"))?;
+        let key = c.name("attribute name").map_err(|m| format!("in <{tag}>: {m}"))?;
         c.space();
         if !c.eat("=") {
             return Err(format!("in <{tag}>: attribute {key} has no value (expected `=` and a quoted value)"));
         }
         c.space();
-        let value = c.quoted(&format!("attribute {key} of <{tag}>"))?;
+        let value = c.quoted("attribute value").map_err(|m| format!("in <{tag}>, attribute {key}: {m}"))?;
         if seen.iter().any(|&(a, b)| &raw[a..b] == key) {
             return Err(format!("in <{tag}>: attribute {key} appears twice"));
         }
