@@ -114,6 +114,7 @@ fn xml_options(mut r: ReadOptions, x: &XmlArgs) -> ReadOptions {
     };
     r.arrays = if x.arrays == "json" { pyforge_core::ArrayMode::Json } else { pyforge_core::ArrayMode::List };
     r.nested = if x.nested == "struct" { pyforge_core::NestedMode::Struct } else { pyforge_core::NestedMode::Flatten };
+    r.recover = x.recover;
     r
 }
 

@@ -35,6 +35,10 @@ pub struct ReadOptions {
     /// [`crate::formats::tree::source::SAMPLE_ELEMENTS`]); whatever the sample misses makes the
     /// reader discover the whole input and read again, so this only trades speed.
     pub sample_elements: Option<u64>,
+    /// XML and JSON: repair what a strict reader refuses (JSON comments, trailing commas, NaN
+    /// and Infinity, repeated keys; XML attributes without a value, several root elements),
+    /// counting every repair. Off: such input is an error.
+    pub recover: bool,
 
     // --- DBF (dBase / FoxPro) ---
     /// DBF: if the memo file (.dbt/.fpt) is missing, read memo fields as null (with a warning in

@@ -399,3 +399,27 @@ fn corpus_fuzz_files_fail_cleanly() {
         assert!(e.contains(reason) && e.contains(name), "{name}: {e}");
     }
 }
+
+/// A varchar flagged binary (NOCPTRANS) holds text stored without code-page translation: read
+/// as text like dbfread and the dbf gem do, with its exact length; only varbinary is bytes.
+#[test]
+fn binary_flagged_varchar_is_text_varbinary_is_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fields = vec![F::new("CODE", b'V', 8, 0).binary().nullable(), F::new("BLOB", b'Q', 6, 0).binary()];
+    let rows = vec![
+        vec![Some(b"Caf\xe9 ".to_vec()), Some(vec![0, 1, 2])],
+        vec![Some(b"12345678".to_vec()), Some(vec![0xFF; 6])],
+        vec![None, Some(vec![])],
+    ];
+    let p = dir.path().join("nocptrans.dbf");
+    let t = Table { version: 0x30, language_driver: 0x03, fields: &fields, rows: &rows, deleted: &[], memo: None };
+    writer::write(&p, &t).unwrap();
+    let b = read(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(b.column_by_name("CODE").unwrap().data_type(), &DataType::Utf8);
+    // The trailing space is part of the value: the varlength bit gives the exact length.
+    assert_eq!(strings(&b, "CODE"), [Some("Café ".into()), Some("12345678".into()), None]);
+    let blob = b.column_by_name("BLOB").unwrap().as_binary::<i32>();
+    assert_eq!(blob.value(0), [0, 1, 2]);
+    assert_eq!(blob.value(1), [0xFF; 6]);
+    assert!(blob.value(2).is_empty());
+}

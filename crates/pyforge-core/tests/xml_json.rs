@@ -197,7 +197,13 @@ fn declared_and_bom_encodings_decode() {
 fn concatenated_documents_get_a_document_column() {
     let dir = tempfile::tempdir().unwrap();
     let x = "<?xml version=\"1.0\"?>\n<r><i>1</i><i>2</i></r>\n<?xml version=\"1.0\"?>\n<r><i>3</i></r>\n";
-    let b = read(&write(dir.path(), "c.xml", x.as_bytes()), &ReadOptions::default());
+    // Two roots are not one well-formed document: refused unless recovering.
+    let p = write(dir.path(), "c.xml", x.as_bytes());
+    let e = err(&p, &ReadOptions::default());
+    assert!(e.contains("line 3") && e.contains("XML declaration is only allowed at the very start"), "{e}");
+    let e = err(&write(dir.path(), "two.xml", b"<r/>\n<r/>"), &ReadOptions::default());
+    assert!(e.contains("line 2") && e.contains("second root element <r>"), "{e}");
+    let b = read(&p, &ReadOptions { recover: true, ..Default::default() });
     assert_eq!(strings(&b, "i"), some(&["1", "2", "3"]));
     let d = b.column_by_name("_document").unwrap().as_primitive::<Int64Type>();
     assert_eq!(d.values().to_vec(), vec![1, 1, 2]);
@@ -477,4 +483,42 @@ fn a_sampled_structure_never_loses_what_comes_after_the_sample() {
     let opts = pyforge_core::convert::ConvertOptions { read: sample.clone(), ..Default::default() };
     let report = pyforge_core::convert::convert(&p, Some(&out), &opts, &|_| {}).unwrap();
     assert_eq!(report.tables[0].rows, 11);
+}
+
+/// A key repeated in one object is an error (it would otherwise add a row or turn the column
+/// into a list); with `recover` the first value is kept and the row count and types stay.
+#[test]
+fn json_duplicate_keys_are_refused_or_first_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "dup.json", b"[{\"a\":1,\"b\":{\"x\":1},\"a\":2},\n{\"a\":3,\"b\":{\"x\":2,\"x\":5}}]");
+    let e = err(&p, &ReadOptions::default());
+    assert!(e.contains("dup.json") && e.contains("line 1") && e.contains("duplicate key \"a\""), "{e}");
+    let b = read(&p, &ReadOptions { recover: true, ..Default::default() });
+    assert_eq!(b.num_rows(), 2);
+    assert_eq!(b.schema().field_with_name("a").unwrap().data_type(), &DataType::Int64);
+    assert_eq!(strings(&b, "a"), some(&["1", "3"]));
+    assert_eq!(strings(&b, "b_x"), some(&["1", "2"]));
+    // The same key in different objects (or nested levels) is not a repeat.
+    let b = read(&write(dir.path(), "ok.jsonl", b"{\"a\":1,\"o\":{\"a\":2}}\n{\"a\":3,\"o\":{\"a\":4}}\n"), &ReadOptions::default());
+    assert_eq!(strings(&b, "a"), some(&["1", "3"]));
+    assert_eq!(strings(&b, "o_a"), some(&["2", "4"]));
+}
+
+#[test]
+fn json_nesting_limit_and_non_json_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let e = err(&write(dir.path(), "deep.json", deep.as_bytes()), &ReadOptions::default());
+    assert!(e.contains("deep.json") && e.contains("nested more than 128 levels"), "{e}");
+    for (name, text) in [
+        ("nan.jsonl", "{\"a\":1}\n{\"a\":NaN}\n"),
+        ("inf.jsonl", "{\"a\":1}\n{\"a\":-Infinity}\n"),
+        ("comment.jsonl", "{\"a\":1}\n{\"a\":2} // two\n"),
+        ("block.json", "[{\"a\":1},\n/* c */ {\"a\":2}]"),
+        ("comma.json", "[{\"a\":1},\n{\"a\":2},]"),
+        ("comma2.jsonl", "{\"a\":1}\n{\"a\":2,}\n"),
+    ] {
+        let e = err(&write(dir.path(), name, text.as_bytes()), &ReadOptions::default());
+        assert!(e.contains(name) && e.contains("line 2") && e.contains("malformed JSON"), "{name}: {e}");
+    }
 }

@@ -14,7 +14,8 @@
 //! | Visual FoxPro B, dBase 7 O | float64 |
 //! | Y | decimal128(19, 4) |
 //! | T | timestamp[ms] |
-//! | V | string (exact length from the null-flag bits, not trimmed); binary-flagged V and Q: binary |
+//! | V | string (exact length from the null-flag bits, not trimmed); binary-flagged (NOCPTRANS) V too |
+//! | Q | binary (exact length from the null-flag bits) |
 //! | 0 (`_NullFlags`) | hidden; marks nulls and varchar lengths |
 //! | anything else (dBase 7 `@` included) | binary (the raw bytes) |
 
@@ -180,7 +181,9 @@ fn kind_of(f: &FieldDescriptor, h: &Header) -> Result<Kind, String> {
         // bytes are kept (binary) rather than risk wrong instants.
         b'Y' if f.length == 8 => Kind::Currency,
         b'T' if f.length == 8 => Kind::DateTime,
-        b'V' if f.is_binary() => Kind::Bytes,
+        // A varchar flagged binary (0x04, NOCPTRANS) is still text: the flag only says the
+        // bytes were stored without code-page translation. dbfread and the dbf gem read it as
+        // text too; only varbinary ('Q') and the blob types hold bytes.
         b'V' => Kind::Text { trim: false },
         b'Q' => Kind::Bytes,
         _ => Kind::Bytes,

@@ -14,6 +14,8 @@ pub struct FieldSpec {
     pub decimals: u8,
     /// Visual FoxPro nullable flag.
     pub nullable: bool,
+    /// Visual FoxPro binary flag (0x04, NOCPTRANS).
+    pub binary: bool,
 }
 
 impl FieldSpec {
@@ -25,11 +27,17 @@ impl FieldSpec {
             length,
             decimals,
             nullable: false,
+            binary: false,
         }
     }
     /// The same field, nullable (Visual FoxPro).
     pub fn nullable(mut self) -> FieldSpec {
         self.nullable = true;
+        self
+    }
+    /// The same field, flagged binary (Visual FoxPro NOCPTRANS).
+    pub fn binary(mut self) -> FieldSpec {
+        self.binary = true;
         self
     }
 }
@@ -103,6 +111,7 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
             length: nf_len,
             decimals: 0,
             nullable: false,
+            binary: false,
         });
     }
     let record_len = 1 + fields.iter().map(|f| f.length).sum::<usize>();
@@ -130,8 +139,8 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
         d[17] = f.decimals;
         d[18] = if f.kind == b'0' {
             0x05
-        } else if f.nullable && vfp {
-            0x02
+        } else if vfp {
+            (if f.nullable { 0x02 } else { 0 }) | (if f.binary { 0x04 } else { 0 })
         } else {
             0
         };

@@ -52,7 +52,7 @@ impl Format for JsonFormat {
         let (_, compression) = compressed::open(path)?;
         let mut details = BTreeMap::new();
         details.insert("compression".into(), compression.name().into());
-        let input = Arc::new(JsonInput { path: path.to_path_buf() });
+        let input = Arc::new(JsonInput { path: path.to_path_buf(), recover: options.recover });
         Ok(Box::new(TreeSource::open("json", path, input, options, RecordChoice::PreferRoots, details)?))
     }
 }
@@ -60,6 +60,8 @@ impl Format for JsonFormat {
 /// A JSON file ready to be walked.
 pub struct JsonInput {
     pub path: PathBuf,
+    /// Keep the first value of a repeated key (counted) instead of failing.
+    pub recover: bool,
 }
 
 /// Shared state of one walk: the visitor and the first error it returned (serde can only carry
@@ -67,6 +69,38 @@ pub struct JsonInput {
 struct Walk<'v> {
     visitor: &'v mut dyn Visitor,
     failed: Option<Error>,
+    /// Keys of the objects being read, innermost last (`frames` holds where each starts), to
+    /// find a key repeated within one object.
+    keys: Vec<String>,
+    frames: Vec<usize>,
+    /// Keep the first of repeated keys instead of failing.
+    recover: bool,
+    /// Repairs made (repeated keys dropped).
+    repairs: u64,
+}
+
+/// What to do with one member of an object.
+enum KeyUse {
+    Read,
+    /// A repeat of a key of the same object, dropped in recover mode.
+    Skip,
+}
+
+/// Note `key` in the innermost object. A repeated key is an error: read as elements, a second
+/// value would become a second row or turn the column into a list. In recover mode the first
+/// value is kept and the repeat counted.
+fn note_key<E: serde::de::Error>(w: Cell, key: &str) -> std::result::Result<KeyUse, E> {
+    let mut walk = w.borrow_mut();
+    let start = walk.frames.last().copied().unwrap_or(0);
+    if !walk.keys[start..].iter().any(|k| k == key) {
+        walk.keys.push(key.to_string());
+        return Ok(KeyUse::Read);
+    }
+    if walk.recover {
+        walk.repairs += 1;
+        return Ok(KeyUse::Skip);
+    }
+    Err(E::custom(format!("duplicate key {key:?} in one object (use --recover to keep the first value)")))
 }
 
 type Cell<'a, 'v> = &'a RefCell<Walk<'v>>;
@@ -128,9 +162,25 @@ macro_rules! scalars {
                 return self.scalar(Some(&digits));
             }
             call(walk, |v| v.open(self.name, Attrs::NONE))?;
-            map.next_value_seed(Member { name: &first, walk })?;
-            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                map.next_value_seed(Member { name: &key, walk })?;
+            {
+                let mut w = walk.borrow_mut();
+                let at = w.keys.len();
+                w.frames.push(at);
+            }
+            let mut key = Some(first);
+            while let Some(k) = key {
+                match note_key(walk, &k)? {
+                    KeyUse::Read => map.next_value_seed(Member { name: &k, walk })?,
+                    KeyUse::Skip => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                key = map.next_key::<std::borrow::Cow<'de, str>>()?;
+            }
+            {
+                let mut w = walk.borrow_mut();
+                let at = w.frames.pop().unwrap_or(0);
+                w.keys.truncate(at);
             }
             call(walk, |v| v.close())
         }
@@ -206,6 +256,11 @@ impl JsonInput {
         let line = line_base + e.line() as u64;
         let msg = e.to_string();
         let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m).to_string();
+        if msg == "recursion limit exceeded" {
+            // serde_json's own limit (128 levels) keeps deep input from exhausting the stack.
+            let msg = "arrays and objects nested more than 128 levels deep (the nesting limit)";
+            return Error::invalid(&self.path, Some(line), format!("column {}: {msg}", e.column()));
+        }
         Error::invalid(&self.path, Some(line), format!("column {}: malformed JSON: {msg}", e.column()))
     }
 }
@@ -231,7 +286,7 @@ impl TreeInput for JsonInput {
             r.consume(skip);
         };
         visitor.document()?;
-        let walk = RefCell::new(Walk { visitor, failed: None });
+        let walk = RefCell::new(Walk { visitor, failed: None, keys: Vec::new(), frames: Vec::new(), recover: self.recover, repairs: 0 });
         if first == b'[' || first == b'{' && self.single_document(&mut r)? {
             // One document: a top-level array's items (or the object) are `value` elements.
             let mut de = serde_json::Deserializer::from_reader(r);

@@ -37,16 +37,12 @@ fn predefined(name: &str) -> Option<&'static str> {
     })
 }
 
-/// Resolve a character reference body (`#65`, `#x41`).
+/// Resolve a character reference body (`#65`, `#x41`) to a character XML allows.
 pub fn char_ref(body: &str) -> Result<char, String> {
-    let n = if let Some(h) = body.strip_prefix("#x") {
-        u32::from_str_radix(h, 16)
-    } else if let Some(d) = body.strip_prefix('#') {
-        d.parse::<u32>()
-    } else {
-        return Err(format!("&{body}; is not a character reference"));
-    };
-    n.ok().and_then(char::from_u32).filter(|&c| c != '\0').ok_or_else(|| format!("invalid character reference &{body};"))
+    match body.strip_prefix('#') {
+        Some(digits) => super::wf::char_ref(digits),
+        None => Err(format!("&{body}; is not a character reference")),
+    }
 }
 
 impl Entities {
@@ -55,30 +51,51 @@ impl Entities {
         *self = Entities::default();
     }
 
-    /// Read the `<!ENTITY ...>` declarations of a DOCTYPE's text (parameter entities are
-    /// ignored). The first declaration of a name wins, as XML says.
-    pub fn declare_from_doctype(&mut self, doctype: &str) {
-        let mut rest = doctype;
-        while let Some(at) = rest.find("<!ENTITY") {
-            rest = &rest[at + 8..];
-            let t = rest.trim_start();
-            if t.starts_with('%') {
-                continue;
-            }
-            let name_end = t.find(|c: char| c.is_whitespace()).unwrap_or(t.len());
-            let name = &t[..name_end];
-            let after = t[name_end..].trim_start();
-            let def = match after.chars().next() {
-                Some(q @ ('"' | '\'')) => match after[1..].find(q) {
-                    Some(end) => Def::Internal(after[1..1 + end].to_string()),
-                    None => continue,
-                },
-                _ => Def::External,
-            };
-            if !name.is_empty() {
-                self.defs.entry(name.to_string()).or_insert(def);
-            }
+    /// Declare a general entity of the internal subset. The first declaration of a name wins,
+    /// as XML says.
+    pub fn declare(&mut self, name: &str, def: super::dtd::Declared) {
+        let def = match def {
+            super::dtd::Declared::Internal(v) => Def::Internal(v.to_string()),
+            super::dtd::Declared::External => Def::External,
+        };
+        self.defs.entry(name.to_string()).or_insert(def);
+    }
+
+    /// A general entity referred to in an attribute value must be declared, internal, and its
+    /// replacement text (and that of the entities it refers to) must hold no `<`.
+    pub fn check_in_attribute(&self, name: &str) -> Result<(), String> {
+        self.check_attr_depth(name, 0)
+    }
+
+    fn check_attr_depth(&self, name: &str, depth: usize) -> Result<(), String> {
+        if predefined(name).is_some() {
+            return Ok(());
         }
+        if depth > MAX_DEPTH {
+            return Err(format!("entity &{name}; nests more than {MAX_DEPTH} levels deep (recursive entities?)"));
+        }
+        let raw = match self.defs.get(name) {
+            Some(Def::Internal(v)) => v,
+            Some(Def::External) => return Err(format!("&{name}; in an attribute value refers to an external entity")),
+            None => return Err(format!("undefined entity &{name};")),
+        };
+        let mut rest = raw.as_str();
+        while let Some(i) = rest.find(['&', '<']) {
+            if rest.as_bytes()[i] == b'<' {
+                return Err(format!("entity &{name}; used in an attribute value holds `<`"));
+            }
+            let end = rest[i..].find(';').map_or(rest.len(), |e| e + i);
+            let inner = &rest[i + 1..end];
+            if inner.starts_with('#') {
+                if char_ref(inner)? == '<' {
+                    return Err(format!("entity &{name}; used in an attribute value holds `<`"));
+                }
+            } else {
+                self.check_attr_depth(inner, depth + 1)?;
+            }
+            rest = rest.get(end + 1..).unwrap_or("");
+        }
+        Ok(())
     }
 
     /// Append the replacement text of `&name;` (name without `&` and `;`) to `out`.
@@ -191,7 +208,8 @@ mod tests {
     #[test]
     fn declared_entities_expand() {
         let mut e = Entities::default();
-        e.declare_from_doctype(r#"doc [ <!ENTITY co "ACME &amp; Co"> <!ENTITY full "&co; Ltd"> <!ENTITY ext SYSTEM "file:///etc/passwd"> ]"#);
+        let d = r#"<!DOCTYPE doc [ <!ENTITY co "ACME &amp; Co"> <!ENTITY full "&co; Ltd"> <!ENTITY ext SYSTEM "file:///etc/passwd"> ]>"#;
+        super::super::dtd::doctype(d, |n, v| e.declare(n, v)).unwrap();
         assert_eq!(e.resolve("full").unwrap(), "ACME & Co Ltd");
         assert_eq!(e.resolve("#x41").unwrap(), "A");
         assert!(e.resolve("ext").unwrap_err().contains("external"));
@@ -201,14 +219,14 @@ mod tests {
 
     #[test]
     fn billion_laughs_is_refused() {
-        let mut d = String::from("lolz [ <!ENTITY lol \"lol\">");
+        let mut d = String::from("<!DOCTYPE lolz [ <!ENTITY lol \"lol\">");
         for i in 1..10 {
             let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
             d.push_str(&format!(" <!ENTITY lol{i} \"{}\">", format!("&{prev};").repeat(10)));
         }
-        d.push_str(" ]");
+        d.push_str(" ]>");
         let mut e = Entities::default();
-        e.declare_from_doctype(&d);
+        super::super::dtd::doctype(&d, |n, v| e.declare(n, v)).unwrap();
         assert!(e.resolve("lol9").unwrap_err().contains("bomb"));
     }
 }

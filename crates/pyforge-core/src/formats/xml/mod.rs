@@ -11,9 +11,11 @@
 //! - Security: no external entity or DTD is ever fetched; internal entities expand within hard
 //!   limits ([`entities`]).
 
+pub mod dtd;
 pub mod entities;
 pub mod input;
 pub mod parser;
+pub mod wf;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -52,7 +54,7 @@ impl Format for XmlFormat {
         details.insert("encoding".into(), plan.encoding.name().into());
         details.insert("encoding_detected_by".into(), plan.how.into());
         details.insert("compression".into(), plan.compression.name().into());
-        let input = Arc::new(parser::XmlInput { path: path.to_path_buf(), plan });
+        let input = Arc::new(parser::XmlInput { path: path.to_path_buf(), plan, recover: options.recover });
         Ok(Box::new(TreeSource::open(
             "xml",
             path,

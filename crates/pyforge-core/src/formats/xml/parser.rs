@@ -9,6 +9,7 @@ use std::io::BufRead;
 
 use super::entities::Entities;
 use super::input::{self, TextPlan};
+use super::{dtd, wf};
 use crate::error::{Error, Result};
 use crate::formats::csv::encoding::DecodeFailure;
 use crate::formats::tree::{AttrBuf, TreeInput, Visitor};
@@ -17,6 +18,8 @@ use crate::formats::tree::{AttrBuf, TreeInput, Visitor};
 pub struct XmlInput {
     pub path: PathBuf,
     pub plan: TextPlan,
+    /// Repair what a strict reader refuses (attributes without a value, several roots).
+    pub recover: bool,
 }
 
 enum Failure {
@@ -62,7 +65,7 @@ impl XmlInput {
     /// is parsed again from its start once more text has been read.
     fn run(&self, v: &mut dyn Visitor, chunk: usize) -> std::result::Result<(), Failure> {
         let mut src = input::open(&self.path, &self.plan).map_err(Failure::Other)?;
-        let mut w = Walker::default();
+        let mut w = Walker { recover: self.recover, utf16: self.plan.encoding.name().starts_with("utf-16"), utf8_bom: self.plan.how == "bom" && self.plan.bom_len == 3, ..Default::default() };
         let mut buf: Vec<u8> = Vec::with_capacity(chunk + (64 << 10));
         // Offset in the decoded text of `buf[0]`.
         let mut base = 0u64;
@@ -109,6 +112,11 @@ impl XmlInput {
             }
             let body = &text[skip..];
             let off = base + skip as u64;
+            // Every character of a document must be one XML allows (checked once per chunk:
+            // a vectorised byte scan, the slow path only when a suspect byte is present).
+            if let Some((at, c)) = wf::illegal_char(body) {
+                return Err(Failure::At(off + at as u64, format!("character U+{:04X} is not allowed in XML", c as u32)));
+            }
             let mut r = Reader::from_str(body);
             {
                 let c = r.config_mut();
@@ -152,8 +160,8 @@ impl XmlInput {
                         break skip + start;
                     }
                     Ok(event) => {
-                        let pos = off + r.buffer_position();
-                        w.event(v, event, pos)?;
+                        let raw = &body[start..r.buffer_position() as usize];
+                        w.event(v, event, raw, off + start as u64)?;
                     }
                 }
             };
@@ -169,6 +177,8 @@ impl XmlInput {
 #[derive(Default)]
 struct Walker {
     attrs: AttrBuf,
+    /// Attribute names of the current start tag (offsets in its markup), to find repeats.
+    seen: Vec<(usize, usize)>,
     /// Replacement text of one entity reference.
     scratch: String,
     entities: Entities,
@@ -177,98 +187,194 @@ struct Walker {
     /// Names of the open elements, end to end in one string (no allocation per element).
     open_names: String,
     open_ends: Vec<usize>,
+    /// A DOCTYPE of the current document was read.
+    doctype: bool,
+    recover: bool,
+    /// Repairs made in recover mode.
+    repairs: u64,
+    /// The bytes are UTF-16 / start with a UTF-8 byte-order mark (for the declared encoding).
+    utf16: bool,
+    utf8_bom: bool,
+}
+
+/// Strip `open` and `close` from the ends of an event's markup.
+fn inner<'a>(raw: &'a str, open: &str, close: &str) -> &'a str {
+    let r = raw.strip_prefix(open).unwrap_or(raw);
+    r.strip_suffix(close).unwrap_or(r)
 }
 
 impl Walker {
-    fn event(&mut self, v: &mut dyn Visitor, event: Event<'_>, pos: u64) -> std::result::Result<(), Failure> {
-        let other = Failure::Other;
+    fn event(&mut self, v: &mut dyn Visitor, event: Event<'_>, raw: &str, at: u64) -> std::result::Result<(), Failure> {
+        let bad = |m: String| Failure::At(at, m);
         match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let empty = matches!(event, Event::Empty(_));
-                let start = self.open_names.len();
-                self.open_names.push_str(e.name().as_ref());
-                self.attrs.clear();
-                // HTML-style attributes are accepted: a name without a value (`<a checked>`) is an
-                // attribute with an empty value rather than a lost one.
-                for a in e.html_attributes() {
-                    let a = a.map_err(|e| Failure::At(pos, e.to_string()))?;
-                    let key: &str = a.key.as_ref();
-                    if key == "xmlns" || key.starts_with("xmlns:") {
-                        continue;
-                    }
-                    let entities = &mut self.entities;
-                    self.attrs.push(key, |out| entities.attribute_value_into(&a.value, out)).map_err(|m| Failure::At(pos, m))?;
-                }
-                if self.depth == 0 {
-                    self.roots += 1;
-                    v.document().map_err(other)?;
-                }
-                v.open(&self.open_names[start..], self.attrs.attrs()).map_err(other)?;
-                if empty {
-                    self.open_names.truncate(start);
-                    v.close().map_err(other)?;
-                } else {
-                    self.depth += 1;
-                    self.open_ends.push(start);
-                }
-            }
-            Event::End(e) => {
-                let qname = e.name();
-                let name: &str = qname.as_ref();
-                let Some(&start) = self.open_ends.last() else {
-                    return Err(Failure::At(pos, format!("ill-formed document: `</{name}>` closes no open element")));
-                };
-                if &self.open_names[start..] != name {
-                    return Err(Failure::At(
-                        pos,
-                        format!("ill-formed document: expected `</{}>`, but `</{name}>` was found", &self.open_names[start..]),
-                    ));
-                }
-                v.close().map_err(other)?;
-                self.depth = self.depth.saturating_sub(1);
-                self.open_ends.pop();
-                self.open_names.truncate(start);
-            }
+            Event::Start(_) => self.start(v, inner(raw, "<", ">"), false, at)?,
+            Event::Empty(_) => self.start(v, inner(raw, "<", "/>"), true, at)?,
+            Event::End(_) => self.end(v, inner(raw, "</", ">"), at)?,
             Event::Text(t) => {
-                let t = t.xml10_content();
                 if self.depth == 0 {
-                    if !t.trim().is_empty() {
-                        return Err(Failure::At(pos, "text outside the root element".into()));
+                    if !raw.trim_matches(wf::is_space).is_empty() {
+                        return Err(bad("text outside the root element".into()));
                     }
                 } else {
-                    v.text(&t);
+                    wf::text(raw).map_err(bad)?;
+                    v.text(&t.xml10_content());
                 }
             }
             Event::CData(t) => {
                 if self.depth == 0 {
-                    return Err(Failure::At(pos, "CDATA outside the root element".into()));
+                    return Err(bad("CDATA outside the root element".into()));
+                }
+                if !raw.starts_with("<![CDATA[") {
+                    return Err(bad("a CDATA section must start with `<![CDATA[` (upper case)".into()));
                 }
                 v.text(&t.xml10_content());
             }
-            Event::GeneralRef(e) => {
+            Event::GeneralRef(_) => {
                 if self.depth == 0 {
-                    return Err(Failure::At(pos, "entity reference outside the root element".into()));
+                    return Err(bad("entity reference outside the root element".into()));
                 }
+                let name = inner(raw, "&", ";");
+                wf::reference(name).map_err(bad)?;
                 self.scratch.clear();
-                self.entities.resolve_into(&e, &mut self.scratch).map_err(|m| Failure::At(pos, m))?;
+                self.entities.resolve_into(name, &mut self.scratch).map_err(bad)?;
                 v.text(&self.scratch);
             }
-            Event::DocType(d) => {
-                if self.depth > 0 {
-                    return Err(Failure::At(pos, "DOCTYPE inside an element".into()));
-                }
-                self.entities.reset();
-                self.entities.declare_from_doctype(&d.xml10_content());
-            }
-            Event::Decl(_) => {
-                if self.depth > 0 {
-                    return Err(Failure::At(pos, "XML declaration inside an element".into()));
-                }
-                self.entities.reset();
-            }
-            Event::Comment(_) | Event::PI(_) | Event::Eof => {}
+            Event::DocType(_) => self.doctype(raw).map_err(bad)?,
+            Event::Decl(_) => self.decl(inner(raw, "<?", "?>"), at).map_err(bad)?,
+            Event::Comment(_) => wf::comment(inner(raw, "<!--", "-->")).map_err(bad)?,
+            Event::PI(_) => wf::pi(inner(raw, "<?", "?>")).map_err(bad)?,
+            Event::Eof => {}
         }
         Ok(())
+    }
+
+    fn start(&mut self, v: &mut dyn Visitor, tag: &str, empty: bool, at: u64) -> std::result::Result<(), Failure> {
+        let bad = |m: String| Failure::At(at, m);
+        if self.depth == 0 {
+            self.roots += 1;
+            if self.roots > 1 && !self.repair() {
+                return Err(bad(format!(
+                    "a second root element <{}> (a document has exactly one; --recover reads concatenated documents)",
+                    tag.split(wf::is_space).next().unwrap_or(tag)
+                )));
+            }
+            v.document().map_err(Failure::Other)?;
+        }
+        let name = match self.attributes(tag) {
+            Ok(name) => name,
+            Err(m) if self.recover => {
+                self.repairs += 1;
+                self.lenient_attributes(tag).map_err(|e| bad(format!("{m}; {e}")))?
+            }
+            Err(m) => return Err(bad(m)),
+        };
+        let start = self.open_names.len();
+        self.open_names.push_str(name);
+        v.open(&self.open_names[start..], self.attrs.attrs()).map_err(Failure::Other)?;
+        if empty {
+            self.open_names.truncate(start);
+            v.close().map_err(Failure::Other)?;
+        } else {
+            self.depth += 1;
+            self.open_ends.push(start);
+        }
+        Ok(())
+    }
+
+    /// Read a start tag's attributes strictly into `self.attrs`; the element name.
+    fn attributes<'t>(&mut self, tag: &'t str) -> std::result::Result<&'t str, String> {
+        self.attrs.clear();
+        let (attrs, entities) = (&mut self.attrs, &mut self.entities);
+        wf::start_tag(tag, &mut self.seen, |key, value| {
+            wf::attribute_literal(value, |name| entities.check_in_attribute(name))?;
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                return Ok(());
+            }
+            attrs.push(key, |out| entities.attribute_value_into(value, out))
+        })
+    }
+
+    /// Recover mode: HTML-style attributes (a name without a value is an empty value).
+    fn lenient_attributes<'t>(&mut self, tag: &'t str) -> std::result::Result<&'t str, String> {
+        self.attrs.clear();
+        let e = quick_xml::events::BytesStart::from_content(tag, tag.find(wf::is_space).unwrap_or(tag.len()));
+        for a in e.html_attributes() {
+            let a = a.map_err(|e| e.to_string())?;
+            let key: &str = a.key.as_ref();
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                continue;
+            }
+            let value: &str = &a.value;
+            let entities = &mut self.entities;
+            self.attrs.push(key, |out| entities.attribute_value_into(value, out))?;
+        }
+        let name = &tag[..tag.find(wf::is_space).unwrap_or(tag.len())];
+        wf::name(name, "element name")?;
+        Ok(name)
+    }
+
+    fn end(&mut self, v: &mut dyn Visitor, tag: &str, at: u64) -> std::result::Result<(), Failure> {
+        let bad = |m: String| Failure::At(at, m);
+        let name = wf::end_tag(tag).map_err(bad)?;
+        let Some(&start) = self.open_ends.last() else {
+            return Err(bad(format!("ill-formed document: `</{name}>` closes no open element")));
+        };
+        if &self.open_names[start..] != name {
+            return Err(bad(format!(
+                "ill-formed document: expected `</{}>`, but `</{name}>` was found",
+                &self.open_names[start..]
+            )));
+        }
+        v.close().map_err(Failure::Other)?;
+        self.depth -= 1;
+        self.open_ends.pop();
+        self.open_names.truncate(start);
+        Ok(())
+    }
+
+    fn doctype(&mut self, raw: &str) -> std::result::Result<(), String> {
+        if self.depth > 0 {
+            return Err("DOCTYPE inside an element".into());
+        }
+        if self.doctype || self.roots > 0 {
+            return Err("a DOCTYPE is only allowed once, before the root element".into());
+        }
+        self.doctype = true;
+        let entities = &mut self.entities;
+        dtd::doctype(raw, |name, def| entities.declare(name, def))
+    }
+
+    /// An XML declaration: only at the very start of the document (a new document in recover
+    /// mode), well-formed, and naming an encoding that agrees with the bytes.
+    fn decl(&mut self, body: &str, at: u64) -> std::result::Result<(), String> {
+        if self.depth > 0 {
+            return Err("XML declaration inside an element".into());
+        }
+        if at > 0 {
+            if self.roots == 0 || !self.repair() {
+                return Err("an XML declaration is only allowed at the very start of the document".into());
+            }
+            self.entities.reset();
+            self.doctype = false;
+        }
+        let d = wf::decl(body)?;
+        if let Some(enc) = d.encoding {
+            let e = enc.to_ascii_lowercase();
+            let says16 = e.starts_with("utf-16") || e.starts_with("utf16") || e.starts_with("ucs-2") || e == "iso-10646-ucs-2";
+            if says16 != self.utf16 || (self.utf8_bom && e != "utf-8" && e != "utf8") {
+                let bytes = if self.utf16 { "UTF-16" } else if self.utf8_bom { "UTF-8 (byte-order mark)" } else { "not UTF-16" };
+                return Err(format!("the declared encoding {enc:?} does not agree with the bytes, which are {bytes}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a repair is allowed (recover mode); counts it.
+    fn repair(&mut self) -> bool {
+        if self.recover {
+            self.repairs += 1;
+        }
+        self.recover
     }
 
     /// The input ended at `pos`.
@@ -335,7 +441,7 @@ mod tests {
     }
 
     fn walk(path: &std::path::Path, chunk: usize) -> std::result::Result<Vec<String>, String> {
-        let input = XmlInput { path: path.to_path_buf(), plan: input::plan(path, None).unwrap() };
+        let input = XmlInput { path: path.to_path_buf(), plan: input::plan(path, None).unwrap(), recover: false };
         let mut log = Log::default();
         match input.run(&mut log, chunk) {
             Ok(()) => Ok(log.0),

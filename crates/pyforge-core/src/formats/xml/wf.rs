@@ -1,0 +1,347 @@
+//! XML 1.0 (fifth edition) well-formedness rules that quick-xml leaves to its caller: legal
+//! characters and names, start-tag syntax (quoted, unique attributes without `<`), comments,
+//! processing instructions, the XML declaration and references. Each check works on one
+//! event's raw markup, so memory stays constant.
+
+/// `NameStartChar` of XML 1.0, fifth edition.
+pub fn is_name_start(c: char) -> bool {
+    matches!(c, ':' | 'A'..='Z' | '_' | 'a'..='z')
+        || matches!(c as u32,
+            0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x2FF | 0x370..=0x37D | 0x37F..=0x1FFF | 0x200C..=0x200D
+            | 0x2070..=0x218F | 0x2C00..=0x2FEF | 0x3001..=0xD7FF | 0xF900..=0xFDCF | 0xFDF0..=0xFFFD
+            | 0x10000..=0xEFFFF)
+}
+
+/// `NameChar` of XML 1.0, fifth edition.
+pub fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}')
+        || matches!(c as u32, 0x300..=0x36F | 0x203F..=0x2040)
+}
+
+/// `Char` of XML 1.0 (Rust strings hold no surrogates).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// Whether `s` is a `Name`.
+pub fn is_name(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(is_name_start) && cs.all(is_name_char)
+}
+
+/// Whether `s` is an `Nmtoken`.
+pub fn is_nmtoken(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_name_char)
+}
+
+/// `S`: space, tab, CR, LF.
+pub fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// The byte offset and value of the first character XML does not allow, if any. A fast byte
+/// scan first: only control bytes and the UTF-8 lead of U+FFFE/U+FFFF (0xEF 0xBF 0xBE/BF) can
+/// start one.
+pub fn illegal_char(text: &str) -> Option<(usize, char)> {
+    let b = text.as_bytes();
+    let suspect = |x: u8| (x < 0x20 && !matches!(x, 9 | 10 | 13)) || x == 0xEF;
+    // Branch-free within a block so the scan vectorises; blocks stop at the first hit.
+    if !b.chunks(256).any(|blk| blk.iter().fold(false, |acc, &x| acc | suspect(x))) {
+        return None;
+    }
+    text.char_indices().find(|&(_, c)| !is_xml_char(c))
+}
+
+/// A name as found in markup, for messages.
+fn shown(s: &str) -> String {
+    let s: String = s.chars().take(40).collect();
+    format!("{s:?}")
+}
+
+/// Check a `Name` where one is expected.
+pub fn name(s: &str, what: &str) -> Result<(), String> {
+    if is_name(s) {
+        return Ok(());
+    }
+    Err(match s.chars().next() {
+        None => format!("{what}: a name was expected but none was found"),
+        Some(c) if !is_name_start(c) => format!("{what} {}: a name cannot start with {c:?}", shown(s)),
+        _ => format!("{what} {}: not a valid XML name", shown(s)),
+    })
+}
+
+/// Check the content of a comment (between `<!--` and `-->`).
+pub fn comment(body: &str) -> Result<(), String> {
+    if body.contains("--") || body.ends_with('-') {
+        return Err("`--` inside a comment (a comment cannot contain two hyphens in a row)".into());
+    }
+    Ok(())
+}
+
+/// Check character data: `]]>` may only end a CDATA section.
+pub fn text(t: &str) -> Result<(), String> {
+    if memchr::memmem::find(t.as_bytes(), b"]]>").is_some() {
+        return Err("`]]>` in text (it may only end a CDATA section; write `]]&gt;`)".into());
+    }
+    Ok(())
+}
+
+/// Check a processing instruction's content (between `<?` and `?>`): a target name other than
+/// `xml` in any case, then white space before any data.
+pub fn pi(body: &str) -> Result<(), String> {
+    let end = body.find(is_space).unwrap_or(body.len());
+    let target = &body[..end];
+    name(target, "processing instruction target")?;
+    if target.eq_ignore_ascii_case("xml") {
+        return Err("an XML declaration (`<?xml ...?>`) is only allowed at the very start of the document".into());
+    }
+    Ok(())
+}
+
+/// Check a reference's body (between `&` and `;`): a name, or a character reference to a
+/// character XML allows.
+pub fn reference(body: &str) -> Result<(), String> {
+    if let Some(digits) = body.strip_prefix('#') {
+        return char_ref(digits).map(|_| ());
+    }
+    name(body, "entity reference")
+}
+
+/// The character of a character reference (`digits` after `&#`: `65` or `x41`).
+pub fn char_ref(digits: &str) -> Result<char, String> {
+    let (radix, ds) = match digits.strip_prefix('x') {
+        Some(h) => (16, h),
+        None => (10, digits),
+    };
+    let ok = !ds.is_empty() && ds.chars().all(|c| c.is_digit(radix));
+    let c = ok.then(|| u32::from_str_radix(ds, radix).ok()).flatten().and_then(char::from_u32);
+    match c {
+        Some(c) if is_xml_char(c) => Ok(c),
+        _ => Err(format!("character reference &#{digits}; is not a character XML allows")),
+    }
+}
+
+/// Cursor over markup text.
+pub struct Cur<'a> {
+    pub s: &'a str,
+    pub at: usize,
+}
+
+impl<'a> Cur<'a> {
+    pub fn new(s: &'a str) -> Self {
+        Cur { s, at: 0 }
+    }
+    pub fn rest(&self) -> &'a str {
+        &self.s[self.at..]
+    }
+    pub fn done(&self) -> bool {
+        self.at >= self.s.len()
+    }
+    /// Skip white space; whether there was any.
+    pub fn space(&mut self) -> bool {
+        let n = self.rest().len() - self.rest().trim_start_matches(is_space).len();
+        self.at += n;
+        n > 0
+    }
+    pub fn eat(&mut self, lit: &str) -> bool {
+        let ok = self.rest().starts_with(lit);
+        if ok {
+            self.at += lit.len();
+        }
+        ok
+    }
+    pub fn expect(&mut self, lit: &str, what: &str) -> Result<(), String> {
+        if self.eat(lit) {
+            return Ok(());
+        }
+        Err(format!("{what}: expected `{lit}` but found {}", self.found()))
+    }
+    pub fn need_space(&mut self, what: &str) -> Result<(), String> {
+        if self.space() {
+            return Ok(());
+        }
+        Err(format!("{what}: expected white space but found {}", self.found()))
+    }
+    /// What is at the cursor, for messages.
+    pub fn found(&self) -> String {
+        match self.rest().chars().next() {
+            None => "the end of the markup".into(),
+            Some(_) => shown(&self.rest().chars().take(12).collect::<String>()),
+        }
+    }
+    /// A run of name characters (possibly empty).
+    pub fn word(&mut self) -> &'a str {
+        let r = self.rest();
+        // ASCII name bytes first (the common case), characters only past them.
+        let ascii = r.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')).count();
+        let n = ascii + r[ascii..].find(|c: char| !is_name_char(c)).unwrap_or(r.len() - ascii);
+        self.at += n;
+        &r[..n]
+    }
+    pub fn name(&mut self, what: &str) -> Result<&'a str, String> {
+        let w = self.word();
+        name(w, what)?;
+        Ok(w)
+    }
+    /// A quoted literal's content.
+    pub fn quoted(&mut self, what: &str) -> Result<&'a str, String> {
+        let r = self.rest();
+        let q = match r.chars().next() {
+            Some(q @ ('"' | '\'')) => q,
+            _ => return Err(format!("{what}: expected a quoted value but found {}", self.found())),
+        };
+        let end = r[1..].find(q).ok_or_else(|| format!("{what}: the quoted value is not closed"))?;
+        self.at += end + 2;
+        Ok(&r[1..1 + end])
+    }
+}
+
+/// Check the references and `<` of an attribute value literal; calls `entity` with every
+/// general entity name referred to.
+pub fn attribute_literal(v: &str, mut entity: impl FnMut(&str) -> Result<(), String>) -> Result<(), String> {
+    if memchr::memchr2(b'<', b'&', v.as_bytes()).is_none() {
+        return Ok(()); // the common case: one scan
+    }
+    if v.contains('<') {
+        return Err("`<` in an attribute value (write `&lt;`)".into());
+    }
+    let mut rest = v;
+    while let Some(i) = rest.find('&') {
+        let end = rest[i..].find(';').ok_or("`&` in an attribute value that starts no reference (write `&amp;`)")? + i;
+        let body = &rest[i + 1..end];
+        reference(body)?;
+        if !body.starts_with('#') {
+            entity(body)?;
+        }
+        rest = &rest[end + 1..];
+    }
+    Ok(())
+}
+
+/// Parse a start tag's content (between `<` and `>` or `/>`): its name, then each attribute
+/// (`name`, raw value) handed to `attr`. Names must be unique within the tag.
+pub fn start_tag<'a>(
+    raw: &'a str,
+    seen: &mut Vec<(usize, usize)>,
+    mut attr: impl FnMut(&'a str, &'a str) -> Result<(), String>,
+) -> Result<&'a str, String> {
+    let mut c = Cur::new(raw);
+    let tag = c.name("element name")?;
+    seen.clear();
+    loop {
+        let spaced = c.space();
+        if c.done() {
+            return Ok(tag);
+        }
+        if !spaced {
+            return Err(format!("in <{tag}>: expected white space or the end of the tag but found {}", c.found()));
+        }
+        let key_at = c.at;
+        let key = c.name("attribute name").map_err(|m| format!("in <{tag}>: {m}"))?;
+        c.space();
+        if !c.eat("=") {
+            return Err(format!("in <{tag}>: attribute {key} has no value (expected `=` and a quoted value)"));
+        }
+        c.space();
+        let value = c.quoted("attribute value").map_err(|m| format!("in <{tag}>, attribute {key}: {m}"))?;
+        if seen.iter().any(|&(a, b)| &raw[a..b] == key) {
+            return Err(format!("in <{tag}>: attribute {key} appears twice"));
+        }
+        seen.push((key_at, key_at + key.len()));
+        attr(key, value)?;
+    }
+}
+
+/// Check an end tag's content (between `</` and `>`): a name, then optional white space.
+pub fn end_tag(raw: &str) -> Result<&str, String> {
+    let mut c = Cur::new(raw);
+    let tag = c.name("end tag")?;
+    c.space();
+    if !c.done() {
+        return Err(format!("in </{tag}>: expected `>` but found {}", c.found()));
+    }
+    Ok(tag)
+}
+
+/// What an XML declaration says.
+#[derive(Debug, Default)]
+pub struct Decl<'a> {
+    pub encoding: Option<&'a str>,
+}
+
+/// Check an XML declaration's content (between `<?` and `?>`): `xml`, `version`, then optional
+/// `encoding` and `standalone`, in that order.
+pub fn decl(raw: &str) -> Result<Decl<'_>, String> {
+    let what = "XML declaration";
+    let mut c = Cur::new(raw);
+    c.expect("xml", what)?;
+    c.need_space(what)?;
+    c.expect("version", what)?;
+    eq(&mut c, what)?;
+    let v = c.quoted(what)?;
+    let minor = v.strip_prefix("1.").filter(|m| !m.is_empty() && m.chars().all(|d| d.is_ascii_digit()));
+    if minor.is_none() {
+        return Err(format!("{what}: version {v:?} is not 1.x"));
+    }
+    let mut d = Decl::default();
+    let mut spaced = c.space();
+    if spaced && c.eat("encoding") {
+        eq(&mut c, what)?;
+        let e = c.quoted(what)?;
+        let mut cs = e.chars();
+        let ok = cs.next().is_some_and(|x| x.is_ascii_alphabetic()) && cs.all(|x| x.is_ascii_alphanumeric() || "._-".contains(x));
+        if !ok {
+            return Err(format!("{what}: {e:?} is not an encoding name"));
+        }
+        d.encoding = Some(e);
+        spaced = c.space();
+    }
+    if spaced && c.eat("standalone") {
+        eq(&mut c, what)?;
+        let s = c.quoted(what)?;
+        if s != "yes" && s != "no" {
+            return Err(format!("{what}: standalone must be \"yes\" or \"no\", not {s:?}"));
+        }
+        c.space();
+    }
+    if !c.done() {
+        return Err(format!("{what}: unexpected {}", c.found()));
+    }
+    Ok(d)
+}
+
+fn eq(c: &mut Cur, what: &str) -> Result<(), String> {
+    c.space();
+    c.expect("=", what)?;
+    c.space();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_tags_and_declarations() {
+        assert!(is_name("doc") && is_name("_a.b-c:d") && is_name("été"));
+        assert!(!is_name("12") && !is_name(".doc") && !is_name(""));
+        let mut seen = Vec::new();
+        let mut got = Vec::new();
+        assert_eq!(start_tag("a x='1' y = \"2\"  ", &mut seen, |k, v| Ok(got.push((k, v)))).unwrap(), "a");
+        assert_eq!(got, [("x", "1"), ("y", "2")]);
+        assert!(start_tag("doc a1", &mut seen, |_, _| Ok(())).unwrap_err().contains("no value"));
+        assert!(start_tag("doc a='1'b='2'", &mut seen, |_, _| Ok(())).is_err());
+        assert!(start_tag("doc a='1' a='2'", &mut seen, |_, _| Ok(())).unwrap_err().contains("twice"));
+        assert!(start_tag("doc 12=\"34\"", &mut seen, |_, _| Ok(())).is_err());
+        assert!(decl("xml version='1.0' encoding='UTF-8' standalone='yes'").is_ok());
+        assert!(decl("xml encoding='UTF-8' version='1.0'").is_err());
+        assert!(decl("xml version='1.0' standalone='yes' encoding='UTF-8'").is_err());
+        assert!(comment(" a -- b ").is_err() && comment(" a - b ").is_ok() && comment("a-").is_err());
+        assert!(pi("xml-stylesheet href='a'").is_ok() && pi("XmL x").is_err());
+        assert!(char_ref("x41").is_ok() && char_ref("0").is_err() && char_ref("+5").is_err() && char_ref("xFFFE").is_err());
+        assert_eq!(illegal_char("ok\u{1}"), Some((2, '\u{1}')));
+        assert_eq!(illegal_char("ok\u{FFFE}"), Some((2, '\u{FFFE}')));
+        assert_eq!(illegal_char("é日本\t\r\n"), None);
+    }
+}
