@@ -168,7 +168,7 @@ impl Sink for ParquetSink {
 }
 
 /// Rows of the first batch looked at to judge a column's cardinality.
-const DICTIONARY_SAMPLE_ROWS: usize = 65_536;
+const DICTIONARY_SAMPLE_ROWS: usize = 16_384;
 
 /// Whether each top-level number, time or text column gets dictionary encoding, judged on the
 /// first batch: it pays where values repeat within a row group (quantities, dates, status
@@ -193,36 +193,47 @@ fn dictionary_columns<'a>(schema: &'a SchemaRef, first: Option<&RecordBatch>, ro
 /// seen once and twice), which sees that 10,000 dates in a sample of 16,000 rows come from a
 /// small set, and that 16,000 ids seen once each do not.
 fn dictionary_pays(column: &dyn Array, row_group: usize) -> bool {
-    let Some(counts) = value_counts(column) else { return false };
-    let sampled: u64 = counts.values().map(|&c| u64::from(c)).sum();
+    let Some(Sample { counts, value_bytes }) = sample(column) else { return false };
+    let sampled: u64 = counts.iter().map(|&c| u64::from(c)).sum();
     if sampled < 64 {
         return false;
     }
-    let seen_once = counts.values().filter(|&&c| c == 1).count() as f64;
-    let seen_twice = counts.values().filter(|&&c| c == 2).count() as f64;
+    let seen_once = counts.iter().filter(|&&c| c == 1).count() as f64;
+    let seen_twice = counts.iter().filter(|&&c| c == 2).count() as f64;
     let estimate = counts.len() as f64 + seen_once * (seen_once - 1.0).max(0.0) / (2.0 * (seen_twice + 1.0));
-    let value_bytes = counts.keys().map(Vec::len).sum::<usize>() as f64 / counts.len() as f64;
     estimate <= row_group as f64 / 4.0 && estimate * (value_bytes + 4.0) <= f64::from(1u32 << 20)
 }
 
-/// How often each non-null value occurs among the first rows (its bytes as the key); `None` for
-/// a type without a flat value buffer.
-fn value_counts(column: &dyn Array) -> Option<std::collections::HashMap<Vec<u8>, u32>> {
+/// What the first rows of a column show: how often each distinct non-null value occurs, and
+/// the mean size of a distinct value in bytes.
+struct Sample {
+    counts: Vec<u32>,
+    value_bytes: f64,
+}
+
+/// `None` for a type without a flat value buffer.
+fn sample(column: &dyn Array) -> Option<Sample> {
     let rows = column.len().min(DICTIONARY_SAMPLE_ROWS);
-    let mut counts = std::collections::HashMap::new();
-    let mut count = |value: &[u8]| *counts.entry(value.to_vec()).or_insert(0u32) += 1;
     let valid = (0..rows).filter(|&i| column.is_valid(i));
     match column.data_type() {
-        DataType::Utf8 => valid.for_each(|i| count(column.as_string::<i32>().value(i).as_bytes())),
-        DataType::LargeUtf8 => valid.for_each(|i| count(column.as_string::<i64>().value(i).as_bytes())),
+        DataType::Utf8 => Some(count_values(valid.map(|i| column.as_string::<i32>().value(i).as_bytes()))),
+        DataType::LargeUtf8 => Some(count_values(valid.map(|i| column.as_string::<i64>().value(i).as_bytes()))),
         kind => {
             let width = kind.primitive_width()?;
             let data = column.to_data();
             let bytes = &data.buffers()[0].as_slice()[data.offset() * width..];
-            valid.for_each(|i| count(&bytes[i * width..(i + 1) * width]));
+            Some(count_values(valid.map(|i| &bytes[i * width..(i + 1) * width])))
         }
     }
-    Some(counts)
+}
+
+fn count_values<'a>(values: impl Iterator<Item = &'a [u8]>) -> Sample {
+    let mut counts: std::collections::HashMap<&[u8], u32> = std::collections::HashMap::new();
+    for v in values {
+        *counts.entry(v).or_insert(0) += 1;
+    }
+    let value_bytes = counts.keys().map(|k| k.len()).sum::<usize>() as f64 / counts.len().max(1) as f64;
+    Sample { counts: counts.into_values().collect(), value_bytes }
 }
 
 struct CsvSink {

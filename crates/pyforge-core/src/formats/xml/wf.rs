@@ -26,6 +26,13 @@ pub fn is_xml_char(c: char) -> bool {
 
 /// Whether `s` is a `Name`.
 pub fn is_name(s: &str) -> bool {
+    // Most names are ASCII: a byte scan decides them without decoding characters.
+    let b = s.as_bytes();
+    let ascii_start = |x: u8| x.is_ascii_alphabetic() || x == b'_' || x == b':';
+    let ascii_rest = |x: u8| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'-' | b'.' | b':');
+    if b.first().is_some_and(|&x| ascii_start(x)) && b[1..].iter().all(|&x| ascii_rest(x)) {
+        return true;
+    }
     let mut cs = s.chars();
     cs.next().is_some_and(is_name_start) && cs.all(is_name_char)
 }
@@ -180,6 +187,14 @@ impl<'a> Cur<'a> {
         &r[..n]
     }
     pub fn name(&mut self, what: &str) -> Result<&'a str, String> {
+        // An ASCII name followed by ASCII (the common case) is valid as scanned.
+        let r = self.rest().as_bytes();
+        let n = r.iter().take_while(|&&x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'-' | b'.' | b':')).count();
+        if n > 0 && (r[0].is_ascii_alphabetic() || matches!(r[0], b'_' | b':')) && r.get(n).is_none_or(u8::is_ascii) {
+            let w = &self.rest()[..n];
+            self.at += n;
+            return Ok(w);
+        }
         let w = self.word();
         name(w, what)?;
         Ok(w)
