@@ -228,7 +228,11 @@ pub struct OpenTable {
 
 /// Open one table of INPUT for reading; `args` are `info`'s (the input and read options).
 /// Without `table` the input must have exactly one table (else a usage error lists them).
-pub fn open_table(args: &[String], table: Option<&str>, credentials: Option<Credentials>) -> Result<OpenTable, ApiError> {
+pub fn open_table(
+    args: &[String],
+    table: Option<&str>,
+    credentials: Option<Credentials>,
+) -> Result<OpenTable, ApiError> {
     let Command::Info(mut a) = parse("info", args)? else { unreachable!("parsed as info") };
     a.remote.credentials = credentials;
     open_parsed(a, table).map_err(ApiError::from)

@@ -12,7 +12,9 @@ use pyforge_core::sink::{Compression, OutputFormat, WriteOptions};
 use pyforge_core::{types::type_name, ReadOptions};
 use serde_json::json;
 
-use crate::cli::{ConvertArgs, ExcelArgs, FormatsArgs, InfoArgs, PdfArgs, SamplesArgs, TextArgs, ValidateArgs, XmlArgs};
+use crate::cli::{
+    ConvertArgs, ExcelArgs, FormatsArgs, InfoArgs, PdfArgs, SamplesArgs, TextArgs, ValidateArgs, XmlArgs,
+};
 use crate::inputs::{resolve, Inputs};
 
 /// How chatty to be, and where results go.
@@ -137,7 +139,10 @@ fn with_pdf(mut o: ReadOptions, p: &PdfArgs) -> ReadOptions {
 /// The output format when -f is not given: the output file's extension if it names one
 /// (`out.parquet`, `out.jsonl`), else txt when every input is a PDF, else parquet.
 fn default_output_format(input: &str, recursive: bool, output: Option<&Path>) -> &'static str {
-    let named = output.filter(|o| !o.is_dir()).and_then(|o| o.extension()).and_then(|e| OutputFormat::parse(&e.to_string_lossy().to_lowercase()).ok());
+    let named = output
+        .filter(|o| !o.is_dir())
+        .and_then(|o| o.extension())
+        .and_then(|e| OutputFormat::parse(&e.to_string_lossy().to_lowercase()).ok());
     if let Some(f) = named {
         return f.name();
     }
@@ -160,10 +165,15 @@ pub fn convert(ui: &Ui, mut a: ConvertArgs) -> Result<u8> {
         a.output = Some(dir);
         a.into_dir = true;
     }
-    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| default_output_format(&a.input, a.recursive, if a.into_dir { None } else { a.output.as_deref() })))?;
+    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| {
+        default_output_format(&a.input, a.recursive, if a.into_dir { None } else { a.output.as_deref() })
+    }))?;
     let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
     let mut opts = ConvertOptions {
-        read: with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf),
+        read: with_pdf(
+            excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?,
+            &a.pdf,
+        ),
         write: WriteOptions { format, compression, row_group_size: a.row_group_size, page_markers: a.page_markers },
         partition_by: a.partition_by.clone(),
         all_strings: a.all_strings,
@@ -190,14 +200,29 @@ pub fn convert(ui: &Ui, mut a: ConvertArgs) -> Result<u8> {
 
 /// Convert a local INPUT (file, folder or glob); `into`: OUTPUT is a folder to name outputs in
 /// (--output-dir).
-pub(crate) fn run_convert(ui: &Ui, input: &str, output: Option<&Path>, into: bool, recursive: bool, opts: &ConvertOptions, started: Instant) -> Result<u8> {
+pub(crate) fn run_convert(
+    ui: &Ui,
+    input: &str,
+    output: Option<&Path>,
+    into: bool,
+    recursive: bool,
+    opts: &ConvertOptions,
+    started: Instant,
+) -> Result<u8> {
     match resolve(input, recursive)? {
         Inputs::One(input) => convert_single(ui, &input, output, into, opts, started),
         Inputs::Many(inputs) => convert_batch(ui, &inputs, output, opts, started),
     }
 }
 
-pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, into: bool, opts: &ConvertOptions, started: Instant) -> Result<u8> {
+pub(crate) fn convert_single(
+    ui: &Ui,
+    input: &Path,
+    output: Option<&Path>,
+    into: bool,
+    opts: &ConvertOptions,
+    started: Instant,
+) -> Result<u8> {
     let mut created = None;
     let dest = match output {
         Some(dir) if into => {
@@ -267,7 +292,13 @@ pub(crate) fn convert_single(ui: &Ui, input: &Path, output: Option<&Path>, into:
     Ok(0)
 }
 
-pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Option<&Path>, opts: &ConvertOptions, started: Instant) -> Result<u8> {
+pub(crate) fn convert_batch(
+    ui: &Ui,
+    inputs: &[std::path::PathBuf],
+    output: Option<&Path>,
+    opts: &ConvertOptions,
+    started: Instant,
+) -> Result<u8> {
     if let Some(o) = output {
         if o.exists() && !o.is_dir() {
             bail!("{}: with many inputs the output must be a folder", o.display());
@@ -277,7 +308,9 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
     let multi = MultiProgress::new();
     let bar = ui.bars().then(|| {
         let b = multi.add(ProgressBar::new(inputs.len() as u64));
-        b.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} files [{elapsed}] {msg}").expect("valid template"));
+        b.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} files [{elapsed}] {msg}").expect("valid template"),
+        );
         b
     });
     let print = Mutex::new(());
@@ -294,7 +327,11 @@ pub(crate) fn convert_batch(ui: &Ui, inputs: &[std::path::PathBuf], output: Opti
                     None
                 } else {
                     let rows: u64 = rep.tables.iter().map(|t| t.rows).sum();
-                    Some(format!("ok     {} -> {} ({rows} rows)", crate::remote::shown(input), crate::remote::shown(&rep.output)))
+                    Some(format!(
+                        "ok     {} -> {} ({rows} rows)",
+                        crate::remote::shown(input),
+                        crate::remote::shown(&rep.output)
+                    ))
                 }
             }
             Err(e) => Some(format!("FAILED {}", crate::remote::shown_text(&e.to_string().replace('\n', " ")))),
@@ -375,7 +412,10 @@ fn unmake_dir(top: &Path, dir: &Path) {
 
 /// The read options of the read-only commands (`info`, `validate`, the Python `read_table`).
 pub fn input_read_options(a: &InfoArgs) -> Result<ReadOptions> {
-    Ok(with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf))
+    Ok(with_pdf(
+        excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?,
+        &a.pdf,
+    ))
 }
 
 /// What `info --json` prints: {path, format, size_bytes, details, tables: [{name, rows,
@@ -450,7 +490,11 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<u8> {
         if let Some(cols) = t["columns"].as_array() {
             let width = cols.iter().filter_map(|c| c["name"].as_str()).map(|n| n.chars().count()).max().unwrap_or(0);
             for c in cols {
-                println!("  {:<width$}  {}", c["name"].as_str().unwrap_or_default(), c["type"].as_str().unwrap_or_default());
+                println!(
+                    "  {:<width$}  {}",
+                    c["name"].as_str().unwrap_or_default(),
+                    c["type"].as_str().unwrap_or_default()
+                );
             }
         }
     }
@@ -477,7 +521,13 @@ pub fn validate_document(ui: &Ui, mut a: ValidateArgs) -> Result<serde_json::Val
     let shown_input = a.input.display().to_string();
     let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
     a.input = local;
-    let source = pyforge_core::open(&a.input, &with_pdf(excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?, &a.pdf))?;
+    let source = pyforge_core::open(
+        &a.input,
+        &with_pdf(
+            excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?,
+            &a.pdf,
+        ),
+    )?;
     let mut rows = 0;
     let tables = source.tables()?;
     for t in &tables {
@@ -491,7 +541,13 @@ pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<u8> {
     if !ui.quiet {
         let tables = doc["tables"].as_u64().unwrap_or(0);
         let text = |k: &str| doc[k].as_str().unwrap_or_default().to_string();
-        println!("valid: {} ({}, {tables} table{}, {} rows)", text("path"), text("format"), if tables == 1 { "" } else { "s" }, doc["rows"]);
+        println!(
+            "valid: {} ({}, {tables} table{}, {} rows)",
+            text("path"),
+            text("format"),
+            if tables == 1 { "" } else { "s" },
+            doc["rows"]
+        );
     }
     Ok(0)
 }

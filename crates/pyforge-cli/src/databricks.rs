@@ -1,6 +1,5 @@
 //! `pyforge env-info` and `pyforge volumes ...`.
 
-
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use pyforge_databricks::config::Config;
@@ -66,14 +65,20 @@ pub fn env_info(a: EnvInfoArgs) -> Result<u8> {
         let or_none = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
         let databricks = match (info.databricks, info.compute, info.serverless_env_version) {
             (false, _, _) => "no".to_string(),
-            (true, Some(pyforge_databricks::env::Compute::Serverless), Some(v)) => format!("yes (serverless, environment version {v})"),
+            (true, Some(pyforge_databricks::env::Compute::Serverless), Some(v)) => {
+                format!("yes (serverless, environment version {v})")
+            }
             (true, Some(pyforge_databricks::env::Compute::Serverless), None) => "yes (serverless)".to_string(),
             (true, _, _) => "yes (classic compute)".to_string(),
         };
         println!("{:<17} {databricks}", "Databricks:");
         println!("{:<17} {}", "Runtime version:", or_none(&info.runtime_version));
         println!("{:<17} {}", "Python:", or_none(&info.python));
-        println!("{:<17} {}", "Volumes mounted:", if info.volumes_mounted { "yes" } else { "no (Volume paths go through the Files API)" });
+        println!(
+            "{:<17} {}",
+            "Volumes mounted:",
+            if info.volumes_mounted { "yes" } else { "no (Volume paths go through the Files API)" }
+        );
         println!("{:<17} {}", "Auth method:", info.auth.method.clone().unwrap_or_else(|| "none".into()));
         println!("{:<17} {}", "Workspace:", or_none(&info.auth.host));
         println!("{:<17} {}", "Profile:", or_none(&info.auth.profile));

@@ -145,7 +145,6 @@ impl Stage {
     }
 }
 
-
 fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
@@ -153,7 +152,8 @@ fn is_glob(s: &str) -> bool {
 /// True for names `convert` reads from a folder: a known extension, not hidden.
 fn supported_name(name: &str) -> bool {
     let lower = name.to_lowercase();
-    !name.starts_with('.') && pyforge_core::registry().iter().any(|f| f.extensions().iter().any(|e| lower.ends_with(&format!(".{e}"))))
+    !name.starts_with('.')
+        && pyforge_core::registry().iter().any(|f| f.extensions().iter().any(|e| lower.ends_with(&format!(".{e}"))))
 }
 
 /// The remote files an input argument names: one file, a folder's files, or a glob's matches.
@@ -170,7 +170,11 @@ fn remote_inputs(files: &dyn RemoteStore, v: &RemotePath, recursive: bool) -> Re
         let deep = v.parts.len() - first_glob > 1 || v.parts.iter().any(|p| p.contains("**"));
         // Matched on the path below the Volume or bucket (whose own name is never a pattern).
         let pattern = glob::Pattern::new(&v.key()).map_err(|e| anyhow!("{v}: invalid glob pattern: {e}"))?;
-        let opts = glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
         let mut out = Vec::new();
         for e in files.list_files(&base, deep)? {
             if pattern.matches_with(&e.key(), opts) {
@@ -219,7 +223,11 @@ fn sidecars(files: &dyn RemoteStore, inputs: &[RemotePath]) -> Result<Vec<Remote
         for v in names {
             let n = v.file_name().unwrap_or_default();
             if let Some((s, e)) = n.rsplit_once('.') {
-                if s.eq_ignore_ascii_case(stem) && SIDE.contains(&e.to_lowercase().as_str()) && !inputs.contains(v) && !out.contains(v) {
+                if s.eq_ignore_ascii_case(stem)
+                    && SIDE.contains(&e.to_lowercase().as_str())
+                    && !inputs.contains(v)
+                    && !out.contains(v)
+                {
                     out.push(v.clone());
                 }
             }
@@ -276,7 +284,16 @@ pub fn convert(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, star
             Some(Side::Local(o)) => Some(o.clone()),
             _ => None,
         };
-        return crate::commands::run_convert(ui, &i.to_string_lossy(), out.as_deref(), a.into_dir, a.recursive, opts, started).map(Some);
+        return crate::commands::run_convert(
+            ui,
+            &i.to_string_lossy(),
+            out.as_deref(),
+            a.into_dir,
+            a.recursive,
+            opts,
+            started,
+        )
+        .map(Some);
     }
 
     let remote_paths: Vec<&RemotePath> = [Some(&input), output.as_ref()]
@@ -320,7 +337,15 @@ struct Remote<'a> {
     staging: &'a Staging,
 }
 
-fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, started: Instant, remote: &Remote, input: &Side, output: Option<&Side>) -> Result<u8> {
+fn convert_staged(
+    ui: &Ui,
+    a: &crate::cli::ConvertArgs,
+    opts: &ConvertOptions,
+    started: Instant,
+    remote: &Remote,
+    input: &Side,
+    output: Option<&Side>,
+) -> Result<u8> {
     let (files, staging) = (remote.files, remote.staging);
     // 1. An explicit remote output that exists is refused before any work.
     let local_out: Option<PathBuf> = match output {
@@ -346,7 +371,15 @@ fn convert_staged(ui: &Ui, a: &crate::cli::ConvertArgs, opts: &ConvertOptions, s
     // 2. Inputs: local as they are, remote ones downloaded into the mirror.
     let mut downloaded: Vec<PathBuf> = Vec::new();
     let code = match input {
-        Side::Local(p) => crate::commands::run_convert(ui, &p.to_string_lossy(), local_out.as_deref(), a.into_dir, a.recursive, opts, started)?,
+        Side::Local(p) => crate::commands::run_convert(
+            ui,
+            &p.to_string_lossy(),
+            local_out.as_deref(),
+            a.into_dir,
+            a.recursive,
+            opts,
+            started,
+        )?,
         Side::Remote(v) => {
             let (remote, many) = remote_inputs(files, v, a.recursive)?;
             let mut to_fetch = remote.clone();

@@ -74,7 +74,9 @@ pub fn write(path: &str, data: &[u8], overwrite: bool, credentials: Option<Crede
     match access(path, credentials)? {
         Access::Mounted(p) => {
             if !overwrite && p.exists() {
-                return Err(ApiError::from(anyhow::Error::from(pyforge_databricks::Error::AlreadyExists { path: path.to_string() })));
+                return Err(ApiError::from(anyhow::Error::from(pyforge_databricks::Error::AlreadyExists {
+                    path: path.to_string(),
+                })));
             }
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
@@ -128,7 +130,8 @@ pub fn exists(path: &str, credentials: Option<Credentials>) -> Result<bool, ApiE
         Access::Mounted(p) => Ok(p.exists()),
         Access::Api(http, v) => {
             let files = FilesApi::new(&http);
-            let found = files.head(&v).map_err(anyhow::Error::from)?.is_some() || files.dir_exists(&v).map_err(anyhow::Error::from)?;
+            let found = files.head(&v).map_err(anyhow::Error::from)?.is_some()
+                || files.dir_exists(&v).map_err(anyhow::Error::from)?;
             Ok(found)
         }
     }

@@ -140,7 +140,8 @@ fn bad_inputs_fail_with_one_line_and_leave_nothing() {
     assert!(fails(&["convert", s(&d.join("empty.csv"))]).contains("empty.csv"));
     assert!(fails(&["info", s(d)]).contains("directory"));
     assert!(fails(&["convert", s(&d.join("missing.csv"))]).contains("missing.csv"));
-    let names: Vec<String> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
     assert!(names.iter().all(|n| n.ends_with(".csv")), "outputs left behind: {names:?}");
     assert!(leftovers(d).is_empty());
 }

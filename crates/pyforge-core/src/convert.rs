@@ -46,12 +46,27 @@ pub struct ConvertOptions {
 /// Progress of a conversion, for progress bars and callbacks. The core prints nothing.
 #[derive(Debug, Clone)]
 pub enum Event<'a> {
-    TableStarted { input: &'a Path, table: &'a str },
+    TableStarted {
+        input: &'a Path,
+        table: &'a str,
+    },
     /// Rows written so far for the table.
-    Rows { input: &'a Path, table: &'a str, rows: u64 },
+    Rows {
+        input: &'a Path,
+        table: &'a str,
+        rows: u64,
+    },
     /// The table is being read again with wider column types.
-    Reread { input: &'a Path, table: &'a str, reason: &'a str },
-    TableFinished { input: &'a Path, table: &'a str, rows: u64 },
+    Reread {
+        input: &'a Path,
+        table: &'a str,
+        reason: &'a str,
+    },
+    TableFinished {
+        input: &'a Path,
+        table: &'a str,
+        rows: u64,
+    },
 }
 
 /// A callback receiving [`Event`]s.
@@ -123,7 +138,9 @@ fn effective_read_options(opts: &ConvertOptions) -> ReadOptions {
 }
 
 fn is_dir_like(p: &Path) -> bool {
-    p.is_dir() || p.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR) || p.as_os_str().to_string_lossy().ends_with('/')
+    p.is_dir()
+        || p.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR)
+        || p.as_os_str().to_string_lossy().ends_with('/')
 }
 
 /// Convert one input to an explicit [`Destination`].
@@ -402,7 +419,8 @@ fn write_table(
             (Staged::File(f), sink)
         } else {
             let d = StagedDir::create(target, opts.force)?;
-            let sink = PartitionedSink::new(d.path().to_path_buf(), schema.clone(), &opts.partition_by, opts.write.clone())?;
+            let sink =
+                PartitionedSink::new(d.path().to_path_buf(), schema.clone(), &opts.partition_by, opts.write.clone())?;
             (Staged::Dir(d), Box::new(sink))
         };
         let mut rows = 0u64;
@@ -418,9 +436,15 @@ fn write_table(
         match result {
             Ok(rows) => {
                 events(&Event::TableFinished { input, table, rows });
-                let columns =
-                    schema.fields().iter().map(|f| ColumnInfo { name: f.name().clone(), data_type: type_name(f.data_type()) }).collect();
-                return Ok((staged, TableReport { name: table.to_string(), output: target.to_path_buf(), rows, columns }));
+                let columns = schema
+                    .fields()
+                    .iter()
+                    .map(|f| ColumnInfo { name: f.name().clone(), data_type: type_name(f.data_type()) })
+                    .collect();
+                return Ok((
+                    staged,
+                    TableReport { name: table.to_string(), output: target.to_path_buf(), rows, columns },
+                ));
             }
             Err(e) if e.is_schema_widened() && rereads < MAX_REREADS => {
                 rereads += 1;
@@ -513,7 +537,11 @@ mod tests {
             let fail = name == "bad";
             let items: Vec<Result<RecordBatch>> = vec![
                 Ok(batch),
-                if fail { Err(Error::invalid("db", Some(7), "corrupt page")) } else { Ok(RecordBatch::new_empty(schema.clone())) },
+                if fail {
+                    Err(Error::invalid("db", Some(7), "corrupt page"))
+                } else {
+                    Ok(RecordBatch::new_empty(schema.clone()))
+                },
             ];
             Ok(Box::new(IterStream::new(schema, items.into_iter())))
         }
@@ -525,8 +553,14 @@ mod tests {
         let input = dir.path().join("db.test");
         std::fs::write(&input, b"x").unwrap();
         let out = dir.path().join("db");
-        let err = convert_source(Box::new(TwoTables), &input, &Destination::Path(out.clone()), &ConvertOptions::default(), &no_events)
-            .unwrap_err();
+        let err = convert_source(
+            Box::new(TwoTables),
+            &input,
+            &Destination::Path(out.clone()),
+            &ConvertOptions::default(),
+            &no_events,
+        )
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("1 of 2 tables failed") && msg.contains("\"bad\"") && msg.contains("line 7"), "{msg}");
         assert!(out.join("good.parquet").exists());
@@ -549,7 +583,9 @@ mod tests {
         std::fs::write(&input, b"x").unwrap();
         let out = dir.path().join("bad.parquet");
         let opts = ConvertOptions { tables: Some(vec!["bad".into()]), ..Default::default() };
-        assert!(convert_source(Box::new(TwoTables), &input, &Destination::Path(out.clone()), &opts, &no_events).is_err());
+        assert!(
+            convert_source(Box::new(TwoTables), &input, &Destination::Path(out.clone()), &opts, &no_events).is_err()
+        );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the input remains");
     }
 }

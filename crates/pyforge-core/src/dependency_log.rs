@@ -79,7 +79,10 @@ mod tests {
             log::info!(target: "pdf_oxide::document", "too quiet");
             std::thread::spawn(|| log::warn!(target: "pdf_oxide::x", "another thread")).join().unwrap();
         });
-        assert_eq!(got, ["Failed to decode content stream element on page 0: boom, skipping", "T: a value could not be read"]);
+        assert_eq!(
+            got,
+            ["Failed to decode content stream element on page 0: boom, skipping", "T: a value could not be read"]
+        );
         let ((), none) = capture(|| ());
         assert!(none.is_empty());
     }

@@ -31,12 +31,7 @@ pub enum Error {
 
     /// Bytes that cannot be decoded in the input's character encoding.
     #[error("{}", located(path, None, *line, &format!("cannot decode bytes as {encoding}: {detail} (use --encoding to choose another encoding)")))]
-    Encoding {
-        path: PathBuf,
-        line: Option<u64>,
-        encoding: String,
-        detail: String,
-    },
+    Encoding { path: PathBuf, line: Option<u64>, encoding: String, detail: String },
 
     /// No registered format can read this input.
     #[error("{path}: unsupported input format ({reason}); run `pyforge formats` for the list")]
@@ -44,11 +39,7 @@ pub enum Error {
 
     /// A table or sheet that was asked for does not exist.
     #[error("{path}: no table named {wanted:?}; available: {}", available.join(", "))]
-    NoSuchTable {
-        path: PathBuf,
-        wanted: String,
-        available: Vec<String>,
-    },
+    NoSuchTable { path: PathBuf, wanted: String, available: Vec<String> },
 
     /// An output exists and `--force` was not given.
     #[error("{path}: output already exists (use --force to overwrite)")]
@@ -86,12 +77,7 @@ pub enum Error {
     /// Some tables of a many-table input failed; the others were written (with a manifest
     /// that lists the failures).
     #[error("{path}: {} of {total} tables failed ({}); the others were written to {}", failed.len(), failed.iter().map(|(t, e)| format!("{t:?}: {e}")).collect::<Vec<_>>().join("; "), output.display())]
-    TablesFailed {
-        path: PathBuf,
-        total: usize,
-        failed: Vec<(String, String)>,
-        output: PathBuf,
-    },
+    TablesFailed { path: PathBuf, total: usize, failed: Vec<(String, String)>, output: PathBuf },
     /// The input is encrypted or password-protected and cannot be read as given (no password,
     /// a wrong one, or a protection this build cannot remove). `message` names the protection.
     #[error("{path}: {message}")]

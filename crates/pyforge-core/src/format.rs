@@ -51,12 +51,14 @@ pub fn by_name(name: &str) -> Option<&'static dyn Format> {
 pub fn detect(path: &Path) -> Result<&'static dyn Format> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
-        return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a file")));
+        return Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a file"),
+        ));
     }
     let mut head = [0u8; 512];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| read_up_to(&mut f, &mut head))
-        .map_err(|e| Error::io(path, e))?;
+    let n =
+        std::fs::File::open(path).and_then(|mut f| read_up_to(&mut f, &mut head)).map_err(|e| Error::io(path, e))?;
     let head = &head[..n];
     if let Some(f) = registry().iter().find(|f| f.sniff(head)) {
         return Ok(*f);

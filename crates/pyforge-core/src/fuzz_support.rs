@@ -100,7 +100,12 @@ fn frame_crate(function: &str) -> &str {
 fn first_caller_outside_std(backtrace: &str) -> Option<String> {
     let frames: Vec<&str> = backtrace
         .lines()
-        .filter_map(|l| l.trim_start().split_once(": ").filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit())).map(|(_, f)| f.trim()))
+        .filter_map(|l| {
+            l.trim_start()
+                .split_once(": ")
+                .filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()))
+                .map(|(_, f)| f.trim())
+        })
         .collect();
     let panicking = frames.iter().rposition(|f| f.contains("panicking::") || f.contains("rust_begin_unwind"))?;
     frames[panicking + 1..]
@@ -147,7 +152,8 @@ pub fn watch_panics() {
             if !DRIVING.load(Ordering::SeqCst) {
                 return previous(info);
             }
-            let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
+            let location =
+                info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
             let payload = info.payload();
             let message = payload
                 .downcast_ref::<&str>()
@@ -223,11 +229,15 @@ fn read_all(format: &str, path: &Path, outcome: &mut Outcome) -> std::result::Re
 /// so a reader thread still holding the previous input never sees its file rewritten.
 pub fn drive(target: &str, bytes: &[u8]) -> Outcome {
     let Some(&(_, format, ext)) = TARGETS.iter().find(|(t, _, _)| *t == target) else {
-        return Outcome { error: Some(Error::InvalidOption(format!("no fuzz target named {target}"))), ..Outcome::default() };
+        return Outcome {
+            error: Some(Error::InvalidOption(format!("no fuzz target named {target}"))),
+            ..Outcome::default()
+        };
     };
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     static SEQ: AtomicU64 = AtomicU64::new(0);
-    let dir = DIR.get_or_init(|| tempfile::Builder::new().prefix("pyforge-fuzz-").tempdir().expect("a temporary folder"));
+    let dir =
+        DIR.get_or_init(|| tempfile::Builder::new().prefix("pyforge-fuzz-").tempdir().expect("a temporary folder"));
     let path = dir.path().join(format!("input-{}.{ext}", SEQ.fetch_add(1, Ordering::Relaxed)));
     if let Err(e) = std::fs::write(&path, bytes) {
         return Outcome { error: Some(Error::io(&path, e)), ..Outcome::default() };
@@ -248,7 +258,8 @@ pub fn fuzz_one(target: &str, bytes: &[u8]) {
     static STRICT: OnceLock<bool> = OnceLock::new();
     let strict = *STRICT.get_or_init(|| std::env::var_os("PYFORGE_FUZZ_STRICT").is_some_and(|v| v == "1"));
     let outcome = drive(target, bytes);
-    let finding = outcome.finding().or_else(|| if strict { outcome.panics.first().map(|p| p.to_string()) } else { None });
+    let finding =
+        outcome.finding().or_else(|| if strict { outcome.panics.first().map(|p| p.to_string()) } else { None });
     if let Some(why) = finding {
         eprintln!("pyforge fuzz finding ({target}): {why}");
         if let Some(e) = &outcome.error {
@@ -306,7 +317,10 @@ mod tests {
             first_caller_outside_std(OVERFLOW_IN_DEPENDENCY).as_deref(),
             Some("pdf_oxide::layout::document_analyzer::DocumentProperties::analyze")
         );
-        let ours = OVERFLOW_IN_DEPENDENCY.replace("pdf_oxide::layout::document_analyzer::DocumentProperties::analyze", "pyforge_core::formats::pdf::layout::lines");
+        let ours = OVERFLOW_IN_DEPENDENCY.replace(
+            "pdf_oxide::layout::document_analyzer::DocumentProperties::analyze",
+            "pyforge_core::formats::pdf::layout::lines",
+        );
         assert_eq!(first_caller_outside_std(&ours).as_deref(), Some("pyforge_core::formats::pdf::layout::lines"));
         assert_eq!(first_caller_outside_std("   0: <unknown>\n"), None, "no panic machinery: no caller");
     }

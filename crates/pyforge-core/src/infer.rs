@@ -231,7 +231,8 @@ pub fn classify_number(v: &[u8]) -> Option<NumberShape> {
         b'-' | b'+' => &v[1..],
         _ => v,
     };
-    if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") || body.eq_ignore_ascii_case(b"nan") {
+    if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") || body.eq_ignore_ascii_case(b"nan")
+    {
         return Some(NumberShape { is_integer: false, plain: false, sig_digits: 0, int_digits: 0, scale: 0 });
     }
     let mut i = 0;

@@ -13,8 +13,11 @@ use std::path::{Path, PathBuf};
 /// assert_eq!(names, ["a", "column_2", "a_2"]);
 /// ```
 pub fn unique_column_names(raw: Vec<String>) -> Vec<String> {
-    let wanted: Vec<String> =
-        raw.into_iter().enumerate().map(|(i, n)| if n.trim().is_empty() { format!("column_{}", i + 1) } else { n }).collect();
+    let wanted: Vec<String> = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| if n.trim().is_empty() { format!("column_{}", i + 1) } else { n })
+        .collect();
     let mut taken: HashSet<String> = HashSet::new();
     let mut firsts: HashSet<&str> = HashSet::new();
     // First occurrences keep their name, so later duplicates never steal it.
@@ -158,7 +161,9 @@ pub fn output_stem(input: &Path) -> String {
 /// assert_eq!(stems, ["sales_csv", "sales_parquet", "shop"]);
 /// ```
 pub fn output_stems(inputs: &[PathBuf], output_dir: Option<&Path>) -> Vec<String> {
-    let folder = |p: &PathBuf| output_dir.map(Path::to_path_buf).unwrap_or_else(|| p.parent().map(Path::to_path_buf).unwrap_or_default());
+    let folder = |p: &PathBuf| {
+        output_dir.map(Path::to_path_buf).unwrap_or_else(|| p.parent().map(Path::to_path_buf).unwrap_or_default())
+    };
     let key = |p: &PathBuf, stem: &str| (folder(p), stem.to_lowercase());
     let plain: Vec<String> = inputs.iter().map(|p| output_stem(p)).collect();
     let mut counts: HashMap<(PathBuf, String), usize> = HashMap::new();
@@ -217,7 +222,14 @@ mod tests {
         assert_eq!(output_stem(&p("a/sales.2024.csv")), "sales.2024");
         assert_eq!(output_stem(&p("a/data.JSONL.GZ")), "data");
         assert_eq!(output_stem(&p("a/noext")), "noext");
-        let inputs = vec![p("d/sales.csv"), p("d/Sales.parquet"), p("d/sales.2023.csv"), p("d/sales.2024.csv"), p("e/sales.csv"), p("d/sales_csv.tsv")];
+        let inputs = vec![
+            p("d/sales.csv"),
+            p("d/Sales.parquet"),
+            p("d/sales.2023.csv"),
+            p("d/sales.2024.csv"),
+            p("e/sales.csv"),
+            p("d/sales_csv.tsv"),
+        ];
         let stems = output_stems(&inputs, Some(Path::new("out")));
         assert_eq!(stems, ["sales_csv_2", "Sales_parquet", "sales.2023", "sales.2024", "sales_csv_3", "sales_csv"]);
         let mut reversed = inputs.clone();

@@ -31,7 +31,8 @@ const PRODUCTS: &[&str] =
 /// and newlines, dates, timestamps, booleans, non-ASCII text.
 pub fn sales_csv(rows: usize) -> String {
     let mut rng = Rng(0x5eed_cafe_f00d);
-    let mut s = String::from("order_id,customer,city,product,quantity,unit_price,discount,order_date,shipped_at,paid\n");
+    let mut s =
+        String::from("order_id,customer,city,product,quantity,unit_price,discount,order_date,shipped_at,paid\n");
     for i in 0..rows {
         let product = PRODUCTS[rng.below(PRODUCTS.len() as u64) as usize];
         let quoted = format!("\"{}\"", product.replace('"', "\"\""));
@@ -144,14 +145,17 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-const AUTHORS: &[&str] = &["Ada Lovelace", "Grace Hopper", "Alan Turing", "Zoë Müller", "José Saramago", "Ōe Kenzaburō"];
+const AUTHORS: &[&str] =
+    &["Ada Lovelace", "Grace Hopper", "Alan Turing", "Zoë Müller", "José Saramago", "Ōe Kenzaburō"];
 const TAGS: &[&str] = &["history", "computing", "fiction", "science", "poetry"];
 
 /// A library catalogue: `<book id="..">` records with attributes, nested `<publisher>`,
 /// repeated `<author>` and `<tag>` children, a CDATA note and a namespaced element.
 pub fn library_xml(books: usize) -> String {
     let mut rng = Rng(0xb00c);
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<catalog xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n");
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<catalog xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n",
+    );
     for i in 0..books {
         let (y, m, d) = (1950 + rng.below(70), 1 + rng.below(12), 1 + rng.below(28));
         s.push_str(&format!("  <book id=\"bk{:03}\" available=\"{}\">\n", 100 + i, rng.below(3) > 0));
@@ -188,8 +192,10 @@ pub fn events_jsonl(rows: usize) -> String {
         let items: Vec<String> = (0..rng.below(4))
             .map(|_| format!("{{\"sku\":\"S{:03}\",\"qty\":{}}}", rng.below(500), 1 + rng.below(9)))
             .collect();
-        let tags: Vec<String> = (0..rng.below(3)).map(|_| format!("\"{}\"", TAGS[rng.below(TAGS.len() as u64) as usize])).collect();
-        let score = if rng.below(10) == 0 { "null".to_string() } else { format!("{:.2}", rng.below(1000) as f64 / 10.0) };
+        let tags: Vec<String> =
+            (0..rng.below(3)).map(|_| format!("\"{}\"", TAGS[rng.below(TAGS.len() as u64) as usize])).collect();
+        let score =
+            if rng.below(10) == 0 { "null".to_string() } else { format!("{:.2}", rng.below(1000) as f64 / 10.0) };
         s.push_str(&format!(
             "{{\"id\":{},\"ts\":\"2024-05-{:02}T{:02}:{:02}:00Z\",\"user\":{{\"name\":\"{}\",\"city\":\"{}\"}},\"score\":{score},\"tags\":[{}],\"items\":[{}]}}\n",
             i + 1,
@@ -266,7 +272,12 @@ fn dbf_sample_vfp() -> DbfSample {
             if i % 11 == 0 {
                 Some(vec![0; 8])
             } else {
-                Some(vfp_datetime(2024, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32, rng.below(86_400_000) as u32))
+                Some(vfp_datetime(
+                    2024,
+                    1 + rng.below(12) as u32,
+                    1 + rng.below(28) as u32,
+                    rng.below(86_400_000) as u32,
+                ))
             },
             Some(vec![if i % 3 == 0 { b'F' } else { b'T' }]),
             match i % 4 {
@@ -302,8 +313,18 @@ fn dbf_sample_dbase3() -> DbfSample {
                 Some(format!("{}", rng.below(500)).into_bytes()),
                 Some(format!("{:.2}", rng.below(100_000) as f64 / 100.0).into_bytes()),
                 if i % 13 == 0 { None } else { Some(format!("2023{:02}{:02}", 1 + i % 12, 1 + i % 28).into_bytes()) },
-                Some(vec![if i % 4 == 0 { b'?' } else if i % 2 == 0 { b'Y' } else { b'N' }]),
-                if i % 5 == 0 { None } else { Some(enc866(&format!("Описание товара {i}: {}", items[i % items.len()]))) },
+                Some(vec![if i % 4 == 0 {
+                    b'?'
+                } else if i % 2 == 0 {
+                    b'Y'
+                } else {
+                    b'N'
+                }]),
+                if i % 5 == 0 {
+                    None
+                } else {
+                    Some(enc866(&format!("Описание товара {i}: {}", items[i % items.len()])))
+                },
             ]
         })
         .collect();
@@ -313,10 +334,9 @@ fn dbf_sample_dbase3() -> DbfSample {
 /// The Access sample (Jet4), written by the project's own writer to a temporary file first.
 fn access_sample(dir: &Path) -> Result<Vec<u8>> {
     let tmp = tempfile::Builder::new().suffix(".mdb").tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
-    crate::formats::access::writer::sample::northwind_mini(tmp.path())
-        .map_err(|e| match e {
-            crate::formats::access::writer::WriteError::Io { source, .. } => Error::io(tmp.path(), source),
-            other => Error::InvalidOption(format!("writing the Access sample: {other}")),
-        })?;
+    crate::formats::access::writer::sample::northwind_mini(tmp.path()).map_err(|e| match e {
+        crate::formats::access::writer::WriteError::Io { source, .. } => Error::io(tmp.path(), source),
+        other => Error::InvalidOption(format!("writing the Access sample: {other}")),
+    })?;
     std::fs::read(tmp.path()).map_err(|e| Error::io(tmp.path(), e))
 }

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray};
-use arrow::record_batch::RecordBatch;
 use arrow::datatypes::*;
+use arrow::record_batch::RecordBatch;
 use pyforge_core::{open, ReadOptions};
 
 fn jackcess(name: &str) -> PathBuf {
@@ -30,13 +30,22 @@ fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
 fn timestamps_us(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
     let a = b.column_by_name(col).unwrap().as_primitive::<TimestampMicrosecondType>();
     (0..a.len())
-        .map(|i| a.is_valid(i).then(|| arrow::temporal_conversions::as_datetime::<TimestampMicrosecondType>(a.value(i)).unwrap().to_string()))
+        .map(|i| {
+            a.is_valid(i).then(|| {
+                arrow::temporal_conversions::as_datetime::<TimestampMicrosecondType>(a.value(i)).unwrap().to_string()
+            })
+        })
         .collect()
 }
 
 #[test]
 fn fixed_length_text_is_read_not_nulled() {
-    for v in ["V2000__fixedTextTestV2000.mdb", "V2003__fixedTextTestV2003.mdb", "V2007__fixedTextTestV2007.accdb", "V2010__fixedTextTestV2010.accdb"] {
+    for v in [
+        "V2000__fixedTextTestV2000.mdb",
+        "V2003__fixedTextTestV2003.mdb",
+        "V2007__fixedTextTestV2007.accdb",
+        "V2010__fixedTextTestV2010.accdb",
+    ] {
         let p = jackcess(&format!("test__data__{v}"));
         let b = read(&p, "users");
         let flags = strings(&b, "c_flag_");

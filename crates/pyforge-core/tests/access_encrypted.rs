@@ -20,11 +20,7 @@ fn enc(name: &str) -> PathBuf {
 }
 
 fn options(password: Option<&str>, include_system: bool) -> ReadOptions {
-    ReadOptions {
-        password: password.map(str::to_string),
-        include_system,
-        ..ReadOptions::default()
-    }
+    ReadOptions { password: password.map(str::to_string), include_system, ..ReadOptions::default() }
 }
 
 fn source(name: &str, password: Option<&str>, include_system: bool) -> Box<dyn Source> {
@@ -34,9 +30,7 @@ fn source(name: &str, password: Option<&str>, include_system: bool) -> Box<dyn S
 
 /// All batches of one table, concatenated.
 fn read(source: &dyn Source, table: &str) -> RecordBatch {
-    let stream = source
-        .open_table(table)
-        .unwrap_or_else(|e| panic!("{table}: {e}"));
+    let stream = source.open_table(table).unwrap_or_else(|e| panic!("{table}: {e}"));
     let schema = stream.schema();
     let batches: Vec<_> = stream.map(|b| b.unwrap()).collect();
     arrow::compute::concat_batches(&schema, &batches).unwrap()
@@ -44,32 +38,18 @@ fn read(source: &dyn Source, table: &str) -> RecordBatch {
 
 /// Table name -> row count the catalog records.
 fn tables(source: &dyn Source) -> BTreeMap<String, u64> {
-    source
-        .tables()
-        .unwrap()
-        .into_iter()
-        .map(|t| (t.name, t.rows.expect("Access records row counts")))
-        .collect()
+    source.tables().unwrap().into_iter().map(|t| (t.name, t.rows.expect("Access records row counts"))).collect()
 }
 
 fn ints(b: &RecordBatch, col: &str) -> Vec<Option<i32>> {
-    let a = b
-        .column_by_name(col)
-        .unwrap_or_else(|| panic!("no column {col}"))
-        .as_primitive::<Int32Type>();
-    (0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i)))
-        .collect()
+    let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}")).as_primitive::<Int32Type>();
+    (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect()
 }
 
 fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
-    let a = b
-        .column_by_name(col)
-        .unwrap_or_else(|| panic!("no column {col}"));
+    let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}"));
     let a = a.as_string::<i32>();
-    (0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-        .collect()
+    (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
 }
 
 fn some(v: &[&str]) -> Vec<Option<String>> {
@@ -77,12 +57,7 @@ fn some(v: &[&str]) -> Vec<Option<String>> {
 }
 
 fn detail(source: &dyn Source, key: &str) -> String {
-    source
-        .details()
-        .get(key)
-        .and_then(|v| v.as_str())
-        .unwrap_or_else(|| panic!("no detail {key}"))
-        .to_string()
+    source.details().get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("no detail {key}")).to_string()
 }
 
 /// The error of opening `name` with `password`, which must fail.
@@ -104,29 +79,19 @@ fn assert_catalog_decrypts(name: &str, password: Option<&str>, user_table: &str)
     }
     let objects = read(&*s, "MSysObjects");
     let names = strings(&objects, "Name");
-    let types = objects
-        .column_by_name("Type")
-        .unwrap()
-        .as_primitive::<Int16Type>();
+    let types = objects.column_by_name("Type").unwrap().as_primitive::<Int16Type>();
     let at = names
         .iter()
         .position(|n| n.as_deref() == Some(user_table))
         .unwrap_or_else(|| panic!("{name}: {user_table} not in MSysObjects {names:?}"));
     assert_eq!(types.value(at), 1, "{name}: {user_table} is a local table");
-    assert!(
-        names.iter().any(|n| n.as_deref() == Some("MSysQueries")),
-        "{name}"
-    );
+    assert!(names.iter().any(|n| n.as_deref() == Some("MSysQueries")), "{name}");
 }
 
 /// upstream doCheckJetDb: Table1 = (1, "hello", 0), (2, "world", 42).
 fn assert_jet_table1(name: &str, password: Option<&str>) {
     let s = source(name, password, false);
-    assert_eq!(
-        tables(&*s),
-        BTreeMap::from([("Table1".to_string(), 2)]),
-        "{name}"
-    );
+    assert_eq!(tables(&*s), BTreeMap::from([("Table1".to_string(), 2)]), "{name}");
     let b = read(&*s, "Table1");
     assert_eq!(ints(&b, "ID"), vec![Some(1), Some(2)], "{name}");
     assert_eq!(strings(&b, "col1"), some(&["hello", "world"]), "{name}");
@@ -136,19 +101,13 @@ fn assert_jet_table1(name: &str, password: Option<&str>) {
 #[test]
 fn jet4_rc4_page_encoding_opens_without_a_password() {
     assert_jet_table1("db-enc.mdb", None);
-    assert_eq!(
-        detail(&*source("db-enc.mdb", None, false), "engine"),
-        "JET4"
-    );
+    assert_eq!(detail(&*source("db-enc.mdb", None, false), "engine"), "JET4");
 }
 
 #[test]
 fn jet3_rc4_page_encoding_opens_without_a_password() {
     assert_jet_table1("db97-enc.mdb", None);
-    assert_eq!(
-        detail(&*source("db97-enc.mdb", None, false), "engine"),
-        "JET3"
-    );
+    assert_eq!(detail(&*source("db97-enc.mdb", None, false), "engine"), "JET3");
 }
 
 #[test]
@@ -162,11 +121,7 @@ fn rc4_page_encoding_ignores_a_password_given_anyway() {
 /// upstream doCheckOfficeDb: Table1 = (1, "foo").
 fn assert_office_table1(name: &str) {
     let s = source(name, Some("Test123"), false);
-    assert_eq!(
-        tables(&*s),
-        BTreeMap::from([("Table1".to_string(), 1)]),
-        "{name}"
-    );
+    assert_eq!(tables(&*s), BTreeMap::from([("Table1".to_string(), 1)]), "{name}");
     let b = read(&*s, "Table1");
     assert_eq!(ints(&b, "ID"), vec![Some(1)], "{name}");
     assert_eq!(strings(&b, "Field1"), some(&["foo"]), "{name}");
@@ -175,13 +130,7 @@ fn assert_office_table1(name: &str) {
 #[test]
 fn access_2007_rc4_cryptoapi_opens_with_its_password() {
     assert_office_table1("db2007-oldenc.accdb");
-    assert_eq!(
-        detail(
-            &*source("db2007-oldenc.accdb", Some("Test123"), false),
-            "engine"
-        ),
-        "ACE12"
-    );
+    assert_eq!(detail(&*source("db2007-oldenc.accdb", Some("Test123"), false), "engine"), "ACE12");
     assert_catalog_decrypts("db2007-oldenc.accdb", Some("Test123"), "Table1");
 }
 
@@ -198,19 +147,8 @@ fn access_2013_agile_encryption_opens_with_its_password() {
     assert_eq!(tables(&*s), BTreeMap::from([("Customers".to_string(), 7)]));
     let b = read(&*s, "Customers");
     assert_eq!(ints(&b, "ID"), (1..=7).map(Some).collect::<Vec<_>>());
-    let want = [
-        Some("Test"),
-        Some("Test2"),
-        Some("a"),
-        None,
-        Some("c"),
-        Some("d"),
-        Some("f"),
-    ];
-    assert_eq!(
-        strings(&b, "Field1"),
-        want.map(|v| v.map(str::to_string)).to_vec()
-    );
+    let want = [Some("Test"), Some("Test2"), Some("a"), None, Some("c"), Some("d"), Some("f")];
+    assert_eq!(strings(&b, "Field1"), want.map(|v| v.map(str::to_string)).to_vec());
     assert_catalog_decrypts("db2013-enc.accdb", Some("1234"), "Customers");
 }
 
@@ -220,33 +158,18 @@ fn non_standard_crypto_provider_opens_with_its_password() {
     let s = source("db-nonstandard.accdb", Some("password"), false);
     assert_eq!(tables(&*s), BTreeMap::from([("Table_One".to_string(), 1)]));
     let b = read(&*s, "Table_One");
-    assert_eq!(
-        b.schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect::<Vec<_>>(),
-        ["ID", "Field1"]
-    );
+    assert_eq!(b.schema().fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>(), ["ID", "Field1"]);
     assert_eq!(ints(&b, "ID"), vec![Some(1)]);
     assert_catalog_decrypts("db-nonstandard.accdb", Some("password"), "Table_One");
 }
 
 #[test]
 fn office_encryption_without_a_password_is_a_protected_error_naming_the_file() {
-    for name in [
-        "db2007-oldenc.accdb",
-        "db2007-enc.accdb",
-        "db2013-enc.accdb",
-        "db-nonstandard.accdb",
-    ] {
+    for name in ["db2007-oldenc.accdb", "db2007-enc.accdb", "db2013-enc.accdb", "db-nonstandard.accdb"] {
         let e = open_error(name, None);
         assert!(matches!(e, Error::Protected { .. }), "{name}: {e:?}");
         let msg = e.to_string();
-        assert!(
-            msg.contains(name) && msg.contains("--password") && !msg.contains('\n'),
-            "{msg}"
-        );
+        assert!(msg.contains(name) && msg.contains("--password") && !msg.contains('\n'), "{msg}");
     }
 }
 
@@ -263,9 +186,6 @@ fn office_encryption_with_a_wrong_password_is_a_protected_error_naming_the_file(
         let e = open_error(name, Some(wrong));
         assert!(matches!(e, Error::Protected { .. }), "{name}: {e:?}");
         let msg = e.to_string();
-        assert!(
-            msg.contains(name) && msg.contains("does not open") && !msg.contains('\n'),
-            "{msg}"
-        );
+        assert!(msg.contains(name) && msg.contains("does not open") && !msg.contains('\n'), "{msg}");
     }
 }

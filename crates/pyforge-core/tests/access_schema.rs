@@ -23,8 +23,11 @@ fn table<'a>(s: &'a DatabaseStructure, name: &str) -> &'a TableStructure {
 
 /// (index name, its columns) of a table, sorted.
 fn indexes(t: &TableStructure) -> Vec<(String, Vec<String>, bool)> {
-    let mut v: Vec<_> =
-        t.indexes.iter().map(|i| (i.name.clone(), i.columns.iter().map(|c| c.name.clone()).collect(), i.primary)).collect();
+    let mut v: Vec<_> = t
+        .indexes
+        .iter()
+        .map(|i| (i.name.clone(), i.columns.iter().map(|c| c.name.clone()).collect(), i.primary))
+        .collect();
     v.sort();
     v
 }
@@ -83,7 +86,11 @@ fn indexes_of_index_test_are_jackcess_expectations() {
         for name in ["Table1", "Table2", "Table3"] {
             let t = table(&s, name);
             let id = || vec!["id".to_string()];
-            assert_eq!(indexes(t), vec![("PrimaryKey".into(), id(), true), ("id".into(), id(), false)], "{file} {name}");
+            assert_eq!(
+                indexes(t),
+                vec![("PrimaryKey".into(), id(), true), ("id".into(), id(), false)],
+                "{file} {name}"
+            );
             assert_eq!(t.primary_key, id(), "{file} {name}");
         }
     }
@@ -107,12 +114,15 @@ fn primary_keys_of_test_files_are_jackcess_expectations() {
 /// the columns of several of these indexes, so Jackcess is the reference here).
 #[test]
 fn index_properties_are_jackcess_expectations() {
-    for file in
-        ["V2000__testIndexPropertiesV2000.mdb", "V2003__testIndexPropertiesV2003.mdb", "V2007__testIndexPropertiesV2007.accdb"]
-    {
+    for file in [
+        "V2000__testIndexPropertiesV2000.mdb",
+        "V2003__testIndexPropertiesV2003.mdb",
+        "V2007__testIndexPropertiesV2007.accdb",
+    ] {
         let s = structure(file);
-        let data_index =
-            |t: &str| table(&s, t).indexes.iter().find(|i| i.name == "DataIndex").unwrap_or_else(|| panic!("{file} {t}")).clone();
+        let data_index = |t: &str| {
+            table(&s, t).indexes.iter().find(|i| i.name == "DataIndex").unwrap_or_else(|| panic!("{file} {t}")).clone()
+        };
         for t in ["TableUnique1_temp", "TableUnique2_temp"] {
             assert!(data_index(t).unique, "{file} {t}");
         }
@@ -128,14 +138,20 @@ fn index_properties_are_jackcess_expectations() {
 #[test]
 fn databricks_ddl_of_index_test_is_the_snapshot() {
     // Beside this test, in the crate being tested (not the test data's repository root).
-    let snapshot = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/indexTestV2007.databricks.sql"));
+    let snapshot =
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/indexTestV2007.databricks.sql"));
     let got = database_ddl(&structure("V2007__indexTestV2007.accdb"), Dialect::Databricks);
     let got = got.split_once('\n').map_or("", |(_, rest)| rest); // the first line names the version
     if std::env::var_os("PYFORGE_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&snapshot, got).unwrap();
     }
     let want = std::fs::read_to_string(&snapshot).unwrap_or_else(|e| panic!("{}: {e}", snapshot.display()));
-    assert_eq!(got, want, "set PYFORGE_UPDATE_SNAPSHOTS=1 to rewrite {} after checking the difference", snapshot.display());
+    assert_eq!(
+        got,
+        want,
+        "set PYFORGE_UPDATE_SNAPSHOTS=1 to rewrite {} after checking the difference",
+        snapshot.display()
+    );
     for clause in [
         "CONSTRAINT `Table1_pk` PRIMARY KEY (`id`)",
         "ALTER TABLE `Table1` ADD CONSTRAINT `Table2Table1` FOREIGN KEY (`otherfk1`) REFERENCES `Table2` (`id`);",
@@ -183,7 +199,11 @@ fn query_sql_is_jackcess_expectation() {
         assert_eq!(s.queries.len(), expected.len(), "{file}");
         for (name, kind, sql) in expected {
             let q = s.queries.iter().find(|q| q.name == name).unwrap_or_else(|| panic!("{file}: no query {name}"));
-            assert_eq!((q.query_type.as_str(), q.sql.replace("\r\n", "\n").trim_end_matches('\0')), (kind, sql), "{file} {name}");
+            assert_eq!(
+                (q.query_type.as_str(), q.sql.replace("\r\n", "\n").trim_end_matches('\0')),
+                (kind, sql),
+                "{file} {name}"
+            );
         }
     }
 }

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray};
-use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, TimestampMillisecondType};
+use arrow::datatypes::{
+    DataType, Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, TimestampMillisecondType,
+};
 use arrow::record_batch::RecordBatch;
 use pyforge_core::formats::dbf::writer::{self, vfp_datetime, FieldSpec as F, MemoStyle, Table, Value};
 use pyforge_core::{ReadOptions, Source};
@@ -101,7 +103,14 @@ fn vfp_table(dir: &Path) -> PathBuf {
     let p = dir.join("vfp.DBF");
     writer::write(
         &p,
-        &Table { version: 0x30, language_driver: 0x03, fields: &fields, rows: &rows, deleted: &[2], memo: Some(MemoStyle::Fpt(64)) },
+        &Table {
+            version: 0x30,
+            language_driver: 0x03,
+            fields: &fields,
+            rows: &rows,
+            deleted: &[2],
+            memo: Some(MemoStyle::Fpt(64)),
+        },
     )
     .unwrap();
     // Upper-case memo file name: must be found on a case-sensitive file system.
@@ -117,7 +126,10 @@ fn visual_foxpro_types_nulls_and_memos() {
     assert_eq!(b.num_rows(), 2, "the deleted record is skipped");
     let schema = b.schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    assert_eq!(names, ["ID", "NAME", "NICK", "RAW", "AMOUNT", "COUNT", "PRICE", "RATIO", "BORN", "SEEN", "OK", "NOTE", "PIC"]);
+    assert_eq!(
+        names,
+        ["ID", "NAME", "NICK", "RAW", "AMOUNT", "COUNT", "PRICE", "RATIO", "BORN", "SEEN", "OK", "NOTE", "PIC"]
+    );
     let ids = b.column_by_name("ID").unwrap().as_primitive::<Int32Type>();
     assert_eq!(ids.values().to_vec(), [1, -7]);
     assert_eq!(strings(&b, "NAME"), [Some("Café".into()), Some("  lead".into())]);
@@ -189,7 +201,11 @@ fn dbase_memo_layouts_and_code_pages() {
     for (version, style) in [(0x83u8, MemoStyle::Dbt3), (0x8B, MemoStyle::Dbt4)] {
         let fields = vec![F::new("TXT", b'C', 20, 0), F::new("MEMO", b'M', 10, 0), F::new("BIG", b'N', 20, 0)];
         let rows = vec![
-            vec![Some(cyr.clone()), Some([cyr.clone(), b"\r\n".to_vec(), vec![b'x'; 700]].concat()), s("12345678901234567890")],
+            vec![
+                Some(cyr.clone()),
+                Some([cyr.clone(), b"\r\n".to_vec(), vec![b'x'; 700]].concat()),
+                s("12345678901234567890"),
+            ],
             vec![s("plain"), None, s("-5")],
         ];
         let p = dir.path().join(format!("d{version:x}.dbf"));
@@ -220,8 +236,11 @@ fn undecodable_bytes_name_the_record_and_field() {
     let fields = vec![F::new("A", b'C', 5, 0)];
     let rows = vec![vec![s("ok")], vec![Some(b"x\x81y".to_vec())]];
     let p = dir.path().join("bad.dbf");
-    writer::write(&p, &Table { version: 0x03, language_driver: 0x03, fields: &fields, rows: &rows, deleted: &[], memo: None })
-        .unwrap();
+    writer::write(
+        &p,
+        &Table { version: 0x03, language_driver: 0x03, fields: &fields, rows: &rows, deleted: &[], memo: None },
+    )
+    .unwrap();
     let e = read(&p, &ReadOptions::default()).unwrap_err().to_string();
     assert!(e.contains("record 2") && e.contains("field A") && e.contains("0x81") && e.contains("windows-1252"), "{e}");
     let b = read(&p, &ReadOptions { encoding: Some("cp437".into()), ..Default::default() }).unwrap();
@@ -229,8 +248,11 @@ fn undecodable_bytes_name_the_record_and_field() {
     // Mazovia and Kamenický through the language driver byte.
     for (ldid, bytes, want) in [(0x69u8, b"\x8f\x92".to_vec(), "Ął"), (0x68, b"\x80\x9e".to_vec(), "ČŘ")] {
         let rows = vec![vec![Some(bytes)]];
-        writer::write(&p, &Table { version: 0x03, language_driver: ldid, fields: &fields, rows: &rows, deleted: &[], memo: None })
-            .unwrap();
+        writer::write(
+            &p,
+            &Table { version: 0x03, language_driver: ldid, fields: &fields, rows: &rows, deleted: &[], memo: None },
+        )
+        .unwrap();
         assert_eq!(strings(&read(&p, &ReadOptions::default()).unwrap(), "A")[0].as_deref(), Some(want));
     }
 }
@@ -241,8 +263,11 @@ fn values_that_do_not_fit_are_errors_not_rounding() {
     let fields = vec![F::new("N", b'N', 6, 1)];
     let rows = vec![vec![s("1.25")]];
     let p = dir.path().join("n.dbf");
-    writer::write(&p, &Table { version: 0x03, language_driver: 0, fields: &fields, rows: &rows, deleted: &[], memo: None })
-        .unwrap();
+    writer::write(
+        &p,
+        &Table { version: 0x03, language_driver: 0, fields: &fields, rows: &rows, deleted: &[], memo: None },
+    )
+    .unwrap();
     let e = read(&p, &ReadOptions::default()).unwrap_err().to_string();
     assert!(e.contains("decimal places") && e.contains("field N"), "{e}");
 }
@@ -253,8 +278,11 @@ fn many_batches_stream() {
     let fields = vec![F::new("I", b'N', 9, 0)];
     let rows: Vec<Vec<Value>> = (0..150_000).map(|i| vec![s(&i.to_string())]).collect();
     let p = dir.path().join("big.dbf");
-    writer::write(&p, &Table { version: 0x03, language_driver: 0, fields: &fields, rows: &rows, deleted: &[7], memo: None })
-        .unwrap();
+    writer::write(
+        &p,
+        &Table { version: 0x03, language_driver: 0, fields: &fields, rows: &rows, deleted: &[7], memo: None },
+    )
+    .unwrap();
     let src = pyforge_core::open(&p, &ReadOptions::default()).unwrap();
     let batches: Vec<RecordBatch> = src.open_table("big").unwrap().collect::<Result<_, _>>().unwrap();
     assert!(batches.len() >= 3);
@@ -278,7 +306,11 @@ fn corpus_files_hand_checked() {
     let e = read(&p, &d).unwrap_err().to_string();
     assert!(e.contains("0x81") && e.contains("--encoding"), "{e}");
     let b = read(&p, &ReadOptions { encoding: Some("cp850".into()), ..Default::default() }).unwrap();
-    assert!(strings(&b, "TEXT").iter().any(|v| v.as_deref().is_some_and(|t| t.contains('ü'))), "{:?}", strings(&b, "TEXT"));
+    assert!(
+        strings(&b, "TEXT").iter().any(|v| v.as_deref().is_some_and(|t| t.contains('ü'))),
+        "{:?}",
+        strings(&b, "TEXT")
+    );
     let b = read(&c.join("dbase-rs/data/cp936.dbf"), &d).unwrap();
     assert_eq!(strings(&b, "TEST"), [Some("测试中文".into())]);
     let b = read(&c.join("dbfread-sdist/testcases/memotest.dbf"), &d).unwrap();

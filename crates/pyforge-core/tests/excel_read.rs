@@ -220,11 +220,13 @@ fn combine_stacks_sheets_by_column_name() {
     assert_eq!(strings(b, "note"), [None, Some("late".into())]);
 
     // --sheets / --exclude-sheets choose the sheets that are stacked.
-    let only_feb = ReadOptions { excel_combine: true, excel_combine_only: Some(vec!["Feb".into()]), ..Default::default() };
+    let only_feb =
+        ReadOptions { excel_combine: true, excel_combine_only: Some(vec!["Feb".into()]), ..Default::default() };
     let t = read(&p, &only_feb);
     assert_eq!(strings(&t[0].1, "_sheet"), [Some("Feb".into())]);
     assert_eq!(names(&t[0].1), ["_sheet", "qty", "note"]);
-    let t = read(&p, &ReadOptions { excel_combine: true, excel_combine_exclude: vec!["Feb".into()], ..Default::default() });
+    let t =
+        read(&p, &ReadOptions { excel_combine: true, excel_combine_exclude: vec!["Feb".into()], ..Default::default() });
     assert_eq!(strings(&t[0].1, "_sheet"), [Some("Jan".into())]);
     let bad = ReadOptions { excel_combine: true, excel_combine_only: Some(vec!["Mar".into()]), ..Default::default() };
     let e = open(&p, &bad).err().expect("unknown sheet is an error").to_string();

@@ -62,7 +62,8 @@ fn fuzz_regressions_end_cleanly() {
 #[test]
 fn every_target_survives_trivial_inputs() {
     for &(target, _, _) in TARGETS {
-        for bytes in [&b""[..], b"\0", b"a,b\n1,2\n", b"PK\x03\x04", b"%PDF-1.4\n", b"<a><b>1</b></a>", b"[{\"a\":1}]"] {
+        for bytes in [&b""[..], b"\0", b"a,b\n1,2\n", b"PK\x03\x04", b"%PDF-1.4\n", b"<a><b>1</b></a>", b"[{\"a\":1}]"]
+        {
             if let Err(why) = check(target, bytes.to_vec()) {
                 panic!("{target} {bytes:?}: {why}");
             }

@@ -50,7 +50,8 @@ fn seed_sources(target: &str) -> Vec<(String, Vec<String>)> {
     text.lines()
         .filter_map(|line| {
             let mut words = line.split_whitespace();
-            (words.next() == Some(target)).then(|| (words.next().unwrap_or_default().to_string(), words.map(String::from).collect()))
+            (words.next() == Some(target))
+                .then(|| (words.next().unwrap_or_default().to_string(), words.map(String::from).collect()))
         })
         .collect()
 }
@@ -62,7 +63,9 @@ fn files_under(dir: &Path, exts: Option<&[String]>, out: &mut Vec<PathBuf>) {
         let p = e.path();
         if p.is_dir() {
             files_under(&p, exts, out);
-        } else if exts.is_none_or(|exts| p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.iter().any(|e| e.eq_ignore_ascii_case(x)))) {
+        } else if exts.is_none_or(|exts| {
+            p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.iter().any(|e| e.eq_ignore_ascii_case(x)))
+        }) {
             out.push(p);
         }
     }
@@ -194,7 +197,10 @@ fn one_target() {
         };
         {
             use std::os::unix::fs::FileExt;
-            current.set_len(input.len() as u64).and_then(|()| current.write_all_at(&input, 0)).expect("write the current input");
+            current
+                .set_len(input.len() as u64)
+                .and_then(|()| current.write_all_at(&input, 0))
+                .expect("write the current input");
         }
         let (tx, rx) = mpsc::channel();
         let bytes = input.clone();
@@ -270,14 +276,24 @@ fn fuzz_smoke_every_target() {
             child.stdout.take().map(|mut s| s.read_to_string(&mut out));
             child.stderr.take().map(|mut s| s.read_to_string(&mut err));
             let summary: Vec<&str> = out.lines().filter_map(|l| l.find("fuzz-smoke").map(|i| &l[i..])).collect();
-            eprintln!("{}", if summary.is_empty() { format!("fuzz-smoke {target}: no summary") } else { summary.join("\n") });
+            eprintln!(
+                "{}",
+                if summary.is_empty() { format!("fuzz-smoke {target}: no summary") } else { summary.join("\n") }
+            );
             let current = current_input_path(target, child.id());
             if status.is_none_or(|s| !s.success()) {
                 if current.exists() {
-                    failures.push(format!("{target}: the input being driven when the process ended: {}", current.display()));
+                    failures.push(format!(
+                        "{target}: the input being driven when the process ended: {}",
+                        current.display()
+                    ));
                 }
-                let tail: String = err.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-                failures.push(format!("{target}: {}\n{tail}", status.map_or("killed: the run did not end".to_string(), |s| s.to_string())));
+                let tail: String =
+                    err.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                failures.push(format!(
+                    "{target}: {}\n{tail}",
+                    status.map_or("killed: the run did not end".to_string(), |s| s.to_string())
+                ));
             }
         }
     }

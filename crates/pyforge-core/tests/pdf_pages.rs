@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use arrow::array::AsArray;
-use arrow::record_batch::RecordBatch;
 use arrow::datatypes::{Int32Type, Int64Type};
+use arrow::record_batch::RecordBatch;
 use pyforge_core::convert::{convert, no_events, ConvertOptions};
 use pyforge_core::formats::pdf::sample::sample_pdf;
 use pyforge_core::sink::{OutputFormat, WriteOptions};
@@ -97,7 +97,10 @@ fn metadata_in_details() {
 fn txt_output_separates_pages_with_form_feeds_or_markers() {
     let dir = tempfile::tempdir().unwrap();
     let pdf = write_pdf(dir.path(), "doc.pdf", PAGES);
-    let mut opts = ConvertOptions { write: WriteOptions { format: OutputFormat::Txt, ..Default::default() }, ..Default::default() };
+    let mut opts = ConvertOptions {
+        write: WriteOptions { format: OutputFormat::Txt, ..Default::default() },
+        ..Default::default()
+    };
     let out = dir.path().join("doc.txt");
     convert(&pdf, Some(&out), &opts, &no_events).unwrap();
     let txt = std::fs::read_to_string(&out).unwrap();
@@ -121,7 +124,10 @@ fn txt_output_needs_a_text_column() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("a.csv");
     std::fs::write(&csv, "x,y\n1,2\n").unwrap();
-    let opts = ConvertOptions { write: WriteOptions { format: OutputFormat::Txt, ..Default::default() }, ..Default::default() };
+    let opts = ConvertOptions {
+        write: WriteOptions { format: OutputFormat::Txt, ..Default::default() },
+        ..Default::default()
+    };
     let out = dir.path().join("a.txt");
     let e = convert(&csv, Some(&out), &opts, &no_events).unwrap_err();
     assert!(e.to_string().contains("txt output needs a text column"), "{e}");
@@ -145,7 +151,9 @@ fn read_within(path: &Path, limit: std::time::Duration) -> Result<usize, String>
     });
     match rx.recv_timeout(limit) {
         Ok(outcome) => outcome,
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{} still reading after {limit:?}: a hang", path.display()),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{} still reading after {limit:?}: a hang", path.display())
+        }
         Err(e) => panic!("{}: the reading thread died (a panic): {e}", path.display()),
     }
 }
@@ -156,7 +164,10 @@ fn hostile_inputs_are_errors_not_crashes() {
     let good = sample_pdf(PAGES, "t", "a");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("header_only.pdf", b"%PDF-1.7\n".to_vec()),
-        ("garbage.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF".to_vec()),
+        (
+            "garbage.pdf",
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF".to_vec(),
+        ),
         ("truncated.pdf", good[..good.len() / 2].to_vec()),
         ("empty.pdf", Vec::new()),
     ];

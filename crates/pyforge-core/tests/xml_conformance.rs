@@ -144,7 +144,11 @@ fn w3c_conformance_suite() {
     let skipped: Vec<_> = skipped.into_iter().collect();
     assert_eq!(
         skipped,
-        [("needs external entities, never fetched", 166), ("not-wf only before the fifth edition", 307), ("optional error", 11)],
+        [
+            ("needs external entities, never fetched", 166),
+            ("not-wf only before the fifth edition", 307),
+            ("optional error", 11)
+        ],
         "cases skipped, by reason"
     );
 }

@@ -144,11 +144,7 @@ fn attributes_clashing_with_children_are_marked() {
 #[test]
 fn sibling_lists_stay_aligned() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(
-        dir.path(),
-        "e.xml",
-        b"<r><p><e n='a' f='EQ'/><e n='b'/><e n='c' f='GE'/></p><p><e n='d'/></p></r>",
-    );
+    let p = write(dir.path(), "e.xml", b"<r><p><e n='a' f='EQ'/><e n='b'/><e n='c' f='GE'/></p><p><e n='d'/></p></r>");
     // Detection may pick `e` (it holds the values); the alignment is checked with `p` as record.
     let b = read(&p, &ReadOptions { record_path: Some("/r/p".into()), ..Default::default() });
     assert_eq!(list(&b, "e_n", 0), some(&["a", "b", "c"]));
@@ -286,7 +282,11 @@ fn json_numbers_keep_every_digit() {
     let jsonl = "{\"big\": 123456789012345678901234567890, \"exact\": 0.12345678901234567890123, \"d\": 1.5}\n\
                  {\"big\": -18446744073709551617, \"exact\": 2.5, \"d\": 1e3}\n";
     let b = read(&write(dir.path(), "n.jsonl", jsonl.as_bytes()), &ReadOptions::default());
-    assert!(matches!(b.schema().field_with_name("big").unwrap().data_type(), DataType::Decimal128(_, 0)), "{:?}", b.schema());
+    assert!(
+        matches!(b.schema().field_with_name("big").unwrap().data_type(), DataType::Decimal128(_, 0)),
+        "{:?}",
+        b.schema()
+    );
     assert_eq!(strings(&b, "big"), some(&["123456789012345678901234567890", "-18446744073709551617"]));
     let exact = strings(&b, "exact");
     assert_eq!(exact[0].as_deref().map(|s| s.trim_end_matches('0')), Some("0.12345678901234567890123"));
@@ -379,7 +379,8 @@ fn nested_struct_mode_keeps_repetition_inside_repetition() {
   <customer id="c3"/>
 </shop>"#;
     let p = write(dir.path(), "shop.xml", xml.as_bytes());
-    let opts = ReadOptions { nested: NestedMode::Struct, record_path: Some("/shop/customer".into()), ..Default::default() };
+    let opts =
+        ReadOptions { nested: NestedMode::Struct, record_path: Some("/shop/customer".into()), ..Default::default() };
     let b = read(&p, &opts);
     assert_eq!(b.num_rows(), 3);
     let orders = b.column_by_name("order").unwrap().as_list::<i32>();
@@ -499,7 +500,10 @@ fn json_duplicate_keys_are_refused_or_first_wins() {
     assert_eq!(strings(&b, "a"), some(&["1", "3"]));
     assert_eq!(strings(&b, "b_x"), some(&["1", "2"]));
     // The same key in different objects (or nested levels) is not a repeat.
-    let b = read(&write(dir.path(), "ok.jsonl", b"{\"a\":1,\"o\":{\"a\":2}}\n{\"a\":3,\"o\":{\"a\":4}}\n"), &ReadOptions::default());
+    let b = read(
+        &write(dir.path(), "ok.jsonl", b"{\"a\":1,\"o\":{\"a\":2}}\n{\"a\":3,\"o\":{\"a\":4}}\n"),
+        &ReadOptions::default(),
+    );
     assert_eq!(strings(&b, "a"), some(&["1", "3"]));
     assert_eq!(strings(&b, "o_a"), some(&["2", "4"]));
 }

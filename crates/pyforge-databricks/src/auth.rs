@@ -120,7 +120,11 @@ impl M2m {
         let found = doc
             .get("token_endpoint")
             .and_then(|v| v.as_str())
-            .ok_or_else(|| Error::Protocol { method: "GET".into(), path: shown.into(), message: "no token_endpoint in the OAuth discovery document".into() })?
+            .ok_or_else(|| Error::Protocol {
+                method: "GET".into(),
+                path: shown.into(),
+                message: "no token_endpoint in the OAuth discovery document".into(),
+            })?
             .to_string();
         *ep = Some(found.clone());
         Ok(found)
@@ -153,12 +157,16 @@ impl M2m {
                 Attempt::Fail(e) => Attempt::Fail(e),
             }
         })?;
-        let v: serde_json::Value = serde_json::from_str(&doc)
-            .map_err(|e| Error::Protocol { method: "POST".into(), path: shown.into(), message: format!("invalid JSON: {e}") })?;
-        let token = v
-            .get("access_token")
-            .and_then(|t| t.as_str())
-            .ok_or_else(|| Error::Protocol { method: "POST".into(), path: shown.into(), message: "no access_token in the token response".into() })?;
+        let v: serde_json::Value = serde_json::from_str(&doc).map_err(|e| Error::Protocol {
+            method: "POST".into(),
+            path: shown.into(),
+            message: format!("invalid JSON: {e}"),
+        })?;
+        let token = v.get("access_token").and_then(|t| t.as_str()).ok_or_else(|| Error::Protocol {
+            method: "POST".into(),
+            path: shown.into(),
+            message: "no access_token in the token response".into(),
+        })?;
         let lifetime = Duration::from_secs(v.get("expires_in").and_then(|e| e.as_u64()).unwrap_or(3600));
         Ok(CachedToken { token: Secret::new(token), refresh_at: started + lifetime - refresh_margin(lifetime) })
     }

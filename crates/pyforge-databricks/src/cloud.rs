@@ -73,7 +73,9 @@ fn secrets_in(vars: impl Iterator<Item = (String, String)>) -> Vec<String> {
     const WORDS: &[&str] = &["KEY", "SECRET", "TOKEN", "SAS", "PASSWORD", "CREDENTIAL"];
     let mut out: Vec<String> = vars
         .filter(|(k, v)| {
-            (k.starts_with("AWS_") || k.starts_with("AZURE_") || k.starts_with("GOOGLE_")) && WORDS.iter().any(|w| k.contains(w)) && v.len() >= 3
+            (k.starts_with("AWS_") || k.starts_with("AZURE_") || k.starts_with("GOOGLE_"))
+                && WORDS.iter().any(|w| k.contains(w))
+                && v.len() >= 3
         })
         .map(|(_, v)| v)
         .collect();
@@ -108,24 +110,39 @@ fn gcs_builder(base: GoogleCloudStorageBuilder, bucket: &str) -> GoogleCloudStor
 fn credential_hint(kind: CloudScheme) -> &'static str {
     match kind {
         CloudScheme::S3 => "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION",
-        CloudScheme::Azure => "AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_KEY, or AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID",
+        CloudScheme::Azure => {
+            "AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_KEY, or AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID"
+        }
         CloudScheme::Gcs => "GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT",
     }
 }
 
 /// Build the `object_store` store for `root` from `s3`/`azure`/`gcs` base builders.
-fn build(root: &RemoteRoot, s3: impl FnOnce() -> AmazonS3Builder, azure: impl FnOnce() -> MicrosoftAzureBuilder, gcs: impl FnOnce() -> GoogleCloudStorageBuilder) -> Result<Arc<dyn ObjectStore>> {
+fn build(
+    root: &RemoteRoot,
+    s3: impl FnOnce() -> AmazonS3Builder,
+    azure: impl FnOnce() -> MicrosoftAzureBuilder,
+    gcs: impl FnOnce() -> GoogleCloudStorageBuilder,
+) -> Result<Arc<dyn ObjectStore>> {
     // object_store builds its reqwest client here, which needs the TLS provider in place.
     install_tls_provider();
     let RemoteRoot::Cloud { kind, scheme, bucket } = root else {
-        return Err(Error::UnsupportedLocation { location: root.prefix(), reason: "not a cloud URL (internal: wrong store)".into() });
+        return Err(Error::UnsupportedLocation {
+            location: root.prefix(),
+            reason: "not a cloud URL (internal: wrong store)".into(),
+        });
     };
     let built: std::result::Result<Arc<dyn ObjectStore>, object_store::Error> = match kind {
-        CloudScheme::S3 => s3_builder(s3(), bucket, std::env::var("AWS_ENDPOINT_URL_S3").ok()).build().map(|s| Arc::new(s) as _),
+        CloudScheme::S3 => {
+            s3_builder(s3(), bucket, std::env::var("AWS_ENDPOINT_URL_S3").ok()).build().map(|s| Arc::new(s) as _)
+        }
         CloudScheme::Azure => azure_builder(azure(), scheme, bucket).build().map(|s| Arc::new(s) as _),
         CloudScheme::Gcs => gcs_builder(gcs(), bucket).build().map(|s| Arc::new(s) as _),
     };
-    built.map_err(|e| Error::UnsupportedLocation { location: root.prefix(), reason: format!("cannot configure the cloud store: {}", one_line(&e.to_string())) })
+    built.map_err(|e| Error::UnsupportedLocation {
+        location: root.prefix(),
+        reason: format!("cannot configure the cloud store: {}", one_line(&e.to_string())),
+    })
 }
 
 fn one_line(s: &str) -> String {
@@ -136,8 +153,13 @@ impl CloudStore {
     /// A store for `root` configured from the environment (see the module documentation).
     pub fn from_env(root: &RemoteRoot) -> Result<CloudStore> {
         let secrets = secrets_in(std::env::vars());
-        let store = build(root, AmazonS3Builder::from_env, MicrosoftAzureBuilder::from_env, GoogleCloudStorageBuilder::from_env)
-            .map_err(|e| scrub_error(e, &secrets))?;
+        let store = build(
+            root,
+            AmazonS3Builder::from_env,
+            MicrosoftAzureBuilder::from_env,
+            GoogleCloudStorageBuilder::from_env,
+        )
+        .map_err(|e| scrub_error(e, &secrets))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -151,9 +173,15 @@ impl CloudStore {
 
     fn object_path(&self, p: &RemotePath) -> Result<ObjectPath> {
         if p.root != self.root {
-            return Err(Error::UnsupportedLocation { location: p.to_string(), reason: format!("not in {} (internal: wrong store)", self.root.prefix()) });
+            return Err(Error::UnsupportedLocation {
+                location: p.to_string(),
+                reason: format!("not in {} (internal: wrong store)", self.root.prefix()),
+            });
         }
-        ObjectPath::parse(p.key()).map_err(|e| Error::UnsupportedLocation { location: p.to_string(), reason: format!("not a valid object key: {e}") })
+        ObjectPath::parse(p.key()).map_err(|e| Error::UnsupportedLocation {
+            location: p.to_string(),
+            reason: format!("not a valid object key: {e}"),
+        })
     }
 
     /// The typed error for a failed `op` on `p`.
@@ -162,12 +190,18 @@ impl CloudStore {
         match e {
             object_store::Error::NotFound { .. } => Error::NotFound { path: url, message: String::new() },
             object_store::Error::AlreadyExists { .. } => Error::AlreadyExists { path: url },
-            object_store::Error::Unauthenticated { source, .. } | object_store::Error::PermissionDenied { source, .. } => {
+            object_store::Error::Unauthenticated { source, .. }
+            | object_store::Error::PermissionDenied { source, .. } => {
                 let kind = match &self.root {
                     RemoteRoot::Cloud { kind, .. } => *kind,
                     RemoteRoot::Volume { .. } => CloudScheme::S3,
                 };
-                Error::CloudDenied { op: op.to_string(), url, message: self.scrub(&one_line(&source.to_string())), hint: credential_hint(kind).to_string() }
+                Error::CloudDenied {
+                    op: op.to_string(),
+                    url,
+                    message: self.scrub(&one_line(&source.to_string())),
+                    hint: credential_hint(kind).to_string(),
+                }
             }
             other => Error::Cloud { op: op.to_string(), url, message: self.scrub(&one_line(&other.to_string())) },
         }
@@ -228,7 +262,9 @@ impl CloudStore {
                 if sent != len {
                     return Err(Error::Io {
                         path: src.display().to_string(),
-                        source: std::io::Error::other(format!("the file changed while uploading ({sent} of {len} bytes read)")),
+                        source: std::io::Error::other(format!(
+                            "the file changed while uploading ({sent} of {len} bytes read)"
+                        )),
                     });
                 }
                 Ok(())
@@ -266,7 +302,9 @@ fn scrub_with(s: &str, secrets: &[String]) -> String {
 
 fn scrub_error(e: Error, secrets: &[String]) -> Error {
     match e {
-        Error::UnsupportedLocation { location, reason } => Error::UnsupportedLocation { location, reason: scrub_with(&reason, secrets) },
+        Error::UnsupportedLocation { location, reason } => {
+            Error::UnsupportedLocation { location, reason: scrub_with(&reason, secrets) }
+        }
         other => other,
     }
 }
@@ -368,14 +406,24 @@ mod tests {
         let b = s3_builder(AmazonS3Builder::new().with_endpoint("http://a:1"), "b", Some("http://s3only:2".into()));
         assert_eq!(b.get_config_value(&AmazonS3ConfigKey::Endpoint).as_deref(), Some("http://s3only:2"));
         // The store builds without any credentials configured (they are resolved per request).
-        let store = build(&root("s3://my-bucket/x.csv"), || AmazonS3Builder::new().with_region("eu-west-1"), MicrosoftAzureBuilder::new, GoogleCloudStorageBuilder::new).unwrap();
+        let store = build(
+            &root("s3://my-bucket/x.csv"),
+            || AmazonS3Builder::new().with_region("eu-west-1"),
+            MicrosoftAzureBuilder::new,
+            GoogleCloudStorageBuilder::new,
+        )
+        .unwrap();
         assert!(store.to_string().contains("my-bucket"), "{store}");
     }
 
     #[test]
     fn azure_and_gcs_configuration_from_url() {
         install_tls_provider(); // built directly here, not through `build`
-        let b = azure_builder(MicrosoftAzureBuilder::new().with_access_key("a2V5"), "abfss", "data@acct.dfs.core.windows.net");
+        let b = azure_builder(
+            MicrosoftAzureBuilder::new().with_access_key("a2V5"),
+            "abfss",
+            "data@acct.dfs.core.windows.net",
+        );
         let store = b.build().unwrap();
         let shown = store.to_string();
         assert!(shown.contains("acct") && shown.contains("data"), "{shown}");
@@ -404,7 +452,11 @@ mod tests {
             ("HOME".to_string(), "/root".to_string()),
         ];
         let s = secrets_in(vars.into_iter());
-        assert!(s.contains(&"wJalrXUtnFEMI".to_string()) && s.contains(&"AKIAEXAMPLE".to_string()) && s.contains(&"c2VjcmV0".to_string()));
+        assert!(
+            s.contains(&"wJalrXUtnFEMI".to_string())
+                && s.contains(&"AKIAEXAMPLE".to_string())
+                && s.contains(&"c2VjcmV0".to_string())
+        );
         assert!(!s.contains(&"us-east-1".to_string()) && !s.contains(&"/root".to_string()));
         assert_eq!(scrub_with("key AKIAEXAMPLE sig wJalrXUtnFEMI in us-east-1", &s), "key *** sig *** in us-east-1");
     }
@@ -413,7 +465,13 @@ mod tests {
     fn wrong_root_is_an_error_not_a_panic() {
         let store = CloudStore {
             root: root("s3://a"),
-            store: build(&root("s3://a"), AmazonS3Builder::new, MicrosoftAzureBuilder::new, GoogleCloudStorageBuilder::new).unwrap(),
+            store: build(
+                &root("s3://a"),
+                AmazonS3Builder::new,
+                MicrosoftAzureBuilder::new,
+                GoogleCloudStorageBuilder::new,
+            )
+            .unwrap(),
             runtime: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
             secrets: Vec::new(),
         };

@@ -164,7 +164,12 @@ impl Config {
     /// assert_eq!(c.host.as_deref(), Some("https://adb-1.azuredatabricks.net"));
     /// ```
     pub fn with_token(host: &str, token: &str) -> Config {
-        Config { host: Some(normalise_host(host)), token: Some(Secret::new(token)), auth_type: Some("pat".into()), ..Default::default() }
+        Config {
+            host: Some(normalise_host(host)),
+            token: Some(Secret::new(token)),
+            auth_type: Some("pat".into()),
+            ..Default::default()
+        }
     }
 
     /// Resolve from the process environment and the config file; `profile` is `--profile`.
@@ -225,16 +230,21 @@ impl Config {
                         c.auth_type = get("auth_type");
                     }
                     if c.http_timeout_seconds.is_none() {
-                        c.http_timeout_seconds = get("http_timeout_seconds").as_deref().map(parse_timeout).transpose()?;
+                        c.http_timeout_seconds =
+                            get("http_timeout_seconds").as_deref().map(parse_timeout).transpose()?;
                     }
                 }
                 None if explicit.is_some() => {
-                    let where_ = file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "~/.databrickscfg".into());
+                    let where_ =
+                        file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "~/.databrickscfg".into());
                     let known: Vec<&str> = sections.keys().map(String::as_str).collect();
                     return Err(Error::Config(if text.is_none() {
                         format!("profile `{profile}` requested but the config file {where_} does not exist")
                     } else {
-                        format!("profile `{profile}` not found in {where_} (profiles: {})", if known.is_empty() { "none".into() } else { known.join(", ") })
+                        format!(
+                            "profile `{profile}` not found in {where_} (profiles: {})",
+                            if known.is_empty() { "none".into() } else { known.join(", ") }
+                        )
                     }));
                 }
                 None => {}
@@ -250,16 +260,27 @@ impl Config {
         let m2m_complete = self.client_id.is_some() && self.client_secret.is_some();
         match self.auth_type.as_deref() {
             Some("pat") => {
-                return if pat { Ok(AuthMethod::Pat) } else { Err(Error::Config("auth_type is pat but no token is set (DATABRICKS_TOKEN)".into())) }
+                return if pat {
+                    Ok(AuthMethod::Pat)
+                } else {
+                    Err(Error::Config("auth_type is pat but no token is set (DATABRICKS_TOKEN)".into()))
+                }
             }
             Some("oauth-m2m") => {
                 return if m2m_complete {
                     Ok(AuthMethod::OAuthM2m)
                 } else {
-                    Err(Error::Config("auth_type is oauth-m2m but DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET are not both set".into()))
+                    Err(Error::Config(
+                        "auth_type is oauth-m2m but DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET are not both set"
+                            .into(),
+                    ))
                 }
             }
-            Some(other) => return Err(Error::Config(format!("auth_type `{other}` is not supported by pyforge (supported: pat, oauth-m2m)"))),
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "auth_type `{other}` is not supported by pyforge (supported: pat, oauth-m2m)"
+                )))
+            }
             None => {}
         }
         match (pat, m2m) {
@@ -284,7 +305,11 @@ impl Config {
 
     /// What `env-info` shows: method, host and profile, never a secret.
     pub fn summary(&self) -> AuthSummary {
-        AuthSummary { method: self.method().ok().map(|m| m.name().to_string()), host: self.host.clone(), profile: self.profile.clone() }
+        AuthSummary {
+            method: self.method().ok().map(|m| m.name().to_string()),
+            host: self.host.clone(),
+            profile: self.profile.clone(),
+        }
     }
 
     /// The secret values in use, so messages coming from servers can be scrubbed of them.
@@ -344,24 +369,50 @@ client_secret = s
 
     #[test]
     fn env_pat() {
-        let c = resolve(None, &env_of(&[("DATABRICKS_HOST", "example.cloud.databricks.com/"), ("DATABRICKS_TOKEN", "dapi123"), ("HOME", "/nonexistent")])).unwrap();
+        let c = resolve(
+            None,
+            &env_of(&[
+                ("DATABRICKS_HOST", "example.cloud.databricks.com/"),
+                ("DATABRICKS_TOKEN", "dapi123"),
+                ("HOME", "/nonexistent"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(c.host.as_deref(), Some("https://example.cloud.databricks.com"));
         assert_eq!(c.method().unwrap(), AuthMethod::Pat);
         assert_eq!(c.profile, None);
         let s = c.summary();
-        assert_eq!(s, AuthSummary { method: Some("pat".into()), host: Some("https://example.cloud.databricks.com".into()), profile: None });
+        assert_eq!(
+            s,
+            AuthSummary {
+                method: Some("pat".into()),
+                host: Some("https://example.cloud.databricks.com".into()),
+                profile: None
+            }
+        );
     }
 
     #[test]
     fn hosts_are_normalised() {
         assert_eq!(normalise_host("adb-1.2.azuredatabricks.net"), "https://adb-1.2.azuredatabricks.net");
-        assert_eq!(normalise_host(" https://adb-1.2.azuredatabricks.net/?o=1#job/2 "), "https://adb-1.2.azuredatabricks.net");
+        assert_eq!(
+            normalise_host(" https://adb-1.2.azuredatabricks.net/?o=1#job/2 "),
+            "https://adb-1.2.azuredatabricks.net"
+        );
         assert_eq!(normalise_host("HTTP://127.0.0.1:8000/"), "http://127.0.0.1:8000");
     }
 
     #[test]
     fn env_m2m_and_http_hosts_kept() {
-        let c = resolve(None, &env_of(&[("DATABRICKS_HOST", "http://127.0.0.1:8000"), ("DATABRICKS_CLIENT_ID", "id"), ("DATABRICKS_CLIENT_SECRET", "sec")])).unwrap();
+        let c = resolve(
+            None,
+            &env_of(&[
+                ("DATABRICKS_HOST", "http://127.0.0.1:8000"),
+                ("DATABRICKS_CLIENT_ID", "id"),
+                ("DATABRICKS_CLIENT_SECRET", "sec"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(c.host.as_deref(), Some("http://127.0.0.1:8000"));
         assert_eq!(c.method().unwrap(), AuthMethod::OAuthM2m);
     }

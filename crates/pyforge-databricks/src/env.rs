@@ -75,7 +75,8 @@ pub fn python_version() -> Option<String> {
         let out = std::process::Command::new(exe).arg("--version").stdin(std::process::Stdio::null()).output();
         if let Ok(out) = out {
             if out.status.success() {
-                let text = String::from_utf8_lossy(if out.stdout.is_empty() { &out.stderr } else { &out.stdout }).into_owned();
+                let text =
+                    String::from_utf8_lossy(if out.stdout.is_empty() { &out.stderr } else { &out.stdout }).into_owned();
                 if let Some(v) = text.trim().strip_prefix("Python ") {
                     return Some(v.trim().to_string());
                 }
@@ -98,7 +99,11 @@ pub fn detect_with(env: EnvFn, profile: Option<&str>, python: Option<String>) ->
     let (auth, problem) = match Config::resolve_with(profile, env) {
         Ok(c) => (c.summary(), None),
         Err(e) => (
-            AuthSummary { method: None, host: env("DATABRICKS_HOST").map(|h| crate::config::normalise_host(&h)), profile: profile.map(str::to_string) },
+            AuthSummary {
+                method: None,
+                host: env("DATABRICKS_HOST").map(|h| crate::config::normalise_host(&h)),
+                profile: profile.map(str::to_string),
+            },
             Some(e),
         ),
     };
@@ -141,10 +146,23 @@ mod tests {
 
     #[test]
     fn json_has_exactly_the_agreed_keys() {
-        let info = detect_in(&[("DATABRICKS_RUNTIME_VERSION", "client.2.5"), ("DATABRICKS_HOST", "https://h"), ("DATABRICKS_TOKEN", "dapiSECRET"), ("HOME", "/nonexistent")]);
+        let info = detect_in(&[
+            ("DATABRICKS_RUNTIME_VERSION", "client.2.5"),
+            ("DATABRICKS_HOST", "https://h"),
+            ("DATABRICKS_TOKEN", "dapiSECRET"),
+            ("HOME", "/nonexistent"),
+        ]);
         let v = serde_json::to_value(&info).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut expected = vec!["databricks", "compute", "serverless_env_version", "runtime_version", "python", "volumes_mounted", "auth"];
+        let mut expected = vec![
+            "databricks",
+            "compute",
+            "serverless_env_version",
+            "runtime_version",
+            "python",
+            "volumes_mounted",
+            "auth",
+        ];
         expected.sort();
         let mut got = keys.clone();
         got.sort();

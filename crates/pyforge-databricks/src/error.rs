@@ -46,7 +46,11 @@ pub enum Error {
     Cloud { op: String, url: String, message: String },
     /// A local file could not be read or written.
     #[error("{path}: {source}")]
-    Io { path: String, #[source] source: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 fn message_suffix(m: &str) -> String {

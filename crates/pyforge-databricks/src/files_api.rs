@@ -80,7 +80,10 @@ impl<'a> FilesApi<'a> {
         match self.http.send(&Request::new("HEAD", Self::file_url(p), p.to_string())) {
             Ok(resp) => {
                 let h = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-                Ok(Some(FileMeta { size: h("content-length").and_then(|s| s.parse().ok()), last_modified: h("last-modified") }))
+                Ok(Some(FileMeta {
+                    size: h("content-length").and_then(|s| s.parse().ok()),
+                    last_modified: h("last-modified"),
+                }))
             }
             Err(Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
@@ -107,12 +110,19 @@ impl<'a> FilesApi<'a> {
                 url.push_str(&encode_query(t));
             }
             let doc = self.http.json(&Request::new("GET", url, p.to_string()))?;
-            let page: ListPage = serde_json::from_value(doc)
-                .map_err(|e| Error::Protocol { method: "GET".into(), path: p.to_string(), message: format!("unexpected listing: {e}") })?;
+            let page: ListPage = serde_json::from_value(doc).map_err(|e| Error::Protocol {
+                method: "GET".into(),
+                path: p.to_string(),
+                message: format!("unexpected listing: {e}"),
+            })?;
             out.extend(page.contents);
             match page.next_page_token.filter(|t| !t.is_empty()) {
                 Some(t) if Some(&t) == token.as_ref() => {
-                    return Err(Error::Protocol { method: "GET".into(), path: p.to_string(), message: "the listing returned the same page token twice".into() })
+                    return Err(Error::Protocol {
+                        method: "GET".into(),
+                        path: p.to_string(),
+                        message: "the listing returned the same page token twice".into(),
+                    })
                 }
                 Some(t) => token = Some(t),
                 None => break,
@@ -218,7 +228,8 @@ impl<'a> FilesApi<'a> {
             } else {
                 if written > 0 {
                     // The server ignored Range, or the file changed (If-Range): start over.
-                    self.http.notify(&format!("GET {shown}: the server sent the whole file again; restarting the download"));
+                    self.http
+                        .notify(&format!("GET {shown}: the server sent the whole file again; restarting the download"));
                     file.set_len(0).and_then(|_| file.rewind()).map_err(|e| Error::io(dest, e))?;
                     written = 0;
                 }
@@ -242,7 +253,11 @@ impl<'a> FilesApi<'a> {
                 (Err(e), _) => e,
                 (Ok(()), Some(t)) if written < t => format!("the connection closed after {written} of {t} bytes"),
                 (Ok(()), Some(t)) if written > t => {
-                    return Err(Error::Protocol { method: "GET".into(), path: shown, message: format!("received {written} bytes, more than the {t} announced") })
+                    return Err(Error::Protocol {
+                        method: "GET".into(),
+                        path: shown,
+                        message: format!("received {written} bytes, more than the {t} announced"),
+                    })
                 }
                 (Ok(()), _) => break,
             };
@@ -250,10 +265,15 @@ impl<'a> FilesApi<'a> {
             resumes += 1;
             if stalls >= policy.max_attempts || resumes > MAX_RESUMES {
                 let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
-                return Err(Error::Transport { method: "GET".into(), path: shown, message: format!("download failed after {written}{of} bytes: {problem}") });
+                return Err(Error::Transport {
+                    method: "GET".into(),
+                    path: shown,
+                    message: format!("download failed after {written}{of} bytes: {problem}"),
+                });
             }
             let wait = policy.backoff(stalls.max(1));
-            self.http.notify(&format!("GET {shown}: {problem}; resuming at byte {written} in {:.1} s", wait.as_secs_f64()));
+            self.http
+                .notify(&format!("GET {shown}: {problem}; resuming at byte {written} in {:.1} s", wait.as_secs_f64()));
             std::thread::sleep(wait);
         }
         file.flush().and_then(|_| file.sync_all()).map_err(|e| Error::io(dest, e))?;
@@ -284,7 +304,10 @@ mod tests {
 
     #[test]
     fn listing_page_parses_with_missing_fields() {
-        let p: ListPage = serde_json::from_str(r#"{"contents":[{"path":"/Volumes/c/s/v/a","is_directory":true}],"next_page_token":"t"}"#).unwrap();
+        let p: ListPage = serde_json::from_str(
+            r#"{"contents":[{"path":"/Volumes/c/s/v/a","is_directory":true}],"next_page_token":"t"}"#,
+        )
+        .unwrap();
         assert_eq!(p.contents[0].path, "/Volumes/c/s/v/a");
         assert!(p.contents[0].is_directory);
         assert_eq!(p.next_page_token.as_deref(), Some("t"));

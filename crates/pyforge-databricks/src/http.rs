@@ -31,7 +31,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 7, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30), max_retry_after: Duration::from_secs(120) }
+        RetryPolicy {
+            max_attempts: 7,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(120),
+        }
     }
 }
 
@@ -114,7 +119,8 @@ impl HttpClient {
     pub fn new(config: &Config) -> Result<HttpClient> {
         let host = config.require_host()?.to_string();
         let auth = Authenticator::new(config)?;
-        let timeout = Duration::from_secs(config.http_timeout_seconds.unwrap_or(crate::config::DEFAULT_HTTP_TIMEOUT_SECONDS));
+        let timeout =
+            Duration::from_secs(config.http_timeout_seconds.unwrap_or(crate::config::DEFAULT_HTTP_TIMEOUT_SECONDS));
         Ok(Self::with_parts(host, auth, config.secrets(), timeout))
     }
 
@@ -192,7 +198,12 @@ impl HttpClient {
     }
 
     /// Run `attempt` until it is done, fails for good, or the attempts are used up.
-    pub(crate) fn with_retries<T>(&self, method: &str, shown: &str, mut attempt: impl FnMut() -> Attempt<T>) -> Result<T> {
+    pub(crate) fn with_retries<T>(
+        &self,
+        method: &str,
+        shown: &str,
+        mut attempt: impl FnMut() -> Attempt<T>,
+    ) -> Result<T> {
         let mut n = 0;
         let mut reauthenticated = false;
         loop {
@@ -210,8 +221,14 @@ impl HttpClient {
                     if n >= self.retry.max_attempts {
                         return Err(error);
                     }
-                    let wait = after.map(|a| a.min(self.retry.max_retry_after)).unwrap_or_else(|| self.retry.backoff(n));
-                    self.notify(&format!("{method} {shown}: {error}; retrying in {:.1} s (attempt {} of {})", wait.as_secs_f64(), n + 1, self.retry.max_attempts));
+                    let wait =
+                        after.map(|a| a.min(self.retry.max_retry_after)).unwrap_or_else(|| self.retry.backoff(n));
+                    self.notify(&format!(
+                        "{method} {shown}: {error}; retrying in {:.1} s (attempt {} of {})",
+                        wait.as_secs_f64(),
+                        n + 1,
+                        self.retry.max_attempts
+                    ));
                     std::thread::sleep(wait);
                 }
             }
@@ -233,7 +250,9 @@ impl HttpClient {
         }
         let result = match &req.body {
             Body::Empty => b.body(()).map(|r| self.agent.run(r)),
-            Body::Bytes { content_type, data } => b.header("Content-Type", *content_type).body(data.as_slice()).map(|r| self.agent.run(r)),
+            Body::Bytes { content_type, data } => {
+                b.header("Content-Type", *content_type).body(data.as_slice()).map(|r| self.agent.run(r))
+            }
             Body::File(p) => {
                 let f = match File::open(p) {
                     Ok(f) => f,
@@ -244,12 +263,22 @@ impl HttpClient {
         };
         let result = match result {
             Ok(r) => r,
-            Err(e) => return Attempt::Fail(Error::Protocol { method: req.method.into(), path: req.shown.clone(), message: e.to_string() }),
+            Err(e) => {
+                return Attempt::Fail(Error::Protocol {
+                    method: req.method.into(),
+                    path: req.shown.clone(),
+                    message: e.to_string(),
+                })
+            }
         };
         match result {
             Ok(resp) => self.classify(req.method, &req.shown, resp),
             Err(e) => {
-                let error = Error::Transport { method: req.method.into(), path: req.shown.clone(), message: self.scrub(&e.to_string()) };
+                let error = Error::Transport {
+                    method: req.method.into(),
+                    path: req.shown.clone(),
+                    message: self.scrub(&e.to_string()),
+                };
                 if transient(&e) {
                     Attempt::Retry { after: None, error }
                 } else {
@@ -260,7 +289,12 @@ impl HttpClient {
     }
 
     /// Success statuses pass; transient ones retry; the rest become errors.
-    pub(crate) fn classify(&self, method: &str, shown: &str, mut resp: Response<ureq::Body>) -> Attempt<Response<ureq::Body>> {
+    pub(crate) fn classify(
+        &self,
+        method: &str,
+        shown: &str,
+        mut resp: Response<ureq::Body>,
+    ) -> Attempt<Response<ureq::Body>> {
         let status = resp.status().as_u16();
         if (200..300).contains(&status) {
             return Attempt::Done(resp);
@@ -324,13 +358,14 @@ impl HttpClient {
     /// GET or POST returning JSON.
     pub fn json(&self, req: &Request) -> Result<serde_json::Value> {
         let mut resp = self.send(req)?;
-        let text = resp
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_string()
-            .map_err(|e| Error::Transport { method: req.method.into(), path: req.shown.clone(), message: e.to_string() })?;
-        serde_json::from_str(&text).map_err(|e| Error::Protocol { method: req.method.into(), path: req.shown.clone(), message: format!("invalid JSON: {e}") })
+        let text = resp.body_mut().with_config().limit(64 * 1024 * 1024).read_to_string().map_err(|e| {
+            Error::Transport { method: req.method.into(), path: req.shown.clone(), message: e.to_string() }
+        })?;
+        serde_json::from_str(&text).map_err(|e| Error::Protocol {
+            method: req.method.into(),
+            path: req.shown.clone(),
+            message: format!("invalid JSON: {e}"),
+        })
     }
 }
 
@@ -340,7 +375,13 @@ fn transient(e: &ureq::Error) -> bool {
     match e {
         ureq::Error::Io(io) => matches!(
             io.kind(),
-            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof | K::TimedOut | K::Interrupted | K::WouldBlock
+            K::ConnectionReset
+                | K::ConnectionAborted
+                | K::BrokenPipe
+                | K::UnexpectedEof
+                | K::TimedOut
+                | K::Interrupted
+                | K::WouldBlock
         ),
         ureq::Error::Timeout(_) | ureq::Error::Protocol(_) | ureq::Error::BodyStalled => true,
         _ => false,
@@ -394,7 +435,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_is_capped_and_jittered() {
-        let p = RetryPolicy { max_attempts: 10, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1), max_retry_after: Duration::from_secs(5) };
+        let p = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(5),
+        };
         for _ in 0..50 {
             let d1 = p.backoff(1);
             assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100), "{d1:?}");

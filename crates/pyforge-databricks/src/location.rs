@@ -65,7 +65,8 @@ impl VolumePath {
     /// Parse `/Volumes/c/s/v[/path]` (the `dbfs:` and `/dbfs` prefixes already removed).
     /// `original` is the argument as given, for error messages.
     fn parse_rooted(rooted: &str, original: &str) -> Result<Self> {
-        let invalid = |reason: &str| Error::InvalidVolumePath { path: original.to_string(), reason: reason.to_string() };
+        let invalid =
+            |reason: &str| Error::InvalidVolumePath { path: original.to_string(), reason: reason.to_string() };
         let rest = rooted.strip_prefix("/Volumes").ok_or_else(|| invalid("does not start with /Volumes"))?;
         if !(rest.is_empty() || rest.starts_with('/')) {
             return Err(invalid("does not start with /Volumes/"));
@@ -214,7 +215,9 @@ impl Location {
             if !path.starts_with('/') {
                 return Err(unsupported("a file:// URL must hold an absolute path (file:///data/x.csv)".into()));
             }
-            let decoded = percent_encoding::percent_decode_str(path).decode_utf8().map_err(|_| unsupported("the path is not valid UTF-8 after percent-decoding".into()))?;
+            let decoded = percent_encoding::percent_decode_str(path)
+                .decode_utf8()
+                .map_err(|_| unsupported("the path is not valid UTF-8 after percent-decoding".into()))?;
             return Ok(Location::Local(PathBuf::from(decoded.as_ref())));
         }
         let scheme_kind = match lower.as_str() {
@@ -234,7 +237,12 @@ impl Location {
         if scheme_kind == CloudScheme::Azure && !bucket.contains('@') {
             return Err(unsupported("an abfss:// URL names container@account.dfs.core.windows.net".into()));
         }
-        Ok(Location::Cloud(CloudUrl { scheme: scheme_kind, url: s.to_string(), bucket: bucket.to_string(), key: key.to_string() }))
+        Ok(Location::Cloud(CloudUrl {
+            scheme: scheme_kind,
+            url: s.to_string(),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        }))
     }
 
     /// True unless this is a plain local path.
@@ -318,7 +326,15 @@ mod tests {
 
     #[test]
     fn lookalikes_are_local_paths() {
-        for s in ["/Volumesx/a/b/c", "Volumes/c/s/v/x", "/data/dbfs/Volumes/c/s/v", "/dbfs/tmp/x", "C:/x/y.csv", "sales.csv", "./a/b"] {
+        for s in [
+            "/Volumesx/a/b/c",
+            "Volumes/c/s/v/x",
+            "/data/dbfs/Volumes/c/s/v",
+            "/dbfs/tmp/x",
+            "C:/x/y.csv",
+            "sales.csv",
+            "./a/b",
+        ] {
             assert_eq!(Location::parse(s).unwrap(), Location::Local(PathBuf::from(s)), "{s}");
         }
     }
@@ -327,8 +343,13 @@ mod tests {
     fn cloud_urls() {
         let Location::Cloud(u) = Location::parse("s3://bucket/in/sales.csv").unwrap() else { panic!() };
         assert_eq!((u.scheme, u.bucket.as_str(), u.key.as_str()), (CloudScheme::S3, "bucket", "in/sales.csv"));
-        let Location::Cloud(u) = Location::parse("abfss://c@acct.dfs.core.windows.net/a/b.xlsx").unwrap() else { panic!() };
-        assert_eq!((u.scheme, u.bucket.as_str(), u.key.as_str()), (CloudScheme::Azure, "c@acct.dfs.core.windows.net", "a/b.xlsx"));
+        let Location::Cloud(u) = Location::parse("abfss://c@acct.dfs.core.windows.net/a/b.xlsx").unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (u.scheme, u.bucket.as_str(), u.key.as_str()),
+            (CloudScheme::Azure, "c@acct.dfs.core.windows.net", "a/b.xlsx")
+        );
         let Location::Cloud(u) = Location::parse("gs://b").unwrap() else { panic!() };
         assert_eq!((u.scheme, u.key.as_str()), (CloudScheme::Gcs, ""));
         assert!(matches!(Location::parse("s3:///x"), Err(Error::UnsupportedLocation { .. })));
@@ -340,7 +361,10 @@ mod tests {
     #[test]
     fn file_urls_are_local() {
         assert_eq!(Location::parse("file:///data/a%20b.csv").unwrap(), Location::Local(PathBuf::from("/data/a b.csv")));
-        assert_eq!(Location::parse("file://localhost/data/x.csv").unwrap(), Location::Local(PathBuf::from("/data/x.csv")));
+        assert_eq!(
+            Location::parse("file://localhost/data/x.csv").unwrap(),
+            Location::Local(PathBuf::from("/data/x.csv"))
+        );
         assert!(Location::parse("file://relative/x.csv").is_err());
         assert!(!Location::parse("x.csv").unwrap().is_remote());
         assert!(Location::parse("/Volumes/c/s/v/x").unwrap().is_remote());

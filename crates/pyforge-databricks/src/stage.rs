@@ -59,7 +59,8 @@ impl Staging {
     pub fn new(root: Option<&Path>) -> Result<Staging> {
         let root = root.map(Path::to_path_buf).unwrap_or_else(default_temp_root);
         std::fs::create_dir_all(&root).map_err(|e| Error::io(&root, e))?;
-        let dir = tempfile::Builder::new().prefix("pyforge-stage-").tempdir_in(&root).map_err(|e| Error::io(&root, e))?;
+        let dir =
+            tempfile::Builder::new().prefix("pyforge-stage-").tempdir_in(&root).map_err(|e| Error::io(&root, e))?;
         let path = dir.path().to_path_buf();
         LIVE.lock().unwrap_or_else(|e| e.into_inner()).push(path.clone());
         Ok(Staging { dir: Some(dir), path })
@@ -149,7 +150,10 @@ mod tests {
         let local = s.mirror(&v);
         assert!(local.starts_with(s.path()));
         assert_eq!(s.volume_of(&local).unwrap(), v);
-        assert_eq!(s.unstage_text(&format!("{}: bad row", local.display())), "dbfs:/Volumes/c/s/v/dir/a b.csv: bad row");
+        assert_eq!(
+            s.unstage_text(&format!("{}: bad row", local.display())),
+            "dbfs:/Volumes/c/s/v/dir/a b.csv: bad row"
+        );
         std::fs::create_dir_all(local.parent().unwrap()).unwrap();
         std::fs::write(&local, "x").unwrap();
         let p = s.path().to_path_buf();
@@ -165,7 +169,12 @@ mod tests {
     fn cloud_mirror_round_trip() {
         let root = tempfile::tempdir().unwrap();
         let s = Staging::new(Some(root.path())).unwrap();
-        for url in ["s3://bucket/in/a b.csv", "abfss://c@acct.dfs.core.windows.net/x/y.xlsx", "gs://g/deep/er/z.dbf", "s3a://b/k.csv"] {
+        for url in [
+            "s3://bucket/in/a b.csv",
+            "abfss://c@acct.dfs.core.windows.net/x/y.xlsx",
+            "gs://g/deep/er/z.dbf",
+            "s3a://b/k.csv",
+        ] {
             let crate::Location::Cloud(u) = crate::Location::parse(url).unwrap() else { panic!() };
             let r = RemotePath::from_cloud(&u).unwrap();
             let local = s.mirror_remote(&r);

@@ -212,7 +212,10 @@ pub trait RemoteStore: Sync {
 }
 
 fn volume_of(p: &RemotePath) -> Result<VolumePath> {
-    p.to_volume().ok_or_else(|| Error::UnsupportedLocation { location: p.to_string(), reason: "not a Volume path (internal: wrong store)".into() })
+    p.to_volume().ok_or_else(|| Error::UnsupportedLocation {
+        location: p.to_string(),
+        reason: "not a Volume path (internal: wrong store)".into(),
+    })
 }
 
 impl RemoteStore for FilesApi<'_> {
@@ -277,12 +280,18 @@ impl Stores {
 
     fn with<T>(&self, p: &RemotePath, f: impl FnOnce(&dyn RemoteStore) -> Result<T>) -> Result<T> {
         if p.root.is_volume() {
-            let http = self.http.as_ref().ok_or_else(|| Error::Config(format!("{p}: no workspace client for this Volume path")))?;
+            let http = self
+                .http
+                .as_ref()
+                .ok_or_else(|| Error::Config(format!("{p}: no workspace client for this Volume path")))?;
             return f(&FilesApi::new(http));
         }
         match self.cloud.iter().find(|(r, _)| r == &p.root) {
             Some((_, s)) => f(s.as_ref()),
-            None => Err(Error::UnsupportedLocation { location: p.to_string(), reason: "no store was opened for this bucket (internal)".into() }),
+            None => Err(Error::UnsupportedLocation {
+                location: p.to_string(),
+                reason: "no store was opened for this bucket (internal)".into(),
+            }),
         }
     }
 }

@@ -25,8 +25,19 @@ impl VolumeInfo {
         let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
         let full_name = s("full_name")
             .or_else(|| Some(format!("{}.{}.{}", s("catalog_name")?, s("schema_name")?, s("name")?)))
-            .ok_or_else(|| Error::Protocol { method: "GET".into(), path: "volumes".into(), message: "a volume without a name".into() })?;
-        Ok(VolumeInfo { full_name, volume_type: s("volume_type"), storage_location: s("storage_location"), owner: s("owner"), comment: s("comment"), raw: v })
+            .ok_or_else(|| Error::Protocol {
+                method: "GET".into(),
+                path: "volumes".into(),
+                message: "a volume without a name".into(),
+            })?;
+        Ok(VolumeInfo {
+            full_name,
+            volume_type: s("volume_type"),
+            storage_location: s("storage_location"),
+            owner: s("owner"),
+            comment: s("comment"),
+            raw: v,
+        })
     }
 }
 
@@ -56,7 +67,11 @@ impl<'a> VolumesApi<'a> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut url = format!("/api/2.1/unity-catalog/volumes?catalog_name={}&schema_name={}", encode_query(&cs[0]), encode_query(&cs[1]));
+            let mut url = format!(
+                "/api/2.1/unity-catalog/volumes?catalog_name={}&schema_name={}",
+                encode_query(&cs[0]),
+                encode_query(&cs[1])
+            );
             if let Some(t) = &token {
                 url.push_str("&page_token=");
                 url.push_str(&encode_query(t));

@@ -79,7 +79,8 @@ fn serve(handler: Arc<Handler>) -> (String, Arc<Mutex<Vec<Seen>>>) {
                 reader.read_exact(&mut body).unwrap();
                 log.lock().unwrap().push(seen.clone());
                 let r = handler(&seen);
-                let mut head = format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", r.status, r.body.len());
+                let mut head =
+                    format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", r.status, r.body.len());
                 for (k, v) in &r.headers {
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
@@ -98,11 +99,19 @@ fn serve(handler: Arc<Handler>) -> (String, Arc<Mutex<Vec<Seen>>>) {
 }
 
 fn fast(http: HttpClient) -> HttpClient {
-    http.with_retry(RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), max_retry_after: Duration::from_secs(1) })
+    http.with_retry(RetryPolicy {
+        max_attempts: 5,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(1),
+    })
 }
 
 fn pat_client(url: &str, token: &str) -> HttpClient {
-    fast(HttpClient::new(&Config { host: Some(url.to_string()), token: Some(Secret::new(token)), ..Default::default() }).unwrap())
+    fast(
+        HttpClient::new(&Config { host: Some(url.to_string()), token: Some(Secret::new(token)), ..Default::default() })
+            .unwrap(),
+    )
 }
 
 fn data() -> Vec<u8> {
@@ -122,7 +131,8 @@ fn download_resumes_after_a_drop_and_two_503s() {
             1 => Reply { status: 200, headers: vec![lm], body: b.to_vec(), drop_after: Some(123_457) },
             2 | 3 => reply(503, b"{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"busy\"}"),
             _ => {
-                let start: usize = s.header("range").unwrap().trim_start_matches("bytes=").trim_end_matches('-').parse().unwrap();
+                let start: usize =
+                    s.header("range").unwrap().trim_start_matches("bytes=").trim_end_matches('-').parse().unwrap();
                 let total = b.len();
                 Reply {
                     status: 206,
@@ -173,7 +183,10 @@ fn errors_name_the_path_and_never_the_token() {
     let (url, _) = serve(Arc::new(|s: &Seen| {
         let presented = s.header("authorization").unwrap_or_default().to_string();
         match s.method.as_str() {
-            "GET" => reply(401, format!("{{\"error_code\":\"UNAUTHENTICATED\",\"message\":\"bad token {presented}\"}}").as_bytes()),
+            "GET" => reply(
+                401,
+                format!("{{\"error_code\":\"UNAUTHENTICATED\",\"message\":\"bad token {presented}\"}}").as_bytes(),
+            ),
             _ => reply(403, b""),
         }
     }));
@@ -196,7 +209,9 @@ fn oauth_m2m_discovers_fetches_and_refreshes_before_expiry() {
     let base = Arc::new(Mutex::new(String::new()));
     let b = base.clone();
     let (url, seen) = serve(Arc::new(move |s: &Seen| match s.path.as_str() {
-        "/oidc/.well-known/oauth-authorization-server" => reply(200, format!("{{\"token_endpoint\":\"{}/token\"}}", b.lock().unwrap()).as_bytes()),
+        "/oidc/.well-known/oauth-authorization-server" => {
+            reply(200, format!("{{\"token_endpoint\":\"{}/token\"}}", b.lock().unwrap()).as_bytes())
+        }
         "/token" => {
             // "id:sec" in HTTP Basic.
             if s.header("authorization") != Some("Basic aWQ6c2Vj") {
@@ -209,7 +224,12 @@ fn oauth_m2m_discovers_fetches_and_refreshes_before_expiry() {
         _ => reply(200, b"{\"contents\":[]}"),
     }));
     *base.lock().unwrap() = url.clone();
-    let cfg = Config { host: Some(url.clone()), client_id: Some("id".into()), client_secret: Some(Secret::new("sec")), ..Default::default() };
+    let cfg = Config {
+        host: Some(url.clone()),
+        client_id: Some("id".into()),
+        client_secret: Some(Secret::new("sec")),
+        ..Default::default()
+    };
     let http = fast(HttpClient::new(&cfg).unwrap());
     let files = FilesApi::new(&http);
     let v = VolumePath::from_api_path("/Volumes/c/s/v").unwrap();
@@ -218,13 +238,17 @@ fn oauth_m2m_discovers_fetches_and_refreshes_before_expiry() {
     std::thread::sleep(Duration::from_millis(1000));
     files.list(&v).unwrap();
     let seen = seen.lock().unwrap();
-    let auth: Vec<_> = seen.iter().filter(|s| s.path.starts_with("/api/")).map(|s| s.header("authorization").unwrap().to_string()).collect();
+    let auth: Vec<_> = seen
+        .iter()
+        .filter(|s| s.path.starts_with("/api/"))
+        .map(|s| s.header("authorization").unwrap().to_string())
+        .collect();
     assert_eq!(auth, ["Bearer tok1", "Bearer tok1", "Bearer tok2"]);
     assert_eq!(seen.iter().filter(|s| s.path.contains("well-known")).count(), 1);
     let token_req = seen.iter().find(|s| s.path == "/token").unwrap();
     assert_eq!(token_req.header("content-type"), Some("application/x-www-form-urlencoded"));
     drop(seen); // the server logs every request under this lock
-    // A wrong secret: a configuration error naming the client, not the secret.
+                // A wrong secret: a configuration error naming the client, not the secret.
     let cfg = Config { client_secret: Some(Secret::new("wrong-secret")), ..cfg };
     let e = fast(HttpClient::new(&cfg).unwrap());
     let err = FilesApi::new(&e).list(&v).unwrap_err().to_string();
@@ -254,10 +278,12 @@ fn a_silent_connection_is_given_up_and_retried() {
             let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
         }
     });
-    let cfg = Config { host: Some(url), token: Some(Secret::new("t")), http_timeout_seconds: Some(1), ..Default::default() };
+    let cfg =
+        Config { host: Some(url), token: Some(Secret::new("t")), http_timeout_seconds: Some(1), ..Default::default() };
     let notices = Arc::new(Mutex::new(Vec::<String>::new()));
     let log = notices.clone();
-    let http = fast(HttpClient::new(&cfg).unwrap()).with_retry_notice(Arc::new(move |m: &str| log.lock().unwrap().push(m.to_string())));
+    let http = fast(HttpClient::new(&cfg).unwrap())
+        .with_retry_notice(Arc::new(move |m: &str| log.lock().unwrap().push(m.to_string())));
     let dir = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
     let v = VolumePath::parse("/Volumes/c/s/v/a.bin").unwrap().unwrap();
@@ -274,7 +300,8 @@ fn a_silent_connection_is_given_up_and_retried() {
 #[test]
 fn http_timeout_is_configured_like_the_sdk() {
     use std::collections::HashMap;
-    let vars: HashMap<&str, &str> = [("DATABRICKS_HOST", "h"), ("DATABRICKS_TOKEN", "t"), ("DATABRICKS_HTTP_TIMEOUT_SECONDS", "5")].into();
+    let vars: HashMap<&str, &str> =
+        [("DATABRICKS_HOST", "h"), ("DATABRICKS_TOKEN", "t"), ("DATABRICKS_HTTP_TIMEOUT_SECONDS", "5")].into();
     let env = |k: &str| vars.get(k).map(|v| v.to_string());
     assert_eq!(Config::resolve_with(None, &env).unwrap().http_timeout_seconds, Some(5));
     let bad: HashMap<&str, &str> = [("DATABRICKS_HTTP_TIMEOUT_SECONDS", "soon")].into();

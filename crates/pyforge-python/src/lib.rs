@@ -28,10 +28,20 @@ create_exception!(_native, UsageError, PyForgeError, "Options that do not parse 
 create_exception!(_native, InvalidInputError, PyForgeError, "The input could not be read as its format.");
 create_exception!(_native, UnsupportedFormatError, PyForgeError, "No reader for this input.");
 create_exception!(_native, TableNotFoundError, PyForgeError, "The requested table or sheet does not exist.");
-create_exception!(_native, OutputExistsError, PyForgeError, "The output exists (pass force=True) or would overwrite the input.");
+create_exception!(
+    _native,
+    OutputExistsError,
+    PyForgeError,
+    "The output exists (pass force=True) or would overwrite the input."
+);
 create_exception!(_native, PasswordError, PyForgeError, "The input is protected: a password is needed or was wrong.");
 create_exception!(_native, InputNotFoundError, PyForgeError, "The input does not exist.");
-create_exception!(_native, RemoteError, PyForgeError, "A Databricks workspace request failed (auth, permissions, transport).");
+create_exception!(
+    _native,
+    RemoteError,
+    PyForgeError,
+    "A Databricks workspace request failed (auth, permissions, transport)."
+);
 
 fn to_py(e: ApiError) -> PyErr {
     let m = e.message;
@@ -50,7 +60,9 @@ fn to_py(e: ApiError) -> PyErr {
 
 fn credentials(host: Option<String>, token: Option<String>) -> PyResult<Option<Credentials>> {
     match (host, token) {
-        (Some(host), Some(token)) => Ok(Some(Credentials { host, token: pyforge_databricks::config::Secret::new(token) })),
+        (Some(host), Some(token)) => {
+            Ok(Some(Credentials { host, token: pyforge_databricks::config::Secret::new(token) }))
+        }
         (None, None) => Ok(None),
         _ => Err(UsageError::new_err("host and token go together: pass both or neither")),
     }
@@ -100,7 +112,12 @@ fn output_stems(inputs: Vec<PathBuf>, output_dir: Option<PathBuf>) -> Vec<String
 /// The bytes of a Volume file (mount where mounted, else the Files API).
 #[pyfunction]
 #[pyo3(signature = (path, host=None, token=None))]
-fn volume_read<'py>(py: Python<'py>, path: String, host: Option<String>, token: Option<String>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+fn volume_read<'py>(
+    py: Python<'py>,
+    path: String,
+    host: Option<String>,
+    token: Option<String>,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
     let creds = credentials(host, token)?;
     let data = py.detach(|| volume_files::read(&path, creds)).map_err(to_py)?;
     Ok(pyo3::types::PyBytes::new(py, &data))
@@ -109,7 +126,14 @@ fn volume_read<'py>(py: Python<'py>, path: String, host: Option<String>, token: 
 /// Write bytes to a Volume file (an existing file is OutputExistsError unless `overwrite`).
 #[pyfunction]
 #[pyo3(signature = (path, data, overwrite=false, host=None, token=None))]
-fn volume_write(py: Python<'_>, path: String, data: Vec<u8>, overwrite: bool, host: Option<String>, token: Option<String>) -> PyResult<()> {
+fn volume_write(
+    py: Python<'_>,
+    path: String,
+    data: Vec<u8>,
+    overwrite: bool,
+    host: Option<String>,
+    token: Option<String>,
+) -> PyResult<()> {
     let creds = credentials(host, token)?;
     py.detach(|| volume_files::write(&path, &data, overwrite, creds)).map_err(to_py)
 }
@@ -133,7 +157,14 @@ fn volume_exists(py: Python<'_>, path: String, host: Option<String>, token: Opti
 /// Unity Catalog's record of a volume as JSON text.
 #[pyfunction]
 #[pyo3(signature = (catalog, schema, volume, host=None, token=None))]
-fn volume_info(py: Python<'_>, catalog: String, schema: String, volume: String, host: Option<String>, token: Option<String>) -> PyResult<String> {
+fn volume_info(
+    py: Python<'_>,
+    catalog: String,
+    schema: String,
+    volume: String,
+    host: Option<String>,
+    token: Option<String>,
+) -> PyResult<String> {
     let creds = credentials(host, token)?;
     Ok(py.detach(|| volume_files::info(&catalog, &schema, &volume, creds)).map_err(to_py)?.to_string())
 }
@@ -149,7 +180,14 @@ impl Iterator for TableReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         // As ApiError: the message in Python's words (`allow_ragged=True`, not `--allow-ragged`).
-        self.table.stream.next().map(|r| r.map_err(|e| ArrowError::ExternalError(Box::new(ApiError { kind: ErrorKind::InvalidInput, message: api::python_text(&e.to_string()) }))))
+        self.table.stream.next().map(|r| {
+            r.map_err(|e| {
+                ArrowError::ExternalError(Box::new(ApiError {
+                    kind: ErrorKind::InvalidInput,
+                    message: api::python_text(&e.to_string()),
+                }))
+            })
+        })
     }
 }
 

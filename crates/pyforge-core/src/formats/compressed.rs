@@ -89,7 +89,9 @@ mod tests {
         std::fs::write(&zs, zstd::encode_all(&text[..], 1).unwrap()).unwrap();
         let plain = dir.path().join("x.xml");
         std::fs::write(&plain, &text).unwrap();
-        for (p, k) in [(gz, Compression::Gzip), (bz, Compression::Bzip2), (zs, Compression::Zstd), (plain, Compression::None)] {
+        for (p, k) in
+            [(gz, Compression::Gzip), (bz, Compression::Bzip2), (zs, Compression::Zstd), (plain, Compression::None)]
+        {
             let (mut r, kind) = open(&p).unwrap();
             assert_eq!(kind, k);
             let mut out = Vec::new();

@@ -93,7 +93,8 @@ impl Source for ParquetSource {
                 available: vec![self.table.clone()],
             });
         }
-        let reader = builder(&self.path)?.with_batch_size(64 * 1024).build().map_err(|e| Error::parquet(&self.path, e))?;
+        let reader =
+            builder(&self.path)?.with_batch_size(64 * 1024).build().map_err(|e| Error::parquet(&self.path, e))?;
         let schema = reader.schema();
         let path = self.path.clone();
         Ok(Box::new(IterStream::new(schema, reader.map(move |r| r.map_err(|e| Error::arrow(&path, e))))))

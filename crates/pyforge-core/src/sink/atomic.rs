@@ -64,7 +64,8 @@ pub fn sweep_stale_temporaries(dir: &Path) {
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let Some(rest) = name.split(TEMP_MARKER).nth(1) else { continue };
-        let Some(pid) = rest.split('-').next().filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) else {
+        let Some(pid) = rest.split('-').next().filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        else {
             continue;
         };
         if !proc.join(pid).exists() {

@@ -118,7 +118,10 @@ impl Compression {
                 OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Txt => "gzip, zstd or none",
                 _ => "lz4, zstd or none",
             };
-            Err(Error::InvalidOption(format!("{self:?} compression is not available for {} output; use {valid}", format.name()).to_lowercase()))
+            Err(Error::InvalidOption(
+                format!("{self:?} compression is not available for {} output; use {valid}", format.name())
+                    .to_lowercase(),
+            ))
         }
     }
 }
@@ -137,7 +140,12 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { format: OutputFormat::Parquet, compression: None, row_group_size: DEFAULT_ROW_GROUP_SIZE, page_markers: false }
+        WriteOptions {
+            format: OutputFormat::Parquet,
+            compression: None,
+            row_group_size: DEFAULT_ROW_GROUP_SIZE,
+            page_markers: false,
+        }
     }
 }
 

@@ -86,14 +86,17 @@ impl Sink for PartitionedSink {
             .part_cols
             .iter()
             .map(|&i| {
-                let a = arrow::compute::cast(batch.column(i), &DataType::Utf8).map_err(|e| Error::arrow(&self.dir, e))?;
+                let a =
+                    arrow::compute::cast(batch.column(i), &DataType::Utf8).map_err(|e| Error::arrow(&self.dir, e))?;
                 Ok(a.as_any().downcast_ref::<StringArray>().expect("cast to utf8").clone())
             })
             .collect::<Result<_>>()?;
         let mut groups: HashMap<Vec<String>, Vec<u32>> = HashMap::new();
         for row in 0..batch.num_rows() {
-            let key: Vec<String> =
-                keys.iter().map(|k| if k.is_null(row) { NULL_PARTITION.into() } else { escape_value(k.value(row)) }).collect();
+            let key: Vec<String> = keys
+                .iter()
+                .map(|k| if k.is_null(row) { NULL_PARTITION.into() } else { escape_value(k.value(row)) })
+                .collect();
             groups.entry(key).or_default().push(row as u32);
         }
         let data = batch.project(&self.data_cols).map_err(|e| Error::arrow(&self.dir, e))?;

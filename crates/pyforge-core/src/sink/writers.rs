@@ -63,19 +63,28 @@ pub fn open_file_sink(file: File, path: &Path, schema: SchemaRef, opts: &WriteOp
             let options = arrow::ipc::writer::IpcWriteOptions::default()
                 .try_with_compression(ipc_codec)
                 .map_err(|e| Error::arrow(&path, e))?;
-            let writer =
-                arrow::ipc::writer::FileWriter::try_new_with_options(BufWriter::new(file), &schema, options)
-                    .map_err(|e| Error::arrow(&path, e))?;
+            let writer = arrow::ipc::writer::FileWriter::try_new_with_options(BufWriter::new(file), &schema, options)
+                .map_err(|e| Error::arrow(&path, e))?;
             Box::new(IpcSink { writer, path, rows: 0 })
         }
         OutputFormat::Txt => {
             let text_col = schema
                 .fields()
                 .iter()
-                .position(|f| f.name() == "text" && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View))
+                .position(|f| {
+                    f.name() == "text"
+                        && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+                })
                 .ok_or_else(|| Error::InvalidOption("txt output needs a text column, e.g. from PDF".into()))?;
             let page_col = schema.fields().iter().position(|f| f.name() == "page");
-            Box::new(TxtSink { out: Some(text_stream(file, codec)), path, rows: 0, text_col, page_col, markers: opts.page_markers })
+            Box::new(TxtSink {
+                out: Some(text_stream(file, codec)),
+                path,
+                rows: 0,
+                text_col,
+                page_col,
+                markers: opts.page_markers,
+            })
         }
     })
 }
@@ -123,7 +132,11 @@ struct ParquetSink {
 
 enum ParquetState {
     /// Before the first batch: what the writer will be made of.
-    Pending { file: File, schema: SchemaRef, props: parquet::file::properties::WriterPropertiesBuilder },
+    Pending {
+        file: File,
+        schema: SchemaRef,
+        props: parquet::file::properties::WriterPropertiesBuilder,
+    },
     Open(ArrowWriter<BufWriter<File>>),
     /// Only while switching from `Pending` to `Open`.
     Switching,
@@ -134,7 +147,8 @@ impl ParquetSink {
     /// batch; `None` for a table without rows).
     fn writer(&mut self, first: Option<&RecordBatch>) -> Result<&mut ArrowWriter<BufWriter<File>>> {
         if let ParquetState::Pending { .. } = self.state {
-            let ParquetState::Pending { file, schema, mut props } = std::mem::replace(&mut self.state, ParquetState::Switching)
+            let ParquetState::Pending { file, schema, mut props } =
+                std::mem::replace(&mut self.state, ParquetState::Switching)
             else {
                 unreachable!("checked above")
             };
@@ -175,7 +189,11 @@ const DICTIONARY_SAMPLE_ROWS: usize = 16_384;
 /// codes, city names), making pages several times smaller; for mostly-distinct columns (ids,
 /// amounts, free text) it would only hash values until the dictionary overflows and the writer
 /// falls back to plain, leaving larger pages than plain alone.
-fn dictionary_columns<'a>(schema: &'a SchemaRef, first: Option<&RecordBatch>, row_group: usize) -> Vec<(&'a str, bool)> {
+fn dictionary_columns<'a>(
+    schema: &'a SchemaRef,
+    first: Option<&RecordBatch>,
+    row_group: usize,
+) -> Vec<(&'a str, bool)> {
     let mut out = Vec::new();
     for (i, f) in schema.fields().iter().enumerate() {
         let kind = f.data_type();
@@ -306,12 +324,13 @@ struct TxtSink {
 
 impl Sink for TxtSink {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let text = arrow::compute::cast(batch.column(self.text_col), &DataType::Utf8).map_err(|e| Error::arrow(&self.path, e))?;
+        let text = arrow::compute::cast(batch.column(self.text_col), &DataType::Utf8)
+            .map_err(|e| Error::arrow(&self.path, e))?;
         let text = text.as_string::<i32>();
         let pages = match self.page_col {
-            Some(i) if self.markers => Some(
-                arrow::compute::cast(batch.column(i), &DataType::Utf8).map_err(|e| Error::arrow(&self.path, e))?,
-            ),
+            Some(i) if self.markers => {
+                Some(arrow::compute::cast(batch.column(i), &DataType::Utf8).map_err(|e| Error::arrow(&self.path, e))?)
+            }
             _ => None,
         };
         let out = self.out.as_mut().expect("open writer");
@@ -408,9 +427,11 @@ mod tests {
         let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)]));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("empty.parquet");
-        let sink = open_file_sink(File::create(&path).unwrap(), &path, schema.clone(), &WriteOptions::default()).unwrap();
+        let sink =
+            open_file_sink(File::create(&path).unwrap(), &path, schema.clone(), &WriteOptions::default()).unwrap();
         assert_eq!(sink.finish().unwrap(), 0);
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
         assert_eq!(reader.schema().fields(), schema.fields());
         assert_eq!(reader.metadata().file_metadata().num_rows(), 0);
     }

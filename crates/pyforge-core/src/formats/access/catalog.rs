@@ -7,17 +7,16 @@ use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use jetdb::{
-    calculated_column_types_in, read_catalog, read_complex_column, read_queries,
-    read_relationships, read_table_def, CatalogEntry, ColumnType, ComplexKind, ObjectType, PageReader, TableDef, TableRows,
-    TextEncoding, Value,
+    calculated_column_types_in, read_catalog, read_complex_column, read_queries, read_relationships, read_table_def,
+    CatalogEntry, ColumnType, ComplexKind, ObjectType, PageReader, TableDef, TableRows, TextEncoding, Value,
 };
 use serde_json::json;
 
 use super::file_error;
+use super::schema::{access_type_name, arrow_type, effective_type, ColumnKind};
 use super::structure::{
     link_target_exists, properties_of, table_structure, DatabaseStructure, QueryInfo, RelationshipInfo, TableStructure,
 };
-use super::schema::{access_type_name, arrow_type, effective_type, ColumnKind};
 use crate::error::Result;
 use crate::naming::unique_column_names;
 use crate::source::{ColumnInfo, TableInfo};
@@ -102,10 +101,16 @@ impl AccessCatalog {
                     });
                 }
                 ObjectType::LinkedTable | ObjectType::LinkedOdbcTable => {
-                    let kind = if e.object_type == ObjectType::LinkedTable { "linked Access table" } else { "linked ODBC table" };
+                    let kind = if e.object_type == ObjectType::LinkedTable {
+                        "linked Access table"
+                    } else {
+                        "linked ODBC table"
+                    };
                     let mut l = json!({"name": e.name, "kind": kind});
                     if let Some(t) = targets.get(&e.name) {
-                        for (key, value) in [("database", &t.database), ("foreign_name", &t.foreign_name), ("connect", &t.connect)] {
+                        for (key, value) in
+                            [("database", &t.database), ("foreign_name", &t.foreign_name), ("connect", &t.connect)]
+                        {
                             if let Some(v) = value {
                                 l[key] = json!(v);
                             }
@@ -146,7 +151,8 @@ impl AccessCatalog {
             }
         }
         if !relationships.is_empty() {
-            details.insert("relationships".into(), json!(relationships.iter().map(relationship_json).collect::<Vec<_>>()));
+            details
+                .insert("relationships".into(), json!(relationships.iter().map(relationship_json).collect::<Vec<_>>()));
         }
         Ok(AccessCatalog { tables, details, relationships, queries })
     }
@@ -286,7 +292,10 @@ fn link_targets(reader: &mut PageReader, entries: &[CatalogEntry]) -> HashMap<St
         let linked = matches!(row.values.get(type_i), Some(Value::Int(4 | 6)) | Some(Value::Long(4 | 6)));
         let Some(name) = text(&row.values, Some(name_i)).filter(|_| linked) else { continue };
         let connect = text(&row.values, connect_i).map(|c| without_password(&c));
-        out.insert(name, LinkTarget { database: text(&row.values, db_i), foreign_name: text(&row.values, foreign_i), connect });
+        out.insert(
+            name,
+            LinkTarget { database: text(&row.values, db_i), foreign_name: text(&row.values, foreign_i), connect },
+        );
     }
     out
 }
@@ -310,7 +319,8 @@ fn plan_table(
     system: bool,
     text: TextEncoding,
 ) -> Result<AccessTable, String> {
-    let def = read_table_def(reader, &e.name, e.table_page).map_err(|err| format!("table definition cannot be read: {err}"))?;
+    let def = read_table_def(reader, &e.name, e.table_page)
+        .map_err(|err| format!("table definition cannot be read: {err}"))?;
     let calculated = calculated_column_types_in(entries, &def);
     let mut order: Vec<usize> = (0..def.columns.len()).collect();
     // Access' display order when it is a permutation; the stored order otherwise.

@@ -105,12 +105,14 @@ pub fn sql_type(d: Dialect, t: &DataType, text_size: u16) -> String {
         (Dialect::Postgres, _) => "JSONB".into(),
         (Dialect::Databricks, T::List(f)) => format!("ARRAY<{}>", sql_type(d, f.data_type(), 0)),
         (Dialect::Databricks, T::Struct(fs)) => {
-            let parts: Vec<_> = fs.iter().map(|f| format!("{}: {}", d.quote(f.name()), sql_type(d, f.data_type(), 0))).collect();
+            let parts: Vec<_> =
+                fs.iter().map(|f| format!("{}: {}", d.quote(f.name()), sql_type(d, f.data_type(), 0))).collect();
             format!("STRUCT<{}>", parts.join(", "))
         }
         (_, T::List(f)) => format!("{}[]", sql_type(d, f.data_type(), 0)),
         (_, T::Struct(fs)) => {
-            let parts: Vec<_> = fs.iter().map(|f| format!("{} {}", d.quote(f.name()), sql_type(d, f.data_type(), 0))).collect();
+            let parts: Vec<_> =
+                fs.iter().map(|f| format!("{} {}", d.quote(f.name()), sql_type(d, f.data_type(), 0))).collect();
             format!("STRUCT({})", parts.join(", "))
         }
         (_, other) => format!("VARCHAR /* {other} */"),
@@ -119,7 +121,8 @@ pub fn sql_type(d: Dialect, t: &DataType, text_size: u16) -> String {
 
 /// The DDL of the whole database in dialect `d`.
 pub fn database_ddl(s: &DatabaseStructure, d: Dialect) -> String {
-    let mut out = format!("-- {} DDL written by PyForge {} from the Access database's structure.\n", d.name(), crate::VERSION);
+    let mut out =
+        format!("-- {} DDL written by PyForge {} from the Access database's structure.\n", d.name(), crate::VERSION);
     // Relationships of tables not written (system tables such as MSysNavPaneGroups) cannot
     // be constraints here.
     let names: HashSet<&str> = s.tables.iter().map(|t| t.name.as_str()).collect();
@@ -173,7 +176,9 @@ fn create_table(s: &DatabaseStructure, t: &TableStructure, d: Dialect, created: 
     if !t.primary_key.is_empty() {
         let cols = quoted_list(d, &t.primary_key);
         lines.push(match d {
-            Dialect::Databricks => format!("    CONSTRAINT {} PRIMARY KEY ({cols})", d.quote(&format!("{}_pk", t.name))),
+            Dialect::Databricks => {
+                format!("    CONSTRAINT {} PRIMARY KEY ({cols})", d.quote(&format!("{}_pk", t.name)))
+            }
             _ => format!("    PRIMARY KEY ({cols})"),
         });
     }
@@ -258,7 +263,8 @@ fn default_literal(def: &str, t: &DataType, d: Dialect) -> Option<String> {
             | DataType::Float64
             | DataType::Decimal128(..)
     );
-    let is_number = v.parse::<f64>().is_ok_and(f64::is_finite) && !v.contains(['e', 'E', 'x', 'X']) && !v.starts_with('+');
+    let is_number =
+        v.parse::<f64>().is_ok_and(f64::is_finite) && !v.contains(['e', 'E', 'x', 'X']) && !v.starts_with('+');
     match t {
         _ if numeric && is_number => Some(v.to_string()),
         DataType::Utf8 => access_string(v).or_else(|| is_number.then(|| v.to_string())).map(|s| d.string(&s)),
@@ -385,7 +391,9 @@ fn inline_foreign_key(
     let mut note = None;
     if d == Dialect::Duckdb {
         if r.referenced_table == table || !created.contains(r.referenced_table.as_str()) {
-            return Err("DuckDB declares foreign keys only to tables created before (a cycle or a self-reference)".into());
+            return Err(
+                "DuckDB declares foreign keys only to tables created before (a cycle or a self-reference)".into()
+            );
         }
         if r.cascade_update || r.cascade_delete {
             note = Some(relationship_note(r, d, "declared without its cascades: DuckDB has no cascading foreign keys"));
@@ -437,7 +445,11 @@ fn foreign_keys_after(s: &DatabaseStructure, d: Dialect) -> String {
             quoted_list(d, &r.referenced_columns)
         );
         if d == Dialect::Databricks && (r.cascade_update || r.cascade_delete) {
-            out.push_str(&relationship_note(r, d, "its cascades are not expressible: Databricks constraints are informational"));
+            out.push_str(&relationship_note(
+                r,
+                d,
+                "its cascades are not expressible: Databricks constraints are informational",
+            ));
         }
     }
     out
@@ -450,7 +462,8 @@ fn databricks_fk_problem(s: &DatabaseStructure, r: &RelationshipInfo) -> Option<
     let mut refs = r.referenced_columns.clone();
     pk.sort();
     refs.sort();
-    (pk != refs).then(|| "Databricks foreign keys must reference the primary key, and this references other columns".into())
+    (pk != refs)
+        .then(|| "Databricks foreign keys must reference the primary key, and this references other columns".into())
 }
 
 /// A comment describing relationship `r` and why it is not (fully) a constraint.
@@ -494,8 +507,13 @@ fn views(s: &DatabaseStructure, d: Dialect) -> String {
         }
         if failed.len() == before || failed.is_empty() {
             for (q, reason) in &failed {
-                let _ =
-                    writeln!(out, "-- query {} ({}) not created as a view: {}", d.quote(&q.name), q.query_type, reason.message());
+                let _ = writeln!(
+                    out,
+                    "-- query {} ({}) not created as a view: {}",
+                    d.quote(&q.name),
+                    q.query_type,
+                    reason.message()
+                );
                 for line in q.sql.lines() {
                     let _ = writeln!(out, "--   {line}");
                 }

@@ -199,7 +199,8 @@ impl FastPlan {
     /// Whether slot `row` is a lookup row whose offsets do not locate a row: a stale pointer
     /// every reader passes over.
     pub fn is_stale_lookup(&self, page: &[u8], page_num: u32, row: u16) -> bool {
-        self.slot(page, row).is_some_and(|s| s & row_flags::LOOKUP_FLAG != 0) && find_row(self.format, page, page_num, row).is_err()
+        self.slot(page, row).is_some_and(|s| s & row_flags::LOOKUP_FLAG != 0)
+            && find_row(self.format, page, page_num, row).is_err()
     }
 
     /// Decode row `row` of the data page `page` (number `page_num`) and append its values to
@@ -309,7 +310,10 @@ impl FastPlan {
                     }
                 }
                 kind => {
-                    let v = b.get(col.fixed_at..col.fixed_at + kind.size()).filter(|_| col.fixed_at + kind.size() <= mask_start).ok_or(Slow)?;
+                    let v = b
+                        .get(col.fixed_at..col.fixed_at + kind.size())
+                        .filter(|_| col.fixed_at + kind.size() <= mask_start)
+                        .ok_or(Slow)?;
                     let mut x = [0u8; 8];
                     x[..v.len()].copy_from_slice(v);
                     match kind {
@@ -334,7 +338,8 @@ impl FastPlan {
     fn append(&self, builders: &mut [ColumnBuilder], scratch: &Scratch) -> Result<usize, Slow> {
         use ColumnBuilder as B;
         // Check every pairing first, so a mismatch appends nothing.
-        if scratch.cells.len() != builders.len() || !scratch.cells.iter().zip(builders.iter()).all(|(c, b)| fits(c, b)) {
+        if scratch.cells.len() != builders.len() || !scratch.cells.iter().zip(builders.iter()).all(|(c, b)| fits(c, b))
+        {
             return Err(Slow);
         }
         let text = scratch.text.as_str();
@@ -543,7 +548,8 @@ mod tests {
         assert!(push_text(&mut String::new(), &[0x3D, 0xD8, b'a', 0]).is_err());
         s.clear();
         // BMP characters of every UTF-8 length, and a pair at the end.
-        let text = "aé€東\u{FFFD}z\u{10348} and a longer run of plain ASCII text, more than sixty-four characters long.";
+        let text =
+            "aé€東\u{FFFD}z\u{10348} and a longer run of plain ASCII text, more than sixty-four characters long.";
         let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         push_text(&mut s, &bytes).ok().unwrap();
         assert_eq!(s, text);

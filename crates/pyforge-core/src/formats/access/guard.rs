@@ -23,7 +23,12 @@ impl RawRows {
     }
 
     /// The bytes of the row at `pos` of `table`.
-    pub fn row<'a>(&'a mut self, reader: &mut PageReader, table: &TableDef, pos: RowPosition) -> Result<RawRow<'a>, FileError> {
+    pub fn row<'a>(
+        &'a mut self,
+        reader: &mut PageReader,
+        table: &TableDef,
+        pos: RowPosition,
+    ) -> Result<RawRow<'a>, FileError> {
         let page_num = *table.data_pages.get(pos.page as usize).ok_or(FileError::InvalidRow {
             page: pos.page,
             row: pos.row,
@@ -52,7 +57,11 @@ pub struct RawRow<'a> {
 impl RawRow<'_> {
     /// Size of the leading column count: one byte in Jet3, two in Jet4 and ACE.
     fn count_size(&self) -> usize {
-        if self.is_jet3 { 1 } else { 2 }
+        if self.is_jet3 {
+            1
+        } else {
+            2
+        }
     }
 
     /// The number of columns the row was written with.
@@ -126,7 +135,8 @@ pub fn calculated_result_is_empty(data: &[u8]) -> bool {
 /// the padding (spaces, or NULs after the text) is kept as stored except trailing NULs, which
 /// are not characters of the value.
 pub fn fixed_text(bytes: &[u8], encoding: TextEncoding) -> Result<String, String> {
-    let s = jetdb::encoding::decode_text(bytes, encoding).map_err(|e| format!("fixed-length text cannot be decoded: {e}"))?;
+    let s = jetdb::encoding::decode_text(bytes, encoding)
+        .map_err(|e| format!("fixed-length text cannot be decoded: {e}"))?;
     Ok(s.trim_end_matches('\0').to_string())
 }
 

@@ -16,11 +16,11 @@
 
 mod catalog;
 pub mod ddl;
-pub mod query_sql;
 mod fast;
 mod guard;
-mod schema;
 mod parallel;
+pub mod query_sql;
+mod schema;
 mod stream;
 pub mod structure;
 mod values;
@@ -116,7 +116,8 @@ impl Source for AccessSource {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
         if cores > 1 && table.def.data_pages.len() as u32 > parallel::RUN_PAGES {
             // A large table: runs of its data pages are read on every core.
-            let readers = (0..cores).map(|_| open_reader(&self.path, self.password.as_deref())).collect::<Result<Vec<_>>>()?;
+            let readers =
+                (0..cores).map(|_| open_reader(&self.path, self.password.as_deref())).collect::<Result<Vec<_>>>()?;
             return Ok(Box::new(parallel::ParallelAccessStream::new(self.path.clone(), table, readers)?));
         }
         let reader = open_reader(&self.path, self.password.as_deref())?;
@@ -190,7 +191,10 @@ mod tests {
         assert!(e.contains("secret.accdb") && e.contains("encrypted") && e.contains("--password"), "{e}");
         let e = file_error(p, FileError::InvalidPassword).to_string();
         assert!(e.contains("does not open"), "{e}");
-        assert!(matches!(file_error(p, FileError::UnsupportedEncryption { reason: "x".into() }), Error::Protected { .. }));
+        assert!(matches!(
+            file_error(p, FileError::UnsupportedEncryption { reason: "x".into() }),
+            Error::Protected { .. }
+        ));
     }
 
     #[test]
@@ -207,7 +211,8 @@ mod tests {
             let batches: Vec<_> = stream.map(|b| b.unwrap()).collect();
             arrow::compute::concat_batches(&table.schema, &batches).unwrap()
         };
-        let one = collect(&mut stream::AccessStream::new(path.clone(), open_reader(&path, None).unwrap(), table.clone()));
+        let one =
+            collect(&mut stream::AccessStream::new(path.clone(), open_reader(&path, None).unwrap(), table.clone()));
         let readers = (0..3).map(|_| open_reader(&path, None).unwrap()).collect();
         let many = collect(&mut parallel::ParallelAccessStream::new(path.clone(), table.clone(), readers).unwrap());
         assert_eq!(one.num_rows() as u64, rows.min(1_000_000));

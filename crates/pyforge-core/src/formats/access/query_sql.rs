@@ -27,7 +27,9 @@ impl TranslateError {
         match self {
             TranslateError::NotSelect(t) => format!("a {t} query, not a SELECT"),
             TranslateError::Unsupported(what) => format!("its SQL uses {what}, which is not translated"),
-            TranslateError::Missing(name) => format!("it reads {name:?}, which is neither a table nor a view created here"),
+            TranslateError::Missing(name) => {
+                format!("it reads {name:?}, which is neither a table nor a view created here")
+            }
         }
     }
 }
@@ -42,8 +44,8 @@ enum Token {
 }
 
 const KEYWORDS: &[&str] = &[
-    "SELECT", "DISTINCT", "FROM", "WHERE", "AND", "OR", "NOT", "AS", "ORDER", "BY", "ASC", "DESC", "GROUP", "HAVING", "INNER",
-    "LEFT", "RIGHT", "OUTER", "JOIN", "ON", "IS", "NULL", "IN", "BETWEEN", "TRUE", "FALSE", "ALL",
+    "SELECT", "DISTINCT", "FROM", "WHERE", "AND", "OR", "NOT", "AS", "ORDER", "BY", "ASC", "DESC", "GROUP", "HAVING",
+    "INNER", "LEFT", "RIGHT", "OUTER", "JOIN", "ON", "IS", "NULL", "IN", "BETWEEN", "TRUE", "FALSE", "ALL",
 ];
 const AGGREGATES: &[&str] = &["COUNT", "SUM", "AVG", "MIN", "MAX"];
 /// Words that end the list of sources of a FROM clause.
@@ -155,7 +157,8 @@ fn join_tokens(parts: &[String]) -> String {
     let mut s = String::new();
     for (i, p) in parts.iter().enumerate() {
         let call = p == "(" && i > 0 && AGGREGATES.contains(&parts[i - 1].as_str());
-        let glue = i > 0 && !call && !matches!(p.as_str(), "." | "," | ")") && !matches!(parts[i - 1].as_str(), "." | "(");
+        let glue =
+            i > 0 && !call && !matches!(p.as_str(), "." | "," | ")") && !matches!(parts[i - 1].as_str(), "." | "(");
         if glue {
             s.push(' ');
         }
@@ -176,7 +179,8 @@ fn tokenize(sql: &str) -> Result<Vec<Token>, TranslateError> {
         }
         let (token, len) = match c {
             '[' => {
-                let end = find(&chars, i + 1, ']').ok_or_else(|| TranslateError::Unsupported("an unclosed [name]".into()))?;
+                let end =
+                    find(&chars, i + 1, ']').ok_or_else(|| TranslateError::Unsupported("an unclosed [name]".into()))?;
                 (Token::Ident(chars[i + 1..end].iter().collect()), end + 1 - i)
             }
             '"' | '\'' => quoted(&chars, i)?,
@@ -273,10 +277,16 @@ mod tests {
             TranslateError::Unsupported("a #date# literal".into())
         );
         assert_eq!(refused("SELECT col1 & \"x\" FROM Table1"), TranslateError::Unsupported("the operator '&'".into()));
-        assert_eq!(refused("PARAMETERS p Long;\nSELECT * FROM Table1"), TranslateError::Unsupported("PARAMETERS".into()));
+        assert_eq!(
+            refused("PARAMETERS p Long;\nSELECT * FROM Table1"),
+            TranslateError::Unsupported("PARAMETERS".into())
+        );
         assert_eq!(refused("SELECT * FROM Other"), TranslateError::Missing("Other".into()));
         assert_eq!(refused("SELECT * FROM col1"), TranslateError::Missing("col1".into()));
         let crosstab = QueryInfo { query_type: "Crosstab".into(), ..q("TRANSFORM ...") };
-        assert_eq!(translate_select(&crosstab, Dialect::Sqlite, &k).unwrap_err(), TranslateError::NotSelect("Crosstab".into()));
+        assert_eq!(
+            translate_select(&crosstab, Dialect::Sqlite, &k).unwrap_err(),
+            TranslateError::NotSelect("Crosstab".into())
+        );
     }
 }

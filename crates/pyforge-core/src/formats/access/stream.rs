@@ -110,7 +110,8 @@ impl AccessStream {
         }
         // Row numbers are not known past the first run of pages: name the data page instead.
         let page = self.table.def.data_pages.get(self.position.page as usize).copied().unwrap_or(0);
-        Error::invalid(&self.path, None, format!("a row at or after data page {page}: {message}")).with_table(&self.table.name)
+        Error::invalid(&self.path, None, format!("a row at or after data page {page}: {message}"))
+            .with_table(&self.table.name)
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
@@ -244,7 +245,12 @@ impl AccessStream {
 
     /// Append one row decoded by jetdb (`values` in the order of the table definition's
     /// columns), checking every NULL against the row's null mask; the payload bytes added.
-    fn append_jetdb_row(&mut self, table: &AccessTable, mut values: Vec<Value>, position: RowPosition) -> Result<usize> {
+    fn append_jetdb_row(
+        &mut self,
+        table: &AccessTable,
+        mut values: Vec<Value>,
+        position: RowPosition,
+    ) -> Result<usize> {
         let mut bytes = 0;
         for (ci, col) in table.columns.iter().enumerate() {
             let def = &table.def.columns[col.index];
@@ -254,9 +260,17 @@ impl AccessStream {
                     // jetdb leaves out a value row of the hidden table it cannot read, saying
                     // so only in a log warning: that is an error here, not a shorter list.
                     let (vals, warned) = crate::dependency_log::capture(|| complex.values(&mut self.reader, id));
-                    let vals = vals.map_err(|e| self.error(Some(self.rows), format!("column {:?}: complex values cannot be read: {e}", def.name)))?;
+                    let vals = vals.map_err(|e| {
+                        self.error(
+                            Some(self.rows),
+                            format!("column {:?}: complex values cannot be read: {e}", def.name),
+                        )
+                    })?;
                     if let Some(w) = warned.first() {
-                        return Err(self.error(Some(self.rows), format!("column {:?}: complex values cannot be read: {w}", def.name)));
+                        return Err(self.error(
+                            Some(self.rows),
+                            format!("column {:?}: complex values cannot be read: {w}", def.name),
+                        ));
                     }
                     self.builders[ci].append_complex(vals)
                 }
@@ -285,9 +299,18 @@ impl AccessStream {
         let encoding = self.reader.text_encoding();
         let raw = match self.raw.row(&mut self.reader, &table.def, pos) {
             Ok(r) => r,
-            Err(e) => return Err(Error::invalid(&self.path, row_no, format!("column {:?}: row cannot be re-read: {e}", col.name)).with_table(&table.name)),
+            Err(e) => {
+                return Err(Error::invalid(
+                    &self.path,
+                    row_no,
+                    format!("column {:?}: row cannot be re-read: {e}", col.name),
+                )
+                .with_table(&table.name))
+            }
         };
-        let fail = |m: String| Err(Error::invalid(&self.path, row_no, format!("column {:?}: {m}", col.name)).with_table(&table.name));
+        let fail = |m: String| {
+            Err(Error::invalid(&self.path, row_no, format!("column {:?}: {m}", col.name)).with_table(&table.name))
+        };
         match raw.present(col.col_num) {
             Some(false) => Ok(None),
             None => fail("the row's null mask cannot be read".into()),
@@ -364,7 +387,8 @@ mod tests {
     /// Compare both paths on every table of `path`; (tables read by the fast path, tables).
     /// `rows` counts the rows the fast path decoded and those it handed to jetdb.
     fn compare_file(path: &Path, rows: &mut [u64; 2]) -> (usize, usize) {
-        let Ok(source) = AccessSource::open(path, &ReadOptions { include_system: true, ..ReadOptions::default() }) else {
+        let Ok(source) = AccessSource::open(path, &ReadOptions { include_system: true, ..ReadOptions::default() })
+        else {
             return (0, 0);
         };
         let (mut fast, mut total) = (0, 0);
@@ -377,7 +401,8 @@ mod tests {
                 continue;
             }
             fast += 1;
-            let slow = AccessStream::new(path.to_path_buf(), open_reader(path, None).unwrap(), table.clone()).without_fast_path();
+            let slow = AccessStream::new(path.to_path_buf(), open_reader(path, None).unwrap(), table.clone())
+                .without_fast_path();
             let (a, b) = (read_all(stream, rows), read_all(slow, &mut [0; 2]));
             assert_eq!(a, b, "{} table {}: fast path and jetdb differ", path.display(), table.name);
         }

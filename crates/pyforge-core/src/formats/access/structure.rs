@@ -13,8 +13,8 @@ use std::path::Path;
 
 use arrow::datatypes::DataType;
 use jetdb::{
-    column_flags, entry_properties, index_flags, index_type, query_to_sql, relationship_flags, CatalogEntry, ColumnType,
-    IndexColumnOrder, IndexDef, PropMapType, QueryDef, Relationship, TextEncoding, Value,
+    column_flags, entry_properties, index_flags, index_type, query_to_sql, relationship_flags, CatalogEntry,
+    ColumnType, IndexColumnOrder, IndexDef, PropMapType, QueryDef, Relationship, TextEncoding, Value,
 };
 use serde::Serialize;
 
@@ -170,8 +170,12 @@ pub fn properties_of(entry: &CatalogEntry, text: TextEncoding) -> Result<Propert
 pub fn table_structure(table: &AccessTable, props: &Properties) -> TableStructure {
     let def = &table.def;
     // Output name of each column of the definition, by column number.
-    let names: HashMap<u16, &str> =
-        table.columns.iter().zip(table.schema.fields()).map(|(c, f)| (def.columns[c.index].col_num, f.name().as_str())).collect();
+    let names: HashMap<u16, &str> = table
+        .columns
+        .iter()
+        .zip(table.schema.fields())
+        .map(|(c, f)| (def.columns[c.index].col_num, f.name().as_str()))
+        .collect();
     let columns = table
         .columns
         .iter()
@@ -181,8 +185,10 @@ pub fn table_structure(table: &AccessTable, props: &Properties) -> TableStructur
             let p = props.get(&col.name);
             let get = |n: &str| p.and_then(|p| p.get(n));
             let text = |n: &str| get(n).and_then(prop_text);
-            let required = col.flags & column_flags::NULLABLE == 0 || matches!(get("Required"), Some(Value::Bool(true)));
-            let auto_number = col.is_auto_number().then_some(if col.col_type == ColumnType::Guid { "guid" } else { "increment" });
+            let required =
+                col.flags & column_flags::NULLABLE == 0 || matches!(get("Required"), Some(Value::Bool(true)));
+            let auto_number =
+                col.is_auto_number().then_some(if col.col_type == ColumnType::Guid { "guid" } else { "increment" });
             let size = if effective_type(col, &table.calculated) == ColumnType::Text { def.shown_size(col) } else { 0 };
             ColumnStructure {
                 name: f.name().clone(),
@@ -200,8 +206,11 @@ pub fn table_structure(table: &AccessTable, props: &Properties) -> TableStructur
         })
         .collect();
     let indexes: Vec<IndexInfo> = def.indexes.iter().filter_map(|idx| index_info(table, idx, &names)).collect();
-    let primary_key =
-        indexes.iter().find(|i| i.primary).map(|i| i.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+    let primary_key = indexes
+        .iter()
+        .find(|i| i.primary)
+        .map(|i| i.columns.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default();
     TableStructure {
         name: table.name.clone(),
         description: props.get("").and_then(|p| p.get("Description")).and_then(prop_text),

@@ -6,9 +6,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Decimal128Builder, Float32Builder,
-    Float64Builder, Int16Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
-    StructBuilder, TimestampMicrosecondBuilder, UInt8Builder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Decimal128Builder, Float32Builder, Float64Builder, Int16Builder,
+    Int32Builder, Int64Builder, ListBuilder, StringBuilder, StructBuilder, TimestampMicrosecondBuilder, UInt8Builder,
 };
 use arrow::datatypes::DataType;
 use jetdb::{Attachment, ComplexValues, Value, Version};
@@ -142,10 +141,14 @@ impl ColumnBuilder {
                 Decimal128Builder::new().with_precision_and_scale(*p, *s).expect("valid precision"),
                 *s as u8,
             ),
-            DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, _) => B::Micros(TimestampMicrosecondBuilder::new()),
+            DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, _) => {
+                B::Micros(TimestampMicrosecondBuilder::new())
+            }
             DataType::Utf8 => B::Utf8(StringBuilder::new()),
             DataType::List(f) => match f.data_type() {
-                DataType::Struct(fields) if fields.len() == 3 => B::Attachments(ListBuilder::new(StructBuilder::from_fields(attachment_fields(), 0))),
+                DataType::Struct(fields) if fields.len() == 3 => {
+                    B::Attachments(ListBuilder::new(StructBuilder::from_fields(attachment_fields(), 0)))
+                }
                 DataType::Struct(_) => B::Versions(ListBuilder::new(StructBuilder::from_fields(version_fields(), 0))),
                 _ => B::MultiValue(ListBuilder::new(StringBuilder::new())),
             },
@@ -217,7 +220,8 @@ impl ColumnBuilder {
                 Ok(16)
             }
             (B::Micros(b), Value::Timestamp(t)) => {
-                let us = ole_to_micros(t).ok_or_else(|| format!("date value {t} is outside the range Access can hold"))?;
+                let us =
+                    ole_to_micros(t).ok_or_else(|| format!("date value {t} is outside the range Access can hold"))?;
                 b.append_value(us);
                 Ok(8)
             }

@@ -182,9 +182,7 @@ impl ChunkPlan {
                             b.append_value(unsafe { std::str::from_utf8_unchecked(v) })
                         }
                         // `""` is an empty string; only a field with nothing in it is null.
-                        Some(v) if v.is_empty() && self.field_is_quoted(raw, recs, r, c) => {
-                            b.append_value("")
-                        }
+                        Some(v) if v.is_empty() && self.field_is_quoted(raw, recs, r, c) => b.append_value(""),
                         _ => b.append_null(),
                     }
                 }
@@ -204,14 +202,12 @@ impl ChunkPlan {
                 })
             }
             DataType::Timestamp(unit, tz) => {
-                let parse = |v: &[u8]| {
-                    infer::parse_timestamp(v, *unit).filter(|t| t.has_tz == tz.is_some()).map(|t| t.value)
-                };
+                let parse =
+                    |v: &[u8]| infer::parse_timestamp(v, *unit).filter(|t| t.has_tz == tz.is_some()).map(|t| t.value);
                 match unit {
-                    TimeUnit::Microsecond => primitive!(
-                        TimestampMicrosecondBuilder::with_capacity(n).with_timezone_opt(tz.clone()),
-                        parse
-                    ),
+                    TimeUnit::Microsecond => {
+                        primitive!(TimestampMicrosecondBuilder::with_capacity(n).with_timezone_opt(tz.clone()), parse)
+                    }
                     _ => primitive!(TimestampNanosecondBuilder::with_capacity(n).with_timezone_opt(tz.clone()), parse),
                 }
             }

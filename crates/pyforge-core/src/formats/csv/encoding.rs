@@ -230,9 +230,11 @@ impl<R: Read> DecodingReader<R> {
                 }
                 TextEncoding::Other(_) => {
                     let dec = self.decoder.as_mut().expect("decoder for other encodings");
-                    let cap = dec.max_utf8_buffer_length_without_replacement(input.len()).unwrap_or(input.len() * 3 + 16);
+                    let cap =
+                        dec.max_utf8_buffer_length_without_replacement(input.len()).unwrap_or(input.len() * 3 + 16);
                     self.pending.resize(cap, 0);
-                    let (res, read, written) = dec.decode_to_utf8_without_replacement(input, &mut self.pending, self.eof);
+                    let (res, read, written) =
+                        dec.decode_to_utf8_without_replacement(input, &mut self.pending, self.eof);
                     self.pending.truncate(written);
                     let bad_at = self.raw_pos + read;
                     self.raw_pos += read;

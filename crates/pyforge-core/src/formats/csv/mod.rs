@@ -174,8 +174,7 @@ impl CsvSource {
             return Err(Error::invalid(path, None, "no records found (the file holds only blank lines)"));
         }
 
-        let user_nulls: Vec<Vec<u8>> =
-            options.null_values.iter().flatten().map(|s| s.as_bytes().to_vec()).collect();
+        let user_nulls: Vec<Vec<u8>> = options.null_values.iter().flatten().map(|s| s.as_bytes().to_vec()).collect();
         let typed_null_tokens = options.null_values.is_none();
         let null_strings: Vec<String> = options.null_values.clone().unwrap_or_default();
         let header = options.header.unwrap_or_else(|| sniff::has_header(&records, &null_strings));
@@ -385,12 +384,9 @@ impl CsvStream {
                 Some(line),
                 format!("expected {expected} fields, found {found} (use --allow-ragged to accept ragged rows)"),
             ),
-            StreamFailure::Chunk(ChunkError::Utf8 { line, detail }) => Error::Encoding {
-                path,
-                line: Some(line),
-                encoding: "utf-8".into(),
-                detail,
-            },
+            StreamFailure::Chunk(ChunkError::Utf8 { line, detail }) => {
+                Error::Encoding { path, line: Some(line), encoding: "utf-8".into(), detail }
+            }
             StreamFailure::Chunk(ChunkError::Widen { states, extra_columns }) => {
                 let mut plan = self.plan.lock().expect("plan lock");
                 let mut changed = Vec::new();
@@ -436,10 +432,15 @@ impl Iterator for CsvStream {
                 Err(_) => {
                     self.done = true;
                     // Every thread has stopped: complete only if every chunk came back.
-                    if self.chunks_cut.load(std::sync::atomic::Ordering::SeqCst) == self.next && self.pending.is_empty() {
+                    if self.chunks_cut.load(std::sync::atomic::Ordering::SeqCst) == self.next && self.pending.is_empty()
+                    {
                         return None;
                     }
-                    return Some(Err(Error::invalid(&self.path, None, "internal error: a reader thread stopped unexpectedly; the output would be incomplete")));
+                    return Some(Err(Error::invalid(
+                        &self.path,
+                        None,
+                        "internal error: a reader thread stopped unexpectedly; the output would be incomplete",
+                    )));
                 }
             }
         }

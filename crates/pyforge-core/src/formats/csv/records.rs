@@ -93,10 +93,7 @@ impl Records {
                     rec.field_ends.extend(ends[..nends].iter().map(|e| e + out_pos));
                     rec.record_starts.push(rec.field_ends.len());
                     // csv-core skips blank lines before a record: find where its text starts.
-                    let skipped = input[rec_start_in..in_pos]
-                        .iter()
-                        .take_while(|&&b| b == b'\n' || b == b'\r')
-                        .count();
+                    let skipped = input[rec_start_in..in_pos].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
                     rec.record_offsets.push(rec_start_in + skipped);
                     rec_start_in = in_pos;
                     out_pos += rec_out;

@@ -128,26 +128,17 @@ impl CodePage {
         let l = label.trim().to_ascii_lowercase().replace('_', "-");
         match l.as_str() {
             "mazovia" | "cp620" | "620" => {
-                return Some(CodePage::Table(
-                    "mazovia",
-                    SingleByte::Patched(&oem::DECODING_TABLE_CP437, MAZOVIA),
-                ))
+                return Some(CodePage::Table("mazovia", SingleByte::Patched(&oem::DECODING_TABLE_CP437, MAZOVIA)))
             }
             "kamenicky" | "kamenický" | "cp895" | "895" | "keybcs2" => {
-                return Some(CodePage::Table(
-                    "kamenicky",
-                    SingleByte::Patched(&oem::DECODING_TABLE_CP437, KAMENICKY),
-                ))
+                return Some(CodePage::Table("kamenicky", SingleByte::Patched(&oem::DECODING_TABLE_CP437, KAMENICKY)))
             }
             "ascii" | "us-ascii" | "utf8" | "utf-8" => return Some(CodePage::Utf8),
             "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" => return Some(CodePage::Latin1),
             _ => {}
         }
-        let digits = l
-            .trim_start_matches("cp")
-            .trim_start_matches("ibm")
-            .trim_start_matches("windows-")
-            .trim_start_matches('-');
+        let digits =
+            l.trim_start_matches("cp").trim_start_matches("ibm").trim_start_matches("windows-").trim_start_matches('-');
         if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
             if let Some(t) = oem_table(digits) {
                 return Some(t);
@@ -228,10 +219,7 @@ impl CodePage {
             }
             CodePage::Whatwg(e) => {
                 let mut dec = e.new_decoder_without_bom_handling();
-                out.reserve(
-                    dec.max_utf8_buffer_length_without_replacement(bytes.len())
-                        .unwrap_or(bytes.len() * 3),
-                );
+                out.reserve(dec.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(bytes.len() * 3));
                 let (res, read) = dec.decode_to_string_without_replacement(bytes, out, true);
                 if let encoding_rs::DecoderResult::Malformed(bad, _) = res {
                     return Err(read.saturating_sub(bad as usize));
@@ -239,10 +227,7 @@ impl CodePage {
                 // Windows single-byte pages: WHATWG fills their holes with C1 controls, which
                 // no real text contains; treat them as the undefined bytes they are.
                 if e.is_single_byte() && e.name().starts_with("windows-") {
-                    if let Some(pos) = bytes
-                        .iter()
-                        .position(|&b| (0x80..0xA0).contains(&b) && is_c1_hole(e, b))
-                    {
+                    if let Some(pos) = bytes.iter().position(|&b| (0x80..0xA0).contains(&b) && is_c1_hole(e, b)) {
                         return Err(pos);
                     }
                 }

@@ -128,19 +128,11 @@ pub fn layout(h: &Header) -> Result<Layout, String> {
                 bit += 1;
             }
         }
-        columns.push(Column {
-            field: f.clone(),
-            kind,
-            var_bit,
-            null_bit,
-        });
+        columns.push(Column { field: f.clone(), kind, var_bit, null_bit });
     }
     if let Some(nf) = &null_flags {
         if bit > nf.length * 8 {
-            return Err(format!(
-                "the _NullFlags field has {} bits but {bit} are needed",
-                nf.length * 8
-            ));
+            return Err(format!("the _NullFlags field has {} bits but {bit} are needed", nf.length * 8));
         }
     }
     Ok(Layout { columns, null_flags })
@@ -160,10 +152,7 @@ fn kind_of(f: &FieldDescriptor, h: &Header) -> Result<Kind, String> {
                 Kind::Int64
             } else {
                 let p = f.length.max(f.decimals as usize).clamp(1, 38) as u8;
-                Kind::Decimal {
-                    precision: p,
-                    scale: f.decimals,
-                }
+                Kind::Decimal { precision: p, scale: f.decimals }
             }
         }
         b'D' => Kind::Date,

@@ -147,9 +147,7 @@ impl Header {
             return Err(format!("header length {header_len} is too small"));
         }
         if header_len as u64 > file_len {
-            return Err(format!(
-                "header length {header_len} is past the end of the file ({file_len} bytes)"
-            ));
+            return Err(format!("header length {header_len} is past the end of the file ({file_len} bytes)"));
         }
         if record_len == 0 {
             return Err("record length is 0".into());
@@ -169,11 +167,7 @@ impl Header {
                 break;
             }
             let d = &area[pos..pos + size];
-            let f = if size == 48 {
-                descriptor7(d, offset)
-            } else {
-                descriptor(d, offset)
-            };
+            let f = if size == 48 { descriptor7(d, offset) } else { descriptor(d, offset) };
             offset += f.length;
             h.fields.push(f);
             pos += size;
@@ -217,12 +211,7 @@ impl Header {
 
 fn name_of(bytes: &[u8]) -> String {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    bytes[..end]
-        .iter()
-        .map(|&b| b as char)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    bytes[..end].iter().map(|&b| b as char).collect::<String>().trim().to_string()
 }
 
 fn descriptor(d: &[u8], offset: usize) -> FieldDescriptor {

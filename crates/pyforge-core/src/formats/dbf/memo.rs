@@ -44,10 +44,7 @@ pub fn find_memo_file(dbf: &Path, foxpro: bool) -> Option<PathBuf> {
     };
     let stem = dbf.file_stem()?.to_string_lossy().to_lowercase();
     let order: [&str; 2] = if foxpro { ["fpt", "dbt"] } else { ["dbt", "fpt"] };
-    let entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let entries: Vec<PathBuf> = std::fs::read_dir(&dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     for ext in order {
         // An exact-case match wins over a case-insensitive one.
         let exact = dir.join(format!("{}.{ext}", dbf.file_stem()?.to_string_lossy()));
@@ -95,15 +92,7 @@ impl MemoFile {
             }
             MemoKind::Dbt3 => 512,
         };
-        Ok(MemoFile {
-            path: path.to_path_buf(),
-            file,
-            len,
-            kind,
-            block_size,
-            window: Vec::new(),
-            window_start: 0,
-        })
+        Ok(MemoFile { path: path.to_path_buf(), file, len, kind, block_size, window: Vec::new(), window_start: 0 })
     }
 
     /// The memo file's path.
@@ -125,10 +114,7 @@ impl MemoFile {
     fn bytes(&mut self, start: u64, len: u64) -> Result<&[u8], String> {
         let end = start.checked_add(len).ok_or("memo offset overflows")?;
         if end > self.len {
-            return Err(format!(
-                "memo at byte {start} runs past the end of the memo file ({} bytes)",
-                self.len
-            ));
+            return Err(format!("memo at byte {start} runs past the end of the memo file ({} bytes)", self.len));
         }
         let wend = self.window_start + self.window.len() as u64;
         if !(start >= self.window_start && end <= wend) {
@@ -145,14 +131,9 @@ impl MemoFile {
     /// Read the memo stored at `block`. Errors are plain descriptions; the caller adds the
     /// record and field.
     pub fn read(&mut self, block: u64) -> Result<&[u8], String> {
-        let start = block
-            .checked_mul(self.block_size)
-            .ok_or("memo block number overflows")?;
+        let start = block.checked_mul(self.block_size).ok_or("memo block number overflows")?;
         if start >= self.len {
-            return Err(format!(
-                "memo block {block} is past the end of the memo file ({} bytes)",
-                self.len
-            ));
+            return Err(format!("memo block {block} is past the end of the memo file ({} bytes)", self.len));
         }
         match self.kind {
             MemoKind::Fpt => {
@@ -243,9 +224,6 @@ mod tests {
         std::fs::write(dir.path().join("data.dbf"), b"").unwrap();
         assert!(find_memo_file(&dir.path().join("data.dbf"), true).is_none());
         std::fs::write(dir.path().join("DATA.FPT"), b"").unwrap();
-        assert_eq!(
-            find_memo_file(&dir.path().join("data.dbf"), true).unwrap(),
-            dir.path().join("DATA.FPT")
-        );
+        assert_eq!(find_memo_file(&dir.path().join("data.dbf"), true).unwrap(), dir.path().join("DATA.FPT"));
     }
 }

@@ -105,19 +105,13 @@ fn read_head(path: &Path) -> Result<(Vec<u8>, u64)> {
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut head = Vec::new();
     // The header is at most 65535 bytes (a u16 length).
-    (&mut f)
-        .take(65_536)
-        .read_to_end(&mut head)
-        .map_err(|e| Error::io(path, e))?;
+    (&mut f).take(65_536).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
     Ok((head, len))
 }
 
 /// A `.cpg` file beside the table (shapefile convention) naming its encoding.
 fn cpg_label(path: &Path) -> Option<String> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let stem = path.file_stem()?.to_string_lossy().to_lowercase();
     let entry = std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).find(|e| {
         let p = e.path();
@@ -135,10 +129,7 @@ impl DbfSource {
         let (head, file_len) = read_head(path)?;
         let bad = |m: String| Error::invalid(path, None, m);
         let mut header = Header::parse(&head, file_len).map_err(bad)?;
-        let table = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "data".into());
+        let table = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
 
         let (code_page, code_page_origin) = match &options.encoding {
             Some(label) => (
@@ -225,18 +216,10 @@ impl DbfSource {
             names.push("_deleted".into());
         }
         let names = crate::naming::unique_column_names(names);
-        let mut fields: Vec<Field> = layout
-            .columns
-            .iter()
-            .zip(&names)
-            .map(|(c, n)| Field::new(n, c.kind.data_type(), true))
-            .collect();
+        let mut fields: Vec<Field> =
+            layout.columns.iter().zip(&names).map(|(c, n)| Field::new(n, c.kind.data_type(), true)).collect();
         if options.include_deleted {
-            fields.push(Field::new(
-                names.last().expect("_deleted"),
-                arrow::datatypes::DataType::Boolean,
-                false,
-            ));
+            fields.push(Field::new(names.last().expect("_deleted"), arrow::datatypes::DataType::Boolean, false));
         }
         Ok(DbfSource {
             path: path.to_path_buf(),
@@ -255,11 +238,7 @@ impl DbfSource {
     }
 
     fn no_such_table(&self, name: &str) -> Error {
-        Error::NoSuchTable {
-            path: self.path.clone(),
-            wanted: name.into(),
-            available: vec![self.table.clone()],
-        }
+        Error::NoSuchTable { path: self.path.clone(), wanted: name.into(), available: vec![self.table.clone()] }
     }
 }
 
@@ -271,14 +250,8 @@ impl Source for DbfSource {
     fn details(&self) -> BTreeMap<String, serde_json::Value> {
         let h = &self.header;
         let mut m = BTreeMap::new();
-        m.insert(
-            "version".into(),
-            format!("0x{:02X} ({})", h.version, header::version_name(h.version)).into(),
-        );
-        m.insert(
-            "encoding".into(),
-            format!("{} ({})", self.code_page.name(), self.code_page_origin).into(),
-        );
+        m.insert("version".into(), format!("0x{:02X} ({})", h.version, header::version_name(h.version)).into());
+        m.insert("encoding".into(), format!("{} ({})", self.code_page.name(), self.code_page_origin).into());
         m.insert("language_driver".into(), format!("0x{:02X}", h.language_driver).into());
         let (y, mo, d) = h.last_update;
         m.insert("last_update".into(), format!("{y:04}-{mo:02}-{d:02}").into());
@@ -310,10 +283,7 @@ impl Source for DbfSource {
             .schema
             .fields()
             .iter()
-            .map(|f| ColumnInfo {
-                name: f.name().clone(),
-                data_type: type_name(f.data_type()),
-            })
+            .map(|f| ColumnInfo { name: f.name().clone(), data_type: type_name(f.data_type()) })
             .collect();
         let mut details = BTreeMap::new();
         let fields: Vec<serde_json::Value> = self

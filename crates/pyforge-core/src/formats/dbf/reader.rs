@@ -91,8 +91,7 @@ struct RawChunk {
 impl Producer {
     fn new(plan: Plan, memo: Option<MemoFile>) -> Result<Producer> {
         let mut f = File::open(&plan.path).map_err(|e| Error::io(&plan.path, e))?;
-        f.seek(SeekFrom::Start(plan.header_len as u64))
-            .map_err(|e| Error::io(&plan.path, e))?;
+        f.seek(SeekFrom::Start(plan.header_len as u64)).map_err(|e| Error::io(&plan.path, e))?;
         // Batches of up to 64k records, smaller for wide records (at most ~32 MiB of input).
         let batch_rows = ((32usize << 20) / plan.record_len).clamp(1, 64 * 1024);
         let decoders = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
@@ -183,7 +182,11 @@ fn decode_all(plan: &Plan, chunks: Vec<RawChunk>, memos: &mut [Option<MemoFile>]
             chunks.iter().zip(memos.iter_mut()).map(|(c, m)| scope.spawn(move || decode(plan, c, m))).collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::invalid(&plan.path, None, "a DBF decoder thread panicked").with_table(&plan.table))))
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::invalid(&plan.path, None, "a DBF decoder thread panicked").with_table(&plan.table))
+                })
+            })
             .collect()
     })
 }
@@ -210,7 +213,8 @@ fn decode(plan: &Plan, chunk: &RawChunk, memo: &mut Option<MemoFile>) -> Result<
             None => &[],
         };
         for (col, b) in plan.layout.columns.iter().zip(builders.iter_mut()) {
-            append(col, b, rec, flags, &plan.code_page, memo, &mut scratch).map_err(|e| field_error(plan, col, recno, e))?;
+            append(col, b, rec, flags, &plan.code_page, memo, &mut scratch)
+                .map_err(|e| field_error(plan, col, recno, e))?;
         }
     }
     let mut arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
@@ -243,16 +247,13 @@ fn bit(flags: &[u8], n: usize) -> bool {
 }
 
 fn text(b: &mut Builder, cp: &CodePage, bytes: &[u8], scratch: &mut String) -> Result<(), FieldError> {
-    let Builder::Str(s) = b else {
-        unreachable!("text column has a string builder")
-    };
+    let Builder::Str(s) = b else { unreachable!("text column has a string builder") };
     if bytes.is_ascii() {
         // ASCII is valid UTF-8; checked above, so this cannot fail.
         s.append_value(std::str::from_utf8(bytes).map_err(|_| FieldError::Encoding(0, bytes.to_vec()))?);
         return Ok(());
     }
-    cp.decode_into(bytes, scratch)
-        .map_err(|pos| FieldError::Encoding(pos, bytes.to_vec()))?;
+    cp.decode_into(bytes, scratch).map_err(|pos| FieldError::Encoding(pos, bytes.to_vec()))?;
     s.append_value(scratch.as_str());
     Ok(())
 }
@@ -280,9 +281,7 @@ fn append(
     if col.var_bit.is_some_and(|n| bit(flags, n)) {
         let len = raw.last().copied().unwrap_or(0) as usize;
         if len >= raw.len() {
-            return Err(FieldError::Value(format!(
-                "variable length {len} does not fit the field"
-            )));
+            return Err(FieldError::Value(format!("variable length {len} does not fit the field")));
         }
         raw = &raw[..len];
     }
@@ -304,13 +303,13 @@ fn append(
         }
         (Kind::Date, Builder::Date(b)) => b.append_option(values::date(raw).map_err(v)?),
         (Kind::Logical, Builder::Bool(b)) => b.append_option(values::logical(raw).map_err(v)?),
-        (Kind::Int32, Builder::I32(b)) => b.append_value(i32::from_le_bytes(
-            raw.try_into().map_err(|_| v("bad integer width".into()))?,
-        )),
+        (Kind::Int32, Builder::I32(b)) => {
+            b.append_value(i32::from_le_bytes(raw.try_into().map_err(|_| v("bad integer width".into()))?))
+        }
         (Kind::Int32Dbase7, Builder::I32(b)) => b.append_option(values::dbase7_i32(raw)),
-        (Kind::Double, Builder::F64(b)) => b.append_value(f64::from_le_bytes(
-            raw.try_into().map_err(|_| v("bad double width".into()))?,
-        )),
+        (Kind::Double, Builder::F64(b)) => {
+            b.append_value(f64::from_le_bytes(raw.try_into().map_err(|_| v("bad double width".into()))?))
+        }
         (Kind::DoubleDbase7, Builder::F64(b)) => b.append_option(values::dbase7_f64(raw)),
         (Kind::DateTime, Builder::Ts(b)) => b.append_option(values::datetime(raw).map_err(v)?),
         (Kind::MemoText | Kind::MemoBytes, b) => {

@@ -114,26 +114,18 @@ pub fn decimal(b: &[u8], precision: u8, scale: u8) -> Result<Option<i128>, Strin
     let mut v = mant;
     if shift >= 0 {
         for _ in 0..shift {
-            v = v
-                .checked_mul(10)
-                .ok_or_else(|| format!("number {} does not fit", show(b)))?;
+            v = v.checked_mul(10).ok_or_else(|| format!("number {} does not fit", show(b)))?;
         }
     } else {
         for _ in 0..(-shift) {
             if v % 10 != 0 {
-                return Err(format!(
-                    "number {} has more than the field's {scale} decimal places",
-                    show(b)
-                ));
+                return Err(format!("number {} has more than the field's {scale} decimal places", show(b)));
             }
             v /= 10;
         }
     }
     if precision < 39 && v >= POW10[precision as usize] {
-        return Err(format!(
-            "number {} has more digits than the column's precision {precision}",
-            show(b)
-        ));
+        return Err(format!("number {} has more digits than the column's precision {precision}", show(b)));
     }
     Ok(Some(if neg { -v } else { v }))
 }
@@ -313,10 +305,7 @@ mod tests {
         assert!(decimal(b"1 2", 10, 0).is_err());
         assert!(decimal(b"-", 10, 0).is_err());
         assert!(decimal(b"123456", 5, 0).is_err());
-        assert_eq!(
-            decimal(b"99999999999999999999", 20, 0),
-            Ok(Some(99_999_999_999_999_999_999))
-        );
+        assert_eq!(decimal(b"99999999999999999999", 20, 0), Ok(Some(99_999_999_999_999_999_999)));
     }
 
     #[test]

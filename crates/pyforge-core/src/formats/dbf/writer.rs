@@ -21,14 +21,7 @@ pub struct FieldSpec {
 impl FieldSpec {
     /// A field.
     pub fn new(name: &str, kind: u8, length: usize, decimals: u8) -> FieldSpec {
-        FieldSpec {
-            name: name.into(),
-            kind,
-            length,
-            decimals,
-            nullable: false,
-            binary: false,
-        }
+        FieldSpec { name: name.into(), kind, length, decimals, nullable: false, binary: false }
     }
     /// The same field, nullable (Visual FoxPro).
     pub fn nullable(mut self) -> FieldSpec {
@@ -185,7 +178,8 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
                     if let Some(b) = nb {
                         flags[b / 8] |= 1 << (b % 8);
                     }
-                    if vfp && (matches!(f.kind, b'I' | b'B' | b'Y' | b'T' | b'Q' | b'V' | b'0') || is_memo(f.kind, vfp)) {
+                    if vfp && (matches!(f.kind, b'I' | b'B' | b'Y' | b'T' | b'Q' | b'V' | b'0') || is_memo(f.kind, vfp))
+                    {
                         slot.fill(0);
                     }
                 }
@@ -244,11 +238,7 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
         } else {
             memo[0..4].copy_from_slice(&next.to_le_bytes());
         }
-        let ext = if matches!(style, MemoStyle::Fpt(_)) {
-            "fpt"
-        } else {
-            "dbt"
-        };
+        let ext = if matches!(style, MemoStyle::Fpt(_)) { "fpt" } else { "dbt" };
         memo_out = Some((ext, memo));
     }
     (out, memo_out)

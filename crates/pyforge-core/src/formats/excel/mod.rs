@@ -25,7 +25,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use self::plan::HeaderMode;
-use self::stream::{SheetOptions, Shared};
+use self::stream::{Shared, SheetOptions};
 use self::values::ErrorCells;
 use self::workbook::{SheetMeta, Workbook};
 use crate::error::{Error, Result};
@@ -52,7 +52,8 @@ impl Format for ExcelFormat {
     fn sniff(&self, head: &[u8]) -> bool {
         // OLE2 compound files (.xls; other OLE2 documents get a clear error when opened) and
         // zips whose first entry declares an OpenDocument spreadsheet.
-        head.starts_with(CFB_MAGIC) || (head.starts_with(b"PK\x03\x04") && head.len() > 30 && head[30..].starts_with(ODS_MIMETYPE))
+        head.starts_with(CFB_MAGIC)
+            || (head.starts_with(b"PK\x03\x04") && head.len() > 30 && head[30..].starts_with(ODS_MIMETYPE))
     }
     fn open(&self, path: &Path, options: &ReadOptions) -> Result<Box<dyn Source>> {
         Ok(Box::new(ExcelSource::open(path, options)?))
@@ -125,12 +126,17 @@ impl ExcelSource {
             Ok((wb, sheets, tables, empty))
         };
         let (wb, sheets, mut tables, empty) = crate::panic_guard::catch(probe).unwrap_or_else(|why| {
-            Err(Error::invalid(path, None, format!("damaged workbook: the spreadsheet parser failed while opening it ({why})")))
+            Err(Error::invalid(
+                path,
+                None,
+                format!("damaged workbook: the spreadsheet parser failed while opening it ({why})"),
+            ))
         })?;
         if options.excel_combine {
             tables = combine_selection(path, &sheets, tables, options)?;
         }
-        let combined_name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sheets".into());
+        let combined_name =
+            path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sheets".into());
         Ok(ExcelSource {
             container: wb.container,
             is_1904: wb.is_1904,
@@ -155,7 +161,12 @@ impl ExcelSource {
 
 /// The sheets `--combine` stacks: those named by `--sheets` (in workbook order), less those
 /// named by `--exclude-sheets`. Every name must be a sheet of the workbook.
-fn combine_selection(path: &Path, sheets: &[SheetMeta], with_cells: Vec<String>, options: &ReadOptions) -> Result<Vec<String>> {
+fn combine_selection(
+    path: &Path,
+    sheets: &[SheetMeta],
+    with_cells: Vec<String>,
+    options: &ReadOptions,
+) -> Result<Vec<String>> {
     let named = options.excel_combine_only.iter().flatten().chain(&options.excel_combine_exclude);
     for name in named {
         if !sheets.iter().any(|s| &s.name == name) {
@@ -183,14 +194,16 @@ impl Source for ExcelSource {
         m.insert("container".into(), self.container.into());
         m.insert("date_system".into(), (if self.is_1904 { "1904" } else { "1900" }).into());
         m.insert("sheets".into(), self.sheets.len().into());
-        let hidden: Vec<&str> = self.sheets.iter().filter(|s| s.visibility != "visible").map(|s| s.name.as_str()).collect();
+        let hidden: Vec<&str> =
+            self.sheets.iter().filter(|s| s.visibility != "visible").map(|s| s.name.as_str()).collect();
         if !hidden.is_empty() {
             m.insert("hidden_sheets".into(), hidden.into());
         }
         if !self.empty.is_empty() {
             m.insert("empty_sheets".into(), self.empty.clone().into());
         }
-        let other: Vec<String> = self.sheets.iter().filter(|s| !s.has_cells()).map(|s| format!("{} ({})", s.name, s.kind)).collect();
+        let other: Vec<String> =
+            self.sheets.iter().filter(|s| !s.has_cells()).map(|s| format!("{} ({})", s.name, s.kind)).collect();
         if !other.is_empty() {
             m.insert("sheets_without_cells".into(), other.into());
         }
@@ -198,7 +211,10 @@ impl Source for ExcelSource {
             m.insert("combined".into(), true.into());
         }
         if self.fill_unsupported {
-            m.insert("fill_merged".into(), format!("not available for .{} files (merged regions are not read)", self.container).into());
+            m.insert(
+                "fill_merged".into(),
+                format!("not available for .{} files (merged regions are not read)", self.container).into(),
+            );
         }
         m
     }
@@ -206,7 +222,8 @@ impl Source for ExcelSource {
     fn tables(&self) -> Result<Vec<TableInfo>> {
         let stats = self.shared.stats.lock().expect("stats lock");
         if self.combine {
-            let mut details: BTreeMap<String, serde_json::Value> = stats.get(&self.combined_name).cloned().unwrap_or_default();
+            let mut details: BTreeMap<String, serde_json::Value> =
+                stats.get(&self.combined_name).cloned().unwrap_or_default();
             details.insert("sheets".into(), self.tables.clone().into());
             return Ok(vec![TableInfo { name: self.combined_name.clone(), rows: None, columns: Vec::new(), details }]);
         }

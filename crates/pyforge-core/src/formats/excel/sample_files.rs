@@ -60,7 +60,9 @@ fn esc(s: &str) -> String {
 /// cell.
 pub fn stations_ods(rows: u32) -> Result<Vec<u8>> {
     let mut body = String::new();
-    let cell_s = |s: &str| format!("<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>", esc(s));
+    let cell_s = |s: &str| {
+        format!("<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>", esc(s))
+    };
     body.push_str("<table:table-row>");
     for h in ["station", "reading", "day", "ok"] {
         body.push_str(&cell_s(h));

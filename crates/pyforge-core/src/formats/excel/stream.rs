@@ -128,7 +128,13 @@ impl TableStream for ExcelStream {
 }
 
 /// Start reading `sheets` as one table (`table` names it in errors and stats).
-pub fn open(shared: Arc<Shared>, table: String, sheets: Vec<String>, combine: bool, opts: SheetOptions) -> Result<ExcelStream> {
+pub fn open(
+    shared: Arc<Shared>,
+    table: String,
+    sheets: Vec<String>,
+    combine: bool,
+    opts: SheetOptions,
+) -> Result<ExcelStream> {
     let (tx, rx) = bounded::<Msg>(2);
     std::thread::Builder::new()
         // A fixed name: a sheet's name may hold a NUL, which a thread name may not (found
@@ -145,7 +151,8 @@ pub fn open(shared: Arc<Shared>, table: String, sheets: Vec<String>, combine: bo
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => e.with_table(&table),
                 Err(why) => {
-                    Error::invalid(&shared.path, None, format!("the spreadsheet reader failed on this file ({why})")).with_table(&table)
+                    Error::invalid(&shared.path, None, format!("the spreadsheet reader failed on this file ({why})"))
+                        .with_table(&table)
                 }
             };
             let _ = tx.send(Msg::Failed(err));
@@ -154,7 +161,9 @@ pub fn open(shared: Arc<Shared>, table: String, sheets: Vec<String>, combine: bo
     match rx.recv() {
         Ok(Msg::Schema(schema)) => Ok(ExcelStream { schema, rx, done: false }),
         Ok(Msg::Failed(e)) => Err(e),
-        Ok(Msg::Batch(_)) | Err(_) => Err(Error::InvalidOption("internal error: the Excel reader stopped before its schema".into())),
+        Ok(Msg::Batch(_)) | Err(_) => {
+            Err(Error::InvalidOption("internal error: the Excel reader stopped before its schema".into()))
+        }
     }
 }
 
@@ -265,8 +274,9 @@ fn produce(
         };
         return Err(Error::invalid(&path, None, msg));
     }
-    let schema: SchemaRef =
-        Arc::new(Schema::new(fields.iter().map(|(n, k)| Field::new(n, arrow_type(*k), !(combine && n == SHEET_COLUMN))).collect::<Vec<_>>()));
+    let schema: SchemaRef = Arc::new(Schema::new(
+        fields.iter().map(|(n, k)| Field::new(n, arrow_type(*k), !(combine && n == SHEET_COLUMN))).collect::<Vec<_>>(),
+    ));
     if tx.send(Msg::Schema(schema.clone())).is_err() {
         return Ok(());
     }
@@ -339,7 +349,10 @@ fn produce(
         }
         if end == WalkEnd::OutOfOrder {
             shared.learnt.lock().expect("learnt lock").entry(sheet.clone()).or_default().sorted = true;
-            return Err(Error::SchemaWidened { path, reason: format!("sheet {sheet:?} stores rows out of order; reading it sorted") });
+            return Err(Error::SchemaWidened {
+                path,
+                reason: format!("sheet {sheet:?} stores rows out of order; reading it sorted"),
+            });
         }
     }
     if any_widened {
@@ -351,7 +364,11 @@ fn produce(
                 let e = l.kinds.entry(*c).or_insert(Kind::Null);
                 *e = e.merge(*k);
                 if reasons.len() < 3 {
-                    reasons.push(format!("column {} of {sheet:?} holds {} values", super::workbook::column_letters(*c), k.name()));
+                    reasons.push(format!(
+                        "column {} of {sheet:?} holds {} values",
+                        super::workbook::column_letters(*c),
+                        k.name()
+                    ));
                 }
             }
         }

@@ -199,7 +199,9 @@ pub fn decode<'a>(d: &DataRef<'a>, is_1904: bool) -> Val<'a> {
             }
         }
         DataRef::DateTimeIso(s) => parse_iso_datetime(s).unwrap_or_else(|| Val::Text(Cow::Owned(s.clone()))),
-        DataRef::DurationIso(s) => parse_iso_duration(s).map(Val::Duration).unwrap_or_else(|| Val::Text(Cow::Owned(s.clone()))),
+        DataRef::DurationIso(s) => {
+            parse_iso_duration(s).map(Val::Duration).unwrap_or_else(|| Val::Text(Cow::Owned(s.clone())))
+        }
     }
 }
 
@@ -380,7 +382,10 @@ mod tests {
         assert_eq!(serial_to_val(61.0, false), Val::Date(days_from_civil(1900, 3, 1) as i32));
         assert_eq!(serial_to_val(45_000.0, false), Val::Date(days_from_civil(2023, 3, 15) as i32));
         assert_eq!(serial_to_val(0.0, true), Val::Date(days_from_civil(1904, 1, 1) as i32));
-        assert_eq!(serial_to_val(45_000.5, false), Val::DateTime(days_from_civil(2023, 3, 15) * 86_400_000 + 43_200_000));
+        assert_eq!(
+            serial_to_val(45_000.5, false),
+            Val::DateTime(days_from_civil(2023, 3, 15) * 86_400_000 + 43_200_000)
+        );
         assert!(matches!(serial_to_val(0.25, false), Val::Time(21_600_000, _)));
         assert_eq!(serial_to_val(-1.0, false), Val::Float(-1.0));
     }
@@ -388,7 +393,10 @@ mod tests {
     #[test]
     fn iso_values_parse() {
         assert_eq!(parse_iso_datetime("2021-03-04"), Some(Val::Date(days_from_civil(2021, 3, 4) as i32)));
-        assert_eq!(parse_iso_datetime("2021-03-04T01:00:00"), Some(Val::DateTime(days_from_civil(2021, 3, 4) * 86_400_000 + 3_600_000)));
+        assert_eq!(
+            parse_iso_datetime("2021-03-04T01:00:00"),
+            Some(Val::DateTime(days_from_civil(2021, 3, 4) * 86_400_000 + 3_600_000))
+        );
         assert_eq!(parse_iso_datetime("2021-02-30"), None);
         assert_eq!(parse_iso_duration("PT12H30M15.5S"), Some(45_015_500));
         assert_eq!(parse_iso_duration("P1DT1H"), Some(90_000_000));

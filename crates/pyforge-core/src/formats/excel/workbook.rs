@@ -79,9 +79,7 @@ fn ext(path: &Path) -> String {
 /// is one more copy of the stream while the workbook opens (.xls streams are tens of MB at
 /// most).
 fn checked_ole2(path: &Path) -> Result<Vec<u8>> {
-    let damaged = |e: &dyn std::fmt::Display| {
-        Error::invalid(path, None, format!("damaged OLE2 container (.xls): {e}"))
-    };
+    let damaged = |e: &dyn std::fmt::Display| Error::invalid(path, None, format!("damaged OLE2 container (.xls): {e}"));
     let mut file = cfb::open(path).map_err(|e| damaged(&e))?;
     let streams: Vec<_> = file.walk().filter(|e| e.is_stream()).map(|e| e.path().to_path_buf()).collect();
     for stream in streams {
@@ -163,7 +161,9 @@ fn check_cell_boxes(path: &Path, stream: &[u8]) -> Result<()> {
             // Encrypted: calamine says so (and panics, guarded, on a record too short to say
             // how). A FilePass of type 0 (XOR obfuscation) it reads on as plain records.
             FILEPASS if data.len() < 2 || u16_at(data, 0) != 0 => return Ok(()),
-            BOUNDSHEET if data.len() >= 4 => sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize),
+            BOUNDSHEET if data.len() >= 4 => {
+                sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize)
+            }
             EOF => break,
             _ => {}
         }
@@ -208,8 +208,18 @@ fn check_cell_boxes(path: &Path, stream: &[u8]) -> Result<()> {
                 DIMENSIONS => {
                     // calamine reserves rows × columns cells for what this record claims.
                     let (rf, rl, cf, cl) = match d.len() {
-                        10 => (u32::from(u16_at(d, 0)), u32::from(u16_at(d, 2)), u32::from(u16_at(d, 4)), u32::from(u16_at(d, 6))),
-                        14 | 16 => (u32::from_le_bytes([d[0], d[1], d[2], d[3]]), u32::from_le_bytes([d[4], d[5], d[6], d[7]]), u32::from(u16_at(d, 8)), u32::from(u16_at(d, 10))),
+                        10 => (
+                            u32::from(u16_at(d, 0)),
+                            u32::from(u16_at(d, 2)),
+                            u32::from(u16_at(d, 4)),
+                            u32::from(u16_at(d, 6)),
+                        ),
+                        14 | 16 => (
+                            u32::from_le_bytes([d[0], d[1], d[2], d[3]]),
+                            u32::from_le_bytes([d[4], d[5], d[6], d[7]]),
+                            u32::from(u16_at(d, 8)),
+                            u32::from(u16_at(d, 10)),
+                        ),
                         _ => continue, // calamine reports the length
                     };
                     let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
@@ -268,7 +278,8 @@ impl Workbook {
     pub fn open(path: &Path) -> Result<Workbook> {
         let head = head(path)?;
         let ext = ext(path);
-        let bad = |what: &str, e: &dyn std::fmt::Display| Error::invalid(path, None, format!("cannot read as {what}: {e}"));
+        let bad =
+            |what: &str, e: &dyn std::fmt::Display| Error::invalid(path, None, format!("cannot read as {what}: {e}"));
         let rs = || -> Result<Rs> { Ok(BufReader::new(File::open(path).map_err(|e| Error::io(path, e))?)) };
         let (book, container) = if head.starts_with(CFB_MAGIC) {
             match Xls::new(std::io::Cursor::new(checked_ole2(path)?)) {
@@ -287,8 +298,12 @@ impl Workbook {
             }
         } else if head.starts_with(b"PK") {
             match ext.as_str() {
-                "xlsb" => (Book::Xlsb(Xlsb::new(rs()?).map_err(|e| bad("an Excel binary workbook (.xlsb)", &e))?), "xlsb"),
-                "ods" | "fods" | "ots" => (Book::Ods(Ods::new(rs()?).map_err(|e| bad("an OpenDocument spreadsheet (.ods)", &e))?), "ods"),
+                "xlsb" => {
+                    (Book::Xlsb(Xlsb::new(rs()?).map_err(|e| bad("an Excel binary workbook (.xlsb)", &e))?), "xlsb")
+                }
+                "ods" | "fods" | "ots" => {
+                    (Book::Ods(Ods::new(rs()?).map_err(|e| bad("an OpenDocument spreadsheet (.ods)", &e))?), "ods")
+                }
                 _ => match Xlsx::new(rs()?) {
                     Ok(x) => (Book::Xlsx(x), "xlsx"),
                     Err(xe) => match Ods::new(rs()?) {
@@ -342,7 +357,9 @@ impl Workbook {
         match &mut self.book {
             Book::Xlsx(x) => match x.merge_cells_by_sheet_name(sheet) {
                 Ok(v) => Ok(v),
-                Err(e) => Err(Error::invalid(&self.path, None, format!("cannot read merged cells: {e}")).with_table(sheet)),
+                Err(e) => {
+                    Err(Error::invalid(&self.path, None, format!("cannot read merged cells: {e}")).with_table(sheet))
+                }
             },
             Book::Xls(x) => Ok(x.merge_cells_by_sheet_name(sheet).unwrap_or_default()),
             _ => Ok(Vec::new()),
@@ -362,7 +379,9 @@ impl Workbook {
         F: FnMut(u32, u32, DataRef<'w>) -> Result<ControlFlow<()>>,
     {
         let path = self.path.clone();
-        let err = |e: &dyn std::fmt::Display| Error::invalid(&path, None, format!("cannot read the sheet: {e}")).with_table(sheet);
+        let err = |e: &dyn std::fmt::Display| {
+            Error::invalid(&path, None, format!("cannot read the sheet: {e}")).with_table(sheet)
+        };
         macro_rules! stream {
             ($reader:expr) => {{
                 let mut reader = $reader.map_err(|e| err(&e))?;
@@ -394,7 +413,9 @@ impl Workbook {
                                 }
                                 let (r, col) = c.get_position();
                                 chunk.push((r, col, c.get_value().clone()));
-                                if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+                                if chunk.len() == CHUNK
+                                    && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err()
+                                {
                                     return Ok(()); // the consumer stopped early
                                 }
                             }
@@ -415,7 +436,8 @@ impl Workbook {
                             }
                         }
                         drop(rx); // unblocks the parser if it waits to send
-                        let parsed = parser.join().unwrap_or_else(|_| Err(err(&"the sheet parser stopped unexpectedly")));
+                        let parsed =
+                            parser.join().unwrap_or_else(|_| Err(err(&"the sheet parser stopped unexpectedly")));
                         consumed.and(parsed)
                     })?;
                 }

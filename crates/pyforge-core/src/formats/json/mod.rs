@@ -46,7 +46,18 @@ impl Format for JsonFormat {
         "JSON Lines, JSON arrays and documents (also .gz/.bz2/.zst): nested objects flattened"
     }
     fn extensions(&self) -> &'static [&'static str] {
-        &["json", "jsonl", "ndjson", "json.gz", "jsonl.gz", "ndjson.gz", "json.bz2", "jsonl.bz2", "json.zst", "jsonl.zst"]
+        &[
+            "json",
+            "jsonl",
+            "ndjson",
+            "json.gz",
+            "jsonl.gz",
+            "ndjson.gz",
+            "json.bz2",
+            "jsonl.bz2",
+            "json.zst",
+            "jsonl.zst",
+        ]
     }
     fn open(&self, path: &Path, options: &ReadOptions) -> Result<Box<dyn Source>> {
         let (_, compression) = compressed::open(path)?;
@@ -286,7 +297,14 @@ impl TreeInput for JsonInput {
             r.consume(skip);
         };
         visitor.document()?;
-        let walk = RefCell::new(Walk { visitor, failed: None, keys: Vec::new(), frames: Vec::new(), recover: self.recover, repairs: 0 });
+        let walk = RefCell::new(Walk {
+            visitor,
+            failed: None,
+            keys: Vec::new(),
+            frames: Vec::new(),
+            recover: self.recover,
+            repairs: 0,
+        });
         if first == b'[' || first == b'{' && self.single_document(&mut r)? {
             // One document: a top-level array's items (or the object) are `value` elements.
             let mut de = serde_json::Deserializer::from_reader(r);

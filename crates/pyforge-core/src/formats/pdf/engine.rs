@@ -86,7 +86,10 @@ impl Doc {
         let (chars, warned) = super::warnings::capture(|| self.doc.extract_chars(index));
         let lost = super::warnings::lost_content(&warned);
         if !lost.is_empty() {
-            return Err(format!("part of the page's content cannot be decoded, so its text would be incomplete ({})", lost.join("; ")));
+            return Err(format!(
+                "part of the page's content cannot be decoded, so its text would be incomplete ({})",
+                lost.join("; ")
+            ));
         }
         let chars = chars.map_err(|e| e.to_string())?;
         let words = self.doc.extract_words(index).map_err(|e| e.to_string())?;
@@ -127,12 +130,8 @@ impl Doc {
         let (major, minor) = self.doc.version();
         d.insert("pdf_version".into(), format!("{major}.{minor}").into());
         d.insert("encrypted".into(), self.encrypted.into());
-        let info = self
-            .doc
-            .trailer()
-            .as_dict()
-            .and_then(|t| t.get("Info"))
-            .and_then(|i| self.doc.resolve_object(i).ok());
+        let info =
+            self.doc.trailer().as_dict().and_then(|t| t.get("Info")).and_then(|i| self.doc.resolve_object(i).ok());
         let Some(Object::Dictionary(info)) = info else { return d };
         for (key, name) in [
             ("Title", "title"),
@@ -152,7 +151,8 @@ impl Doc {
             if text.is_empty() {
                 continue;
             }
-            let value = if name == "created" || name == "modified" { pdf_date_to_iso(&text).unwrap_or(text) } else { text };
+            let value =
+                if name == "created" || name == "modified" { pdf_date_to_iso(&text).unwrap_or(text) } else { text };
             d.insert(name.into(), value.into());
         }
         d
@@ -184,7 +184,9 @@ fn glyph(c: &pdf_oxide::layout::TextChar) -> super::layout::Glyph {
 /// overflows and the process aborts (found by fuzzing). Walked here once, iteratively, the way
 /// the engine walks it (through nodes typed `/Pages`).
 fn check_page_tree(doc: &PdfDocument) -> Result<(), String> {
-    let Some(root) = doc.catalog().ok().and_then(|c| c.as_dict().and_then(|d| d.get("Pages")).and_then(|p| p.as_reference())) else {
+    let Some(root) =
+        doc.catalog().ok().and_then(|c| c.as_dict().and_then(|d| d.get("Pages")).and_then(|p| p.as_reference()))
+    else {
         return Ok(()); // no page tree: the engine reports that itself
     };
     let mut seen = std::collections::HashSet::new();

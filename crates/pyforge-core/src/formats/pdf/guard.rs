@@ -26,11 +26,9 @@ impl std::fmt::Display for GuardError {
         match self {
             GuardError::Failed(m) => f.write_str(m),
             GuardError::Panicked(m) => write!(f, "the PDF engine crashed on this input ({m})"),
-            GuardError::TimedOut(d) => write!(
-                f,
-                "gave up after {} s (time limit; raise it with --pdf-time-limit)",
-                d.as_secs_f64()
-            ),
+            GuardError::TimedOut(d) => {
+                write!(f, "gave up after {} s (time limit; raise it with --pdf-time-limit)", d.as_secs_f64())
+            }
         }
     }
 }

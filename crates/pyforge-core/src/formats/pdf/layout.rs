@@ -157,7 +157,12 @@ fn line_text(line: &[Placed]) -> String {
         // Offsets of such copies are a small part of the glyph's width: a genuine double
         // letter ("ll") is a whole advance further.
         let tol = if g.advance > 0.0 { (0.3 * g.advance).min(0.15 * g.height) } else { 0.1 * g.height };
-        if kept.iter().rev().take(8).any(|k| k.ch == g.ch && (k.along - g.along).abs() < tol && (k.across - g.across).abs() < 0.15 * g.height) {
+        if kept
+            .iter()
+            .rev()
+            .take(8)
+            .any(|k| k.ch == g.ch && (k.along - g.along).abs() < tol && (k.across - g.across).abs() < 0.15 * g.height)
+        {
             continue;
         }
         if let Some(e) = end {
@@ -172,7 +177,13 @@ fn line_text(line: &[Placed]) -> String {
         pending_space = false;
         s.push(g.ch);
         let advance = if g.advance > 0.0 { g.advance } else { 0.5 * g.height };
-        end = Some(end.map_or(g.along + advance, |e| if g.along + advance > e || g.along >= e - advance { g.along + advance } else { e }));
+        end = Some(end.map_or(g.along + advance, |e| {
+            if g.along + advance > e || g.along >= e - advance {
+                g.along + advance
+            } else {
+                e
+            }
+        }));
         kept.push(*g);
     }
     s.trim_end().to_string()
@@ -185,7 +196,15 @@ mod tests {
     fn word(text: &str, x: f32, y: f32) -> Vec<Glyph> {
         text.chars()
             .enumerate()
-            .map(|(i, ch)| Glyph { ch, x: x + 6.0 * i as f32, y, advance: 6.0, height: 12.0, dir: (1.0, 0.0), up: (0.0, 1.0) })
+            .map(|(i, ch)| Glyph {
+                ch,
+                x: x + 6.0 * i as f32,
+                y,
+                advance: 6.0,
+                height: 12.0,
+                dir: (1.0, 0.0),
+                up: (0.0, 1.0),
+            })
             .collect()
     }
 
@@ -225,7 +244,15 @@ mod tests {
         let g: Vec<Glyph> = "abc"
             .chars()
             .enumerate()
-            .map(|(i, ch)| Glyph { ch, x: 50.0, y: 100.0 + 6.0 * i as f32, advance: 6.0, height: 12.0, dir: (0.0, 1.0), up: (-1.0, 0.0) })
+            .map(|(i, ch)| Glyph {
+                ch,
+                x: 50.0,
+                y: 100.0 + 6.0 * i as f32,
+                advance: 6.0,
+                height: 12.0,
+                dir: (0.0, 1.0),
+                up: (-1.0, 0.0),
+            })
             .collect();
         assert_eq!(page_text(&g), "abc");
         assert_eq!(page_text(&[]), "");

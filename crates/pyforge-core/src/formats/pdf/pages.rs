@@ -42,7 +42,9 @@ pub fn parse_page_spec(spec: &str) -> Result<Vec<PageRange>, String> {
             match s.parse::<u32>() {
                 Ok(0) => Err(format!("page 0 in {spec:?}: pages are counted from 1")),
                 Ok(n) => Ok(n),
-                Err(_) => Err(format!("{s:?} in page selection {spec:?} is not a page number (expected e.g. 1-3,7,10-)")),
+                Err(_) => {
+                    Err(format!("{s:?} in page selection {spec:?} is not a page number (expected e.g. 1-3,7,10-)"))
+                }
             }
         };
         let range = match item.split_once('-') {

@@ -76,7 +76,13 @@ impl PdfSource {
                 .map_err(|e| Error::Usage { path: path.to_path_buf(), message: format!("--pages: {e}") })?,
             None => (1..=count).collect(),
         };
-        Ok(PdfSource { path: path.to_path_buf(), password: options.password.clone(), limit, pages: Arc::new(pages), details })
+        Ok(PdfSource {
+            path: path.to_path_buf(),
+            password: options.password.clone(),
+            limit,
+            pages: Arc::new(pages),
+            details,
+        })
     }
 }
 
@@ -95,12 +101,21 @@ impl Source for PdfSource {
             .iter()
             .map(|f| ColumnInfo { name: f.name().clone(), data_type: type_name(f.data_type()) })
             .collect();
-        Ok(vec![TableInfo { name: TABLE.into(), rows: Some(self.pages.len() as u64), columns, details: BTreeMap::new() }])
+        Ok(vec![TableInfo {
+            name: TABLE.into(),
+            rows: Some(self.pages.len() as u64),
+            columns,
+            details: BTreeMap::new(),
+        }])
     }
 
     fn open_table(&self, name: &str) -> Result<BoxedStream> {
         if name != TABLE {
-            return Err(Error::NoSuchTable { path: self.path.clone(), wanted: name.into(), available: vec![TABLE.into()] });
+            return Err(Error::NoSuchTable {
+                path: self.path.clone(),
+                wanted: name.into(),
+                available: vec![TABLE.into()],
+            });
         }
         let rx = spawn_extractor(self.path.clone(), self.password.clone(), self.pages.clone());
         let batches = PageBatches {
@@ -149,7 +164,11 @@ fn spawn_extractor(path: PathBuf, password: Option<String>, pages: Arc<Vec<u32>>
             }
         }
     };
-    if let Err(e) = std::thread::Builder::new().name(super::guard::WORKER_THREAD.into()).stack_size(super::guard::WORKER_STACK).spawn(worker) {
+    if let Err(e) = std::thread::Builder::new()
+        .name(super::guard::WORKER_THREAD.into())
+        .stack_size(super::guard::WORKER_STACK)
+        .spawn(worker)
+    {
         let (tx, rx2) = mpsc::sync_channel(1);
         let _ = tx.send(Err(format!("cannot start a worker thread: {e}")));
         return rx2;

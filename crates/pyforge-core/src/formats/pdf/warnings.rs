@@ -12,8 +12,10 @@ pub use crate::dependency_log::capture;
 
 /// The warnings that mean some of the page's content (and so possibly text) was skipped.
 pub fn lost_content(warnings: &[String]) -> Vec<&str> {
-    const SKIPPED: [&str; 3] = ["Failed to decode content stream", "Failed to decode Form XObject stream", "Decompression bomb"];
-    let mut lost: Vec<&str> = warnings.iter().filter(|w| SKIPPED.iter().any(|s| w.contains(s))).map(String::as_str).collect();
+    const SKIPPED: [&str; 3] =
+        ["Failed to decode content stream", "Failed to decode Form XObject stream", "Decompression bomb"];
+    let mut lost: Vec<&str> =
+        warnings.iter().filter(|w| SKIPPED.iter().any(|s| w.contains(s))).map(String::as_str).collect();
     lost.dedup(); // the engine reads a page's content twice (spans, then characters)
     lost
 }

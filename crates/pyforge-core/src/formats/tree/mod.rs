@@ -57,7 +57,6 @@ impl<'a> Attrs<'a> {
         let (text, ends) = (self.text, self.ends);
         let mut start = 0usize;
         ends.iter().map(move |&(k, v)| {
-            
             let pair = (&text[start..k], &text[k..v]);
             start = v;
             pair
@@ -107,7 +106,11 @@ impl AttrBuf {
 
     /// Add one attribute: `key`, then `value` writes the value into the string it is given.
     /// An error from `value` leaves the buffer without this attribute.
-    pub fn push<E>(&mut self, key: &str, value: impl FnOnce(&mut String) -> std::result::Result<(), E>) -> std::result::Result<(), E> {
+    pub fn push<E>(
+        &mut self,
+        key: &str,
+        value: impl FnOnce(&mut String) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let start = self.text.len();
         self.text.push_str(key);
         let k = self.text.len();

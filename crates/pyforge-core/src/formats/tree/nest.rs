@@ -54,7 +54,12 @@ struct Entry {
 impl Nesting {
     /// Lay out the record `record` of `s`; `node_columns` maps each node's leaves to the flat
     /// columns (as in the plan).
-    pub fn new(s: &Structure, record: usize, node_columns: &[Vec<(usize, usize)>], mode: NamespaceMode) -> Result<Nesting> {
+    pub fn new(
+        s: &Structure,
+        record: usize,
+        node_columns: &[Vec<(usize, usize)>],
+        mode: NamespaceMode,
+    ) -> Result<Nesting> {
         let builder = Builder { nodes: &s.nodes, node_columns, mode };
         let entries = builder.entries(record, false, true)?;
         Ok(Nesting { fields: builder.name(entries) })
@@ -139,7 +144,9 @@ impl Builder<'_> {
             NamespaceMode::Prefix => q.replace(':', "_"),
             NamespaceMode::Preserve => q.to_string(),
         };
-        let clashes = |names: &[String]| -> Vec<bool> { names.iter().map(|n| names.iter().filter(|m| *m == n).count() > 1).collect() };
+        let clashes = |names: &[String]| -> Vec<bool> {
+            names.iter().map(|n| names.iter().filter(|m| *m == n).count() > 1).collect()
+        };
         let mut names: Vec<String> = entries.iter().map(|e| seg(&e.qualified, self.mode)).collect();
         let c = clashes(&names);
         for (i, e) in entries.iter().enumerate() {
@@ -190,8 +197,10 @@ fn build(
         Shape::Column(c) if in_list => flat[*c].as_list::<i32>().values().clone(),
         Shape::Column(c) => flat[*c].clone(),
         Shape::Struct(fields) => {
-            let arrays =
-                fields.iter().map(|(_, f)| build(f, columns, flat, offsets, in_list)).collect::<std::result::Result<Vec<_>, _>>()?;
+            let arrays = fields
+                .iter()
+                .map(|(_, f)| build(f, columns, flat, offsets, in_list))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
             Arc::new(StructArray::try_new(struct_fields(fields, columns, in_list), arrays, None)?)
         }
         Shape::List(node, inner) => {

@@ -58,7 +58,8 @@ impl Batch {
             match *event {
                 Event::Document => v.document()?,
                 Event::Open { name, attrs_text, attrs } => {
-                    let attrs = Attrs::from_parts(&self.text[attrs_text.0..attrs_text.1], &self.attr_ends[attrs.0..attrs.1]);
+                    let attrs =
+                        Attrs::from_parts(&self.text[attrs_text.0..attrs_text.1], &self.attr_ends[attrs.0..attrs.1]);
                     v.open(&self.text[name.0..name.1], attrs)?
                 }
                 Event::Text(a, b) => v.text(&self.text[a..b]),
@@ -144,18 +145,16 @@ pub fn walk_pipelined(walk: impl FnOnce(&mut dyn Visitor) -> Result<()> + Send, 
     let (full_tx, full_rx) = sync_channel::<Batch>(IN_FLIGHT);
     let (empty_tx, empty_rx) = sync_channel::<Batch>(IN_FLIGHT + 2);
     std::thread::scope(|scope| {
-        let parser = std::thread::Builder::new()
-            .name("pyforge-parse".into())
-            .spawn_scoped(scope, move || {
-                crate::panic_guard::catch(move || {
-                    let mut recorder = Recorder { batch: Batch::default(), full: full_tx, empty: empty_rx };
-                    let walked = walk(&mut recorder);
-                    // The events before the end (or before the parser's error) are replayed
-                    // first; a failed hand-over means the visitor failed, and its error wins.
-                    let handed = recorder.hand_over();
-                    walked.and(handed)
-                })
-            });
+        let parser = std::thread::Builder::new().name("pyforge-parse".into()).spawn_scoped(scope, move || {
+            crate::panic_guard::catch(move || {
+                let mut recorder = Recorder { batch: Batch::default(), full: full_tx, empty: empty_rx };
+                let walked = walk(&mut recorder);
+                // The events before the end (or before the parser's error) are replayed
+                // first; a failed hand-over means the visitor failed, and its error wins.
+                let handed = recorder.hand_over();
+                walked.and(handed)
+            })
+        });
         let parser = match parser {
             Ok(p) => p,
             Err(e) => return Err(Error::InvalidOption(format!("cannot start the parser thread: {e}"))),
@@ -172,7 +171,9 @@ pub fn walk_pipelined(walk: impl FnOnce(&mut dyn Visitor) -> Result<()> + Send, 
         drop(full_rx);
         let parsed = match parser.join() {
             Ok(Ok(result)) => result,
-            Ok(Err(why)) => Err(Error::InvalidOption(format!("internal error: the parser stopped unexpectedly ({why})"))),
+            Ok(Err(why)) => {
+                Err(Error::InvalidOption(format!("internal error: the parser stopped unexpectedly ({why})")))
+            }
             Err(_) => Err(Error::InvalidOption("internal error: the parser thread died".into())),
         };
         replayed.and(parsed)

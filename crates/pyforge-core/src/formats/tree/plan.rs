@@ -73,7 +73,8 @@ fn scalar_leaves(nodes: &[Node], n: usize) -> usize {
 
 /// All values seen below `n` (and on it), repeated or not: how much data a subtree holds.
 fn weight(nodes: &[Node], n: usize) -> u64 {
-    nodes[n].leaves.iter().map(|l| l.seen).sum::<u64>() + nodes[n].children.iter().map(|&c| weight(nodes, c)).sum::<u64>()
+    nodes[n].leaves.iter().map(|l| l.seen).sum::<u64>()
+        + nodes[n].children.iter().map(|&c| weight(nodes, c)).sum::<u64>()
 }
 
 fn is_ancestor(nodes: &[Node], a: usize, mut n: usize) -> bool {
@@ -102,7 +103,8 @@ pub fn find_record_path(s: &Structure, path: &str) -> Result<usize> {
         }
     }
     found.ok_or_else(|| {
-        let mut known: Vec<String> = (0..s.nodes.len()).filter(|&n| s.nodes[n].max_siblings > 1).map(|n| s.path(n)).collect();
+        let mut known: Vec<String> =
+            (0..s.nodes.len()).filter(|&n| s.nodes[n].max_siblings > 1).map(|n| s.path(n)).collect();
         known.truncate(10);
         Error::InvalidOption(format!(
             "--record-path {path}: no such element path{}",
@@ -129,7 +131,9 @@ pub fn auto_record(s: &Structure) -> Option<usize> {
         let better = candidates
             .iter()
             .copied()
-            .filter(|&d| is_ancestor(nodes, cur, d) && scalar_leaves(nodes, d) > here && nodes[d].count >= nodes[cur].count)
+            .filter(|&d| {
+                is_ancestor(nodes, cur, d) && scalar_leaves(nodes, d) > here && nodes[d].count >= nodes[cur].count
+            })
             .max_by_key(|&d| (score(d), std::cmp::Reverse(d)));
         match better {
             Some(d) => cur = d,
@@ -166,7 +170,14 @@ impl Plan {
             attr: bool,
         }
         let mut raw: Vec<Raw> = Vec::new();
-        fn walk(nodes: &[Node], n: usize, segs: &mut Vec<String>, anchor: Option<usize>, record: usize, out: &mut Vec<Raw>) {
+        fn walk(
+            nodes: &[Node],
+            n: usize,
+            segs: &mut Vec<String>,
+            anchor: Option<usize>,
+            record: usize,
+            out: &mut Vec<Raw>,
+        ) {
             let list = anchor.is_some();
             for (i, leaf) in nodes[n].leaves.iter().enumerate() {
                 let mut s = segs.clone();
@@ -175,7 +186,14 @@ impl Plan {
                     None if s.is_empty() => s.push(nodes[record].name.clone()),
                     None => {}
                 }
-                out.push(Raw { node: n, leaf: i, list, anchor: anchor.unwrap_or(n), segs: s, attr: leaf.attr.is_some() });
+                out.push(Raw {
+                    node: n,
+                    leaf: i,
+                    list,
+                    anchor: anchor.unwrap_or(n),
+                    segs: s,
+                    attr: leaf.attr.is_some(),
+                });
             }
             for &c in &nodes[n].children {
                 segs.push(nodes[c].name.clone());

@@ -124,7 +124,9 @@ impl<'a> RowBuilder<'a> {
                     plan.node_columns
                         .get(n)
                         .map(|cols| {
-                            cols.iter().filter_map(|&(l, c)| nodes[n].leaves[l].attr.as_deref().map(|a| (a, c))).collect()
+                            cols.iter()
+                                .filter_map(|&(l, c)| nodes[n].leaves[l].attr.as_deref().map(|a| (a, c)))
+                                .collect()
                         })
                         .unwrap_or_default()
                 })
@@ -145,7 +147,10 @@ impl<'a> RowBuilder<'a> {
     fn widen(&self, reason: impl FnOnce() -> String) -> Option<Error> {
         let flag = self.sampled.as_ref()?;
         flag.store(true, Ordering::SeqCst);
-        Some(Error::SchemaWidened { path: self.path.to_path_buf(), reason: format!("{} (the structure was sampled)", reason()) })
+        Some(Error::SchemaWidened {
+            path: self.path.to_path_buf(),
+            reason: format!("{} (the structure was sampled)", reason()),
+        })
     }
 
     /// Send the rows not yet sent.
@@ -353,9 +358,17 @@ impl Visitor for RowBuilder<'_> {
         let node = match self.child(parent, name) {
             Some(n) => n,
             None => {
-                return Err(self.widen(|| format!("element <{name}> first appears after the sample")).unwrap_or_else(|| {
-                    Error::invalid(self.path, None, format!("element <{name}> was not seen by the first pass (the input changed while reading?)"))
-                }))
+                return Err(self.widen(|| format!("element <{name}> first appears after the sample")).unwrap_or_else(
+                    || {
+                        Error::invalid(
+                            self.path,
+                            None,
+                            format!(
+                                "element <{name}> was not seen by the first pass (the input changed while reading?)"
+                            ),
+                        )
+                    },
+                ))
             }
         };
         if node == self.plan.record {
@@ -379,7 +392,8 @@ impl Visitor for RowBuilder<'_> {
             }
             if self.sampled.is_some() {
                 let leaves = &self.nodes[node].leaves;
-                if let Some((k, _)) = attrs.iter().find(|(k, _)| !leaves.iter().any(|l| l.attr.as_deref() == Some(*k))) {
+                if let Some((k, _)) = attrs.iter().find(|(k, _)| !leaves.iter().any(|l| l.attr.as_deref() == Some(*k)))
+                {
                     let e = self.widen(|| format!("attribute {k:?} of <{name}> first appears after the sample"));
                     return Err(e.expect("sampled"));
                 }
@@ -389,7 +403,9 @@ impl Visitor for RowBuilder<'_> {
                     if let Some(v) = attrs.get(attr) {
                         let item = self.current[c];
                         if self.sampled.is_some() && self.cols[c].items[item].is_some() {
-                            return Err(self.widen(|| format!("<{name}> repeats where the sample saw it once")).expect("sampled"));
+                            return Err(self
+                                .widen(|| format!("<{name}> repeats where the sample saw it once"))
+                                .expect("sampled"));
                         }
                         self.cols[c].set(item, v);
                     }
@@ -462,13 +478,17 @@ impl RowBuilder<'_> {
                     let item = self.current[c];
                     if self.sampled.is_some() && self.cols[c].items[item].is_some() {
                         let name = &self.nodes[f.node].name;
-                        return Err(self.widen(|| format!("<{name}> repeats where the sample saw it once")).expect("sampled"));
+                        return Err(self
+                            .widen(|| format!("<{name}> repeats where the sample saw it once"))
+                            .expect("sampled"));
                     }
                     self.cols[c].set(item, t);
                 }
                 None if self.sampled.is_some() => {
                     let name = &self.nodes[f.node].name;
-                    return Err(self.widen(|| format!("text of <{name}> first appears after the sample")).expect("sampled"));
+                    return Err(self
+                        .widen(|| format!("text of <{name}> first appears after the sample"))
+                        .expect("sampled"));
                 }
                 None => {}
             }

@@ -97,11 +97,17 @@ impl TreeSource {
         let settings = Settings {
             record_path: options.record_path.clone(),
             choice,
-            plan: PlanOptions { namespaces: options.namespaces, arrays: options.arrays, infer: options.infer_types, nested: options.nested },
+            plan: PlanOptions {
+                namespaces: options.namespaces,
+                arrays: options.arrays,
+                infer: options.infer_types,
+                nested: options.nested,
+            },
             infer: options.infer_types == InferTypes::Yes,
             base_details: details,
         };
-        let state = discover(path, input.as_ref(), &settings, Some(options.sample_elements.unwrap_or(SAMPLE_ELEMENTS)))?;
+        let state =
+            discover(path, input.as_ref(), &settings, Some(options.sample_elements.unwrap_or(SAMPLE_ELEMENTS)))?;
         let table = path
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
@@ -211,7 +217,11 @@ impl Source for TreeSource {
 
     fn open_table(&self, name: &str) -> Result<BoxedStream> {
         if name != self.table {
-            return Err(Error::NoSuchTable { path: self.path.clone(), wanted: name.into(), available: vec![self.table.clone()] });
+            return Err(Error::NoSuchTable {
+                path: self.path.clone(),
+                wanted: name.into(),
+                available: vec![self.table.clone()],
+            });
         }
         if self.widen.swap(false, Ordering::SeqCst) && !self.state().complete {
             // An earlier read met what the sample did not show: discover the whole input.
@@ -220,7 +230,8 @@ impl Source for TreeSource {
         }
         let state = self.state();
         let (tx, rx) = bounded::<Result<RecordBatch>>(2);
-        let (input, structure, plan, path) = (self.input.clone(), state.structure.clone(), state.plan.clone(), self.path.clone());
+        let (input, structure, plan, path) =
+            (self.input.clone(), state.structure.clone(), state.plan.clone(), self.path.clone());
         let sampled = (!state.complete).then(|| self.widen.clone());
         let schema = plan.schema.clone();
         std::thread::spawn(move || {
@@ -236,7 +247,9 @@ impl Source for TreeSource {
                 input.walk(&mut builder).and_then(|_| builder.finish())
             });
             // A panic must not look like the end of the table: it becomes an error.
-            let result = run.unwrap_or_else(|why| Err(Error::invalid(&path, None, format!("internal error: the reader stopped unexpectedly ({why})"))));
+            let result = run.unwrap_or_else(|why| {
+                Err(Error::invalid(&path, None, format!("internal error: the reader stopped unexpectedly ({why})")))
+            });
             if let Err(e) = result {
                 let _ = tx.send(Err(e));
             }

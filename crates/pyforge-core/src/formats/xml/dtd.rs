@@ -111,7 +111,11 @@ fn close(c: &mut Cur, what: &str) -> Result<(), String> {
     c.expect(">", what)
 }
 
-fn entity_decl<'a>(c: &mut Cur<'a>, known: &mut Known<'a>, entity: &mut impl FnMut(&'a str, Declared<'a>)) -> Result<(), String> {
+fn entity_decl<'a>(
+    c: &mut Cur<'a>,
+    known: &mut Known<'a>,
+    entity: &mut impl FnMut(&'a str, Declared<'a>),
+) -> Result<(), String> {
     let what = "<!ENTITY>";
     c.need_space(what)?;
     let parameter = c.eat("%");
@@ -305,7 +309,9 @@ mod tests {
         assert!(ok("<!DOCTYPE doc>"));
         assert!(ok("<!DOCTYPE doc SYSTEM \"a.dtd\" [ <!ELEMENT doc (#PCDATA|a)*> <!ELEMENT a (b,(c|d)+)?> ]>"));
         assert!(ok("<!DOCTYPE doc [<!ATTLIST doc a CDATA #IMPLIED b (x|y) 'x' c NOTATION (n) #FIXED \"n\"><!NOTATION n PUBLIC 'p'>]>"));
-        assert!(ok("<!DOCTYPE doc [<!ENTITY e \"v &amp; &#65;\"><!ENTITY % p SYSTEM 'p.ent'> %p; <!-- c --><?pi x?>]>"));
+        assert!(ok(
+            "<!DOCTYPE doc [<!ENTITY e \"v &amp; &#65;\"><!ENTITY % p SYSTEM 'p.ent'> %p; <!-- c --><?pi x?>]>"
+        ));
         assert!(!ok("<!DOCTYPE doc [<!ELEMENT doc (a|b,c)>]>"));
         assert!(!ok("<!DOCTYPE doc [<!ATTLIST doc a NUMBER #IMPLIED>]>"));
         assert!(!ok("<!DOCTYPE doc [<!ENTITY e \"&\">]>"));

@@ -194,7 +194,11 @@ impl Entities {
                 rest = &rest[end + 1..];
             } else {
                 out.push(' ');
-                rest = if c == b'\r' && rest.as_bytes().get(i + 1) == Some(&b'\n') { &rest[i + 2..] } else { &rest[i + 1..] };
+                rest = if c == b'\r' && rest.as_bytes().get(i + 1) == Some(&b'\n') {
+                    &rest[i + 2..]
+                } else {
+                    &rest[i + 1..]
+                };
             }
         }
         Ok(())

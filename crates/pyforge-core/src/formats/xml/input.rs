@@ -68,7 +68,9 @@ pub fn plan(path: &Path, given: Option<&str>) -> Result<TextPlan> {
                 })?;
                 // A declaration cannot switch an ASCII-compatible file to UTF-16.
                 let enc = match enc {
-                    TextEncoding::Other(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE => TextEncoding::Utf8,
+                    TextEncoding::Other(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE => {
+                        TextEncoding::Utf8
+                    }
                     e => e,
                 };
                 (enc, "declaration", 0)
@@ -138,4 +140,3 @@ mod tests {
         assert_eq!(declared_encoding(b"<a/>"), None);
     }
 }
-

@@ -55,13 +55,6 @@ impl Format for XmlFormat {
         details.insert("encoding_detected_by".into(), plan.how.into());
         details.insert("compression".into(), plan.compression.name().into());
         let input = Arc::new(parser::XmlInput { path: path.to_path_buf(), plan, recover: options.recover });
-        Ok(Box::new(TreeSource::open(
-            "xml",
-            path,
-            input,
-            options,
-            RecordChoice::Detect,
-            details,
-        )?))
+        Ok(Box::new(TreeSource::open("xml", path, input, options, RecordChoice::Detect, details)?))
     }
 }

@@ -65,7 +65,12 @@ impl XmlInput {
     /// is parsed again from its start once more text has been read.
     fn run(&self, v: &mut dyn Visitor, chunk: usize) -> std::result::Result<(), Failure> {
         let mut src = input::open(&self.path, &self.plan).map_err(Failure::Other)?;
-        let mut w = Walker { recover: self.recover, utf16: self.plan.encoding.name().starts_with("utf-16"), utf8_bom: self.plan.how == "bom" && self.plan.bom_len == 3, ..Default::default() };
+        let mut w = Walker {
+            recover: self.recover,
+            utf16: self.plan.encoding.name().starts_with("utf-16"),
+            utf8_bom: self.plan.how == "bom" && self.plan.bom_len == 3,
+            ..Default::default()
+        };
         let mut buf: Vec<u8> = Vec::with_capacity(chunk + (64 << 10));
         // Offset in the decoded text of `buf[0]`.
         let mut base = 0u64;
@@ -95,7 +100,10 @@ impl XmlInput {
             let not_utf8 = |at: u64| {
                 Failure::At(
                     at,
-                    format!("not valid {} text (use --encoding to choose the right encoding)", self.plan.encoding.name()),
+                    format!(
+                        "not valid {} text (use --encoding to choose the right encoding)",
+                        self.plan.encoding.name()
+                    ),
                 )
             };
             // Everything that is left is in this chunk.
@@ -115,7 +123,10 @@ impl XmlInput {
             // Every character of a document must be one XML allows (checked once per chunk:
             // a vectorised byte scan, the slow path only when a suspect byte is present).
             if let Some((at, c)) = wf::illegal_char(body) {
-                return Err(Failure::At(off + at as u64, format!("character U+{:04X} is not allowed in XML", c as u32)));
+                return Err(Failure::At(
+                    off + at as u64,
+                    format!("character U+{:04X} is not allowed in XML", c as u32),
+                ));
             }
             let mut r = Reader::from_str(body);
             {
@@ -360,9 +371,16 @@ impl Walker {
         let d = wf::decl(body)?;
         if let Some(enc) = d.encoding {
             let e = enc.to_ascii_lowercase();
-            let says16 = e.starts_with("utf-16") || e.starts_with("utf16") || e.starts_with("ucs-2") || e == "iso-10646-ucs-2";
+            let says16 =
+                e.starts_with("utf-16") || e.starts_with("utf16") || e.starts_with("ucs-2") || e == "iso-10646-ucs-2";
             if says16 != self.utf16 || (self.utf8_bom && e != "utf-8" && e != "utf8") {
-                let bytes = if self.utf16 { "UTF-16" } else if self.utf8_bom { "UTF-8 (byte-order mark)" } else { "not UTF-16" };
+                let bytes = if self.utf16 {
+                    "UTF-16"
+                } else if self.utf8_bom {
+                    "UTF-8 (byte-order mark)"
+                } else {
+                    "not UTF-16"
+                };
                 return Err(format!("the declared encoding {enc:?} does not agree with the bytes, which are {bytes}"));
             }
         }
@@ -408,7 +426,6 @@ impl TreeInput for XmlInput {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,7 +469,8 @@ mod tests {
 
     #[test]
     fn every_chunk_size_reads_the_same_events() {
-        let doc = "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!DOCTYPE r [ <!ENTITY co \"ACME &amp; Co\"> ]>\n\
+        let doc =
+            "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!DOCTYPE r [ <!ENTITY co \"ACME &amp; Co\"> ]>\n\
             <!-- a comment > with > signs -->\n<r a=\"1 &gt; 0\" b='x>y'>\r\n  <i id=\"1\">Zürich &co; 日本\r\nline</i>\
             <i id=\"2\"/><?pi some > data?><![CDATA[<not> ]] a tag]]>\u{FEFF}mid\u{FEFF}<e/>&#x41;&lt;\
             <j k=\"v\r\nw\">\u{FEFF}</j>text &amp; more</r>\n";

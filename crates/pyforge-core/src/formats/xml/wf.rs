@@ -181,7 +181,8 @@ impl<'a> Cur<'a> {
     pub fn word(&mut self) -> &'a str {
         let r = self.rest();
         // ASCII name bytes first (the common case), characters only past them.
-        let ascii = r.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')).count();
+        let ascii =
+            r.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')).count();
         let n = ascii + r[ascii..].find(|c: char| !is_name_char(c)).unwrap_or(r.len() - ascii);
         self.at += n;
         &r[..n]
@@ -305,7 +306,8 @@ pub fn decl(raw: &str) -> Result<Decl<'_>, String> {
         eq(&mut c, what)?;
         let e = c.quoted(what)?;
         let mut cs = e.chars();
-        let ok = cs.next().is_some_and(|x| x.is_ascii_alphabetic()) && cs.all(|x| x.is_ascii_alphanumeric() || "._-".contains(x));
+        let ok = cs.next().is_some_and(|x| x.is_ascii_alphabetic())
+            && cs.all(|x| x.is_ascii_alphanumeric() || "._-".contains(x));
         if !ok {
             return Err(format!("{what}: {e:?} is not an encoding name"));
         }
@@ -354,7 +356,9 @@ mod tests {
         assert!(decl("xml version='1.0' standalone='yes' encoding='UTF-8'").is_err());
         assert!(comment(" a -- b ").is_err() && comment(" a - b ").is_ok() && comment("a-").is_err());
         assert!(pi("xml-stylesheet href='a'").is_ok() && pi("XmL x").is_err());
-        assert!(char_ref("x41").is_ok() && char_ref("0").is_err() && char_ref("+5").is_err() && char_ref("xFFFE").is_err());
+        assert!(
+            char_ref("x41").is_ok() && char_ref("0").is_err() && char_ref("+5").is_err() && char_ref("xFFFE").is_err()
+        );
         assert_eq!(illegal_char("ok\u{1}"), Some((2, '\u{1}')));
         assert_eq!(illegal_char("ok\u{FFFE}"), Some((2, '\u{FFFE}')));
         assert_eq!(illegal_char("é日本\t\r\n"), None);

@@ -30,8 +30,8 @@
 mod catalog;
 mod long_value;
 mod pages;
-mod row;
 pub mod random;
+mod row;
 pub mod sample;
 mod tdef;
 mod usage_map;
@@ -124,7 +124,10 @@ impl JetWriter {
     /// [`TableWriter::finish`].
     pub fn table(&mut self, name: &str, columns: Vec<Column>) -> WriteResult<TableWriter<'_>> {
         if self.tables.iter().any(|t| t.name.eq_ignore_ascii_case(name)) || name.eq_ignore_ascii_case("MSysObjects") {
-            return Err(WriteError::Table { table: name.into(), message: "a table of this name was already written".into() });
+            return Err(WriteError::Table {
+                table: name.into(),
+                message: "a table of this name was already written".into(),
+            });
         }
         let tdef_page = self.file.alloc();
         TableWriter::new(self, name, columns, tdef_page, false)
@@ -178,7 +181,8 @@ impl<'a> TableWriter<'a> {
     fn new(db: &'a mut JetWriter, name: &str, columns: Vec<Column>, tdef_page: u32, system: bool) -> WriteResult<Self> {
         let layout = row::Layout::new(columns).map_err(|message| WriteError::Table { table: name.into(), message })?;
         // Check the definition fits its page before any row is written.
-        tdef::table_definition(&layout, 0, 0, 0, system).map_err(|message| WriteError::Table { table: name.into(), message })?;
+        tdef::table_definition(&layout, 0, 0, 0, system)
+            .map_err(|message| WriteError::Table { table: name.into(), message })?;
         Ok(TableWriter {
             db,
             name: name.to_string(),
@@ -195,8 +199,8 @@ impl<'a> TableWriter<'a> {
     /// Append one row: one value per column, in column order.
     pub fn push(&mut self, values: &[Value]) -> WriteResult<()> {
         let row_no = self.rows + 1;
-        let bytes = row::encode(&self.layout, values, &mut self.long_values, &mut self.db.file)
-            .map_err(|e| match e {
+        let bytes =
+            row::encode(&self.layout, values, &mut self.long_values, &mut self.db.file).map_err(|e| match e {
                 row::EncodeError::Io(source) => WriteError::Io { path: self.db.file.path(), source },
                 row::EncodeError::Value(message) => WriteError::Row { table: self.name.clone(), row: row_no, message },
             })?;
@@ -234,7 +238,9 @@ impl<'a> TableWriter<'a> {
     /// Write the last pages and the table definition.
     pub fn finish(mut self) -> WriteResult<()> {
         self.flush_page()?;
-        self.long_values.flush(&mut self.db.file).map_err(|source| WriteError::Io { path: self.db.file.path(), source })?;
+        self.long_values
+            .flush(&mut self.db.file)
+            .map_err(|source| WriteError::Io { path: self.db.file.path(), source })?;
         let (used, map_pages) = usage_map::owned_pages(&self.data_pages, self.db.file.next_page());
         for (n, page) in map_pages {
             let at = self.db.file.alloc();
@@ -252,4 +258,3 @@ impl<'a> TableWriter<'a> {
         Ok(())
     }
 }
-

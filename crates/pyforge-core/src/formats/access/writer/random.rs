@@ -37,7 +37,8 @@ pub fn random_tables(seed: u64, max_rows: u64, profile: Profile) -> Vec<RandomTa
             let columns: Vec<Column> =
                 (0..1 + rng.below(12)).map(|c| Column::new(&format!("c{c}"), random_type(&mut rng, profile))).collect();
             let nrows = rng.below(max_rows + 1);
-            let rows = (0..nrows).map(|_| columns.iter().map(|c| random_value(&mut rng, c.kind, profile)).collect()).collect();
+            let rows =
+                (0..nrows).map(|_| columns.iter().map(|c| random_value(&mut rng, c.kind, profile)).collect()).collect();
             let name = format!("T{t} {}", ["Ωmega", "données", "表", "plain"][rng.below(4) as usize]);
             RandomTable { name, columns, rows }
         })

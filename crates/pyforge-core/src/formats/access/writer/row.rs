@@ -71,7 +71,12 @@ const INLINE_LIMIT: usize = 256;
 
 /// Encode one row of `layout`. Long values that do not stay inline are written to long-value
 /// pages through `long_values`.
-pub fn encode(layout: &Layout, values: &[Value], long_values: &mut LongValues, file: &mut PageFile) -> Result<Vec<u8>, EncodeError> {
+pub fn encode(
+    layout: &Layout,
+    values: &[Value],
+    long_values: &mut LongValues,
+    file: &mut PageFile,
+) -> Result<Vec<u8>, EncodeError> {
     let cols = &layout.columns;
     if values.len() != cols.len() {
         return Err(EncodeError::Value(format!("{} values for {} columns", values.len(), cols.len())));
@@ -81,7 +86,8 @@ pub fn encode(layout: &Layout, values: &[Value], long_values: &mut LongValues, f
     // Variable values: (bytes, long?) in variable-column order; long values still unplaced.
     let mut vars: Vec<Option<VarValue>> = (0..layout.var_count).map(|_| None).collect();
     for (i, (c, v)) in cols.iter().zip(values).enumerate() {
-        let bad = || EncodeError::Value(format!("column {:?} ({:?}): value {} does not fit", c.name, c.kind, describe(v)));
+        let bad =
+            || EncodeError::Value(format!("column {:?} ({:?}): value {} does not fit", c.name, c.kind, describe(v)));
         if let (ColumnType::Bool, Value::Bool(b)) = (c.kind, v) {
             if *b {
                 mask[i / 8] |= 1 << (i % 8);
@@ -124,7 +130,11 @@ pub fn encode(layout: &Layout, values: &[Value], long_values: &mut LongValues, f
             }
             (ColumnType::Binary(max), Value::Binary(b)) => {
                 if b.len() > usize::from(max) {
-                    return Err(EncodeError::Value(format!("column {:?}: {} bytes, the column holds {max}", c.name, b.len())));
+                    return Err(EncodeError::Value(format!(
+                        "column {:?}: {} bytes, the column holds {max}",
+                        c.name,
+                        b.len()
+                    )));
                 }
                 vars[at] = Some(VarValue::Short(b.clone()));
             }
@@ -134,10 +144,14 @@ pub fn encode(layout: &Layout, values: &[Value], long_values: &mut LongValues, f
         }
     }
     // Long values: inline when small and the row fits, else on long-value pages.
-    let short_len: usize = vars.iter().flatten().map(|v| match v {
-        VarValue::Short(b) => b.len(),
-        VarValue::Long(b) => 12 + if b.len() <= INLINE_LIMIT { b.len() } else { 0 },
-    }).sum();
+    let short_len: usize = vars
+        .iter()
+        .flatten()
+        .map(|v| match v {
+            VarValue::Short(b) => b.len(),
+            VarValue::Long(b) => 12 + if b.len() <= INLINE_LIMIT { b.len() } else { 0 },
+        })
+        .sum();
     let overhead = 2 + layout.fixed_len + if layout.var_count > 0 { 2 * layout.var_count + 4 } else { 0 } + mask.len();
     let inline_ok = overhead + short_len <= DataPage::MAX_ROW;
     let mut var_bytes: Vec<Vec<u8>> = Vec::with_capacity(layout.var_count);
@@ -145,7 +159,9 @@ pub fn encode(layout: &Layout, values: &[Value], long_values: &mut LongValues, f
         var_bytes.push(match v {
             None => Vec::new(),
             Some(VarValue::Short(b)) => b,
-            Some(VarValue::Long(b)) if inline_ok && b.len() <= INLINE_LIMIT => long_header(b.len() as u32 | 0x8000_0000, 0, &b),
+            Some(VarValue::Long(b)) if inline_ok && b.len() <= INLINE_LIMIT => {
+                long_header(b.len() as u32 | 0x8000_0000, 0, &b)
+            }
             Some(VarValue::Long(b)) => {
                 if b.len() > 0x3FFF_FFFF {
                     return Err(EncodeError::Value(format!("a long value of {} bytes; at most 1 GiB", b.len())));
@@ -172,7 +188,11 @@ pub fn encode(layout: &Layout, values: &[Value], long_values: &mut LongValues, f
     }
     row.extend_from_slice(&mask);
     if row.len() > DataPage::MAX_ROW {
-        return Err(EncodeError::Value(format!("the row takes {} bytes; a page holds rows of at most {}", row.len(), DataPage::MAX_ROW)));
+        return Err(EncodeError::Value(format!(
+            "the row takes {} bytes; a page holds rows of at most {}",
+            row.len(),
+            DataPage::MAX_ROW
+        )));
     }
     Ok(row)
 }
@@ -193,7 +213,11 @@ fn long_header(len_and_flag: u32, ptr: u32, inline: &[u8]) -> Vec<u8> {
 
 fn describe(v: &Value) -> String {
     let s = format!("{v:?}");
-    if s.len() > 60 { format!("{}...", &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)]) } else { s }
+    if s.len() > 60 {
+        format!("{}...", &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)])
+    } else {
+        s
+    }
 }
 
 /// Jet4 text: compressed (marker FF FE, one byte per character) when every character is in
@@ -226,7 +250,11 @@ pub fn ole_date(us: i64) -> f64 {
     let total = us + EPOCH_DAYS * DAY_US;
     let days = total.div_euclid(DAY_US);
     let frac = total.rem_euclid(DAY_US) as f64 / DAY_US as f64;
-    if days >= 0 { days as f64 + frac } else { days as f64 - frac }
+    if days >= 0 {
+        days as f64 + frac
+    } else {
+        days as f64 - frac
+    }
 }
 
 /// A GUID in textual byte order to its stored form (first three groups little-endian).
@@ -295,7 +323,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut file = PageFile::create_encoded(&dir.path().join("x.mdb"), 0).map_err(|e| e.to_string()).unwrap();
         let mut lv = LongValues::default();
-        let row = match encode(&layout, &[Value::Long(7), Value::Text("ab".into()), Value::Bool(true), Value::Null], &mut lv, &mut file) {
+        let row = match encode(
+            &layout,
+            &[Value::Long(7), Value::Text("ab".into()), Value::Bool(true), Value::Null],
+            &mut lv,
+            &mut file,
+        ) {
             Ok(r) => r,
             Err(_) => panic!("encode failed"),
         };

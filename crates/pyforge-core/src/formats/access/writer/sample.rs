@@ -25,14 +25,31 @@ const Y2024: i64 = 1_704_067_200_000_000;
 const DAY: i64 = 86_400_000_000;
 
 const CUSTOMERS: [&str; 12] = [
-    "Alfreds Futterkiste", "Ana Trujillo Emparedados", "Antonio Moreno Taquería", "Around the Horn",
-    "Berglunds snabbköp", "Blauer See Delikatessen", "Blondel père et fils", "Bólido Comidas preparadas",
-    "Café Ωmega", "東京トレーディング", "Łódź Hurtownia", "Ägypten Import & Söhne",
+    "Alfreds Futterkiste",
+    "Ana Trujillo Emparedados",
+    "Antonio Moreno Taquería",
+    "Around the Horn",
+    "Berglunds snabbköp",
+    "Blauer See Delikatessen",
+    "Blondel père et fils",
+    "Bólido Comidas preparadas",
+    "Café Ωmega",
+    "東京トレーディング",
+    "Łódź Hurtownia",
+    "Ägypten Import & Söhne",
 ];
 const CITIES: [&str; 8] = ["Berlin", "México D.F.", "London", "Luleå", "Mannheim", "Strasbourg", "Kraków", "東京"];
 const PRODUCTS: [&str; 10] = [
-    "Chai", "Chang", "Aniseed Syrup", "Chef Anton's Cajun Seasoning", "Grandma's Boysenberry Spread",
-    "Uncle Bob's Organic Dried Pears", "Northwoods Cranberry Sauce", "Mishi Kobe Niku", "Ikura", "Queso Cabrales",
+    "Chai",
+    "Chang",
+    "Aniseed Syrup",
+    "Chef Anton's Cajun Seasoning",
+    "Grandma's Boysenberry Spread",
+    "Uncle Bob's Organic Dried Pears",
+    "Northwoods Cranberry Sauce",
+    "Mishi Kobe Niku",
+    "Ikura",
+    "Queso Cabrales",
 ];
 
 /// The `pyforge samples` database: Customers (text, unicode, NULLs, memos inline and long),
@@ -57,7 +74,10 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
         let notes = match i % 6 {
             0 => Value::Null,
             1 => Value::Text("Prefers e-mail.\r\nCalls on Tuesdays; café owner, \"VIP\", comma, here.".into()),
-            2 => Value::Text(format!("Long history — {}", "order placed, delivered, invoiced, paid; ".repeat(120 + i as usize))),
+            2 => Value::Text(format!(
+                "Long history — {}",
+                "order placed, delivered, invoiced, paid; ".repeat(120 + i as usize)
+            )),
             3 => Value::Text("Ünïcödé memo: Ωμέγα, Привет, 東京, עברית".into()),
             4 => Value::Text("Ж".repeat(2500)),
             _ => Value::Text(format!("Customer #{i}")),
@@ -66,7 +86,11 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
             Value::Long(i as i32 + 1),
             Value::Text(format!("{} {}", CUSTOMERS[i as usize % CUSTOMERS.len()], i / 12 + 1)),
             if i % 9 == 4 { Value::Null } else { Value::Text(CITIES[rng.below(8) as usize].into()) },
-            if i % 10 == 7 { Value::Null } else { Value::DateTime(Y2024 - rng.below(8000) as i64 * DAY + rng.below(86_400) as i64 * 1_000_000) },
+            if i % 10 == 7 {
+                Value::Null
+            } else {
+                Value::DateTime(Y2024 - rng.below(8000) as i64 * DAY + rng.below(86_400) as i64 * 1_000_000)
+            },
             Value::Bool(i % 3 != 0),
             if i % 11 == 5 { Value::Null } else { Value::Currency((rng.below(20_000_000) as i64 - 1_000_000) * 10) },
             notes,
@@ -96,7 +120,11 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
             if i % 7 == 3 { Value::Null } else { Value::Byte((1 + i % 8) as u8) },
             Value::Currency(rng.below(5_000_000) as i64 + 1),
             if i % 8 == 6 { Value::Null } else { Value::Single(rng.below(4000) as f32 / 16.0) },
-            if i % 5 == 4 { Value::Null } else { Value::Decimal(if i % 13 == 0 { -1250 } else { rng.below(250_000) as i128 }) },
+            if i % 5 == 4 {
+                Value::Null
+            } else {
+                Value::Decimal(if i % 13 == 0 { -1250 } else { rng.below(250_000) as i128 })
+            },
             Value::Bool(i % 4 == 0),
             if i % 6 == 1 { Value::Null } else { Value::Guid(guid) },
             match i % 4 {

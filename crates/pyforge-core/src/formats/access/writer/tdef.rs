@@ -62,7 +62,11 @@ pub fn table_definition(layout: &Layout, rows: u64, used: u32, free: u32, system
     // Per-variable-column usage maps: none (terminator).
     p.extend_from_slice(&[0xFF, 0xFF]);
     if p.len() > PAGE_SIZE {
-        return Err(format!("the definition of {} columns takes {} bytes; more than one page is not written", n, p.len()));
+        return Err(format!(
+            "the definition of {} columns takes {} bytes; more than one page is not written",
+            n,
+            p.len()
+        ));
     }
     let len = p.len() as u32;
     put_u32(&mut p, 0x08, len);
