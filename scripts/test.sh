@@ -23,10 +23,16 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
+# House rules first (seconds): formatting as rustfmt.toml says.
+cargo fmt --all --check
+
 # One release build serves the Python tests and the wheel: the whole workspace in one go, so
 # the CLI, `cargo test` and maturin resolve the same features and share every artifact.
 cargo build --release --locked --workspace
 export PYFORGE_BIN="$PWD/target/release/pyforge"
+
+# Lints of every crate and target; a warning fails the run.
+cargo clippy --release --locked --workspace --all-targets -- -D warnings
 
 # (pyforge-python has no Rust tests: it is tested as an installed wheel below.)
 cargo test --release --locked --workspace

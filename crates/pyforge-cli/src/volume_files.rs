@@ -24,7 +24,7 @@ enum Access {
     /// A plain file below the mount.
     Mounted(PathBuf),
     /// The Files API.
-    Api(HttpClient, VolumePath),
+    Api(Box<HttpClient>, VolumePath),
 }
 
 fn parse(path: &str) -> Result<VolumePath, ApiError> {
@@ -49,7 +49,7 @@ fn access(path: &str, credentials: Option<Credentials>) -> Result<Access, ApiErr
     if let Some(root) = pyforge_databricks::env::volumes_root() {
         return Ok(Access::Mounted(v.mount_path(&root)));
     }
-    Ok(Access::Api(client(credentials)?, v))
+    Ok(Access::Api(Box::new(client(credentials)?), v))
 }
 
 fn io_error(p: &std::path::Path, e: std::io::Error) -> ApiError {

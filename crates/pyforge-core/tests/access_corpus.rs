@@ -129,10 +129,10 @@ fn emoticons_survive() {
     let keys = b.column_by_name("key").unwrap();
     let data = strings(&b, "data");
     assert!(b.num_rows() > 0);
-    for i in 0..b.num_rows() {
+    for (i, value) in data.iter().enumerate() {
         let k = arrow::util::display::array_value_to_string(keys, i).unwrap();
         let c = char::from_u32(k.parse::<f64>().unwrap() as u32).unwrap();
-        assert_eq!(data[i].as_deref(), Some(format!("a{c}a").as_str()), "row {i}");
+        assert_eq!(value.as_deref(), Some(format!("a{c}a").as_str()), "row {i}");
     }
 }
 

@@ -143,9 +143,9 @@ fn databricks_ddl_of_index_test_is_the_snapshot() {
     let got = database_ddl(&structure("V2007__indexTestV2007.accdb"), Dialect::Databricks);
     let got = got.split_once('\n').map_or("", |(_, rest)| rest); // the first line names the version
     if std::env::var_os("PYFORGE_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&snapshot, got).unwrap();
+        std::fs::write(snapshot, got).unwrap();
     }
-    let want = std::fs::read_to_string(&snapshot).unwrap_or_else(|e| panic!("{}: {e}", snapshot.display()));
+    let want = std::fs::read_to_string(snapshot).unwrap_or_else(|e| panic!("{}: {e}", snapshot.display()));
     assert_eq!(
         got,
         want,

@@ -360,7 +360,7 @@ fn fuzz_cases_and_mutations_never_panic() {
                 1 | 2 => {
                     // Mutate the header and field descriptors where it hurts most.
                     for _ in 0..(1 + next() % 4) {
-                        let limit = b.len().min(400).max(1);
+                        let limit = b.len().clamp(1, 400);
                         let i = (next() as usize) % limit;
                         if i < b.len() {
                             b[i] = next() as u8;

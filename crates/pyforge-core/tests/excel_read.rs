@@ -80,8 +80,8 @@ fn types_dates_errors_and_mixed_columns() {
     for (c, h) in ["d", "ts", "flag", "mixed", "calc"].iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
-    ws.write_datetime_with_format(1, 0, &ExcelDateTime::from_ymd(2024, 2, 29).unwrap(), &date).unwrap();
-    ws.write_datetime_with_format(2, 0, &ExcelDateTime::from_ymd(1999, 12, 31).unwrap(), &date).unwrap();
+    ws.write_datetime_with_format(1, 0, ExcelDateTime::from_ymd(2024, 2, 29).unwrap(), &date).unwrap();
+    ws.write_datetime_with_format(2, 0, ExcelDateTime::from_ymd(1999, 12, 31).unwrap(), &date).unwrap();
     let t = ExcelDateTime::from_ymd(2024, 3, 1).unwrap().and_hms(13, 30, 0).unwrap();
     ws.write_datetime_with_format(1, 1, &t, &stamp).unwrap();
     ws.write_boolean(1, 2, true).unwrap();

@@ -423,7 +423,7 @@ fn push_text(out: &mut String, data: &[u8]) -> Result<(), Slow> {
             }
             return Ok(());
         }
-    } else if data.len() % 2 == 0 {
+    } else if data.len().is_multiple_of(2) {
         return push_utf16(out, data);
     }
     let s = jetdb::encoding::decode_text(data, TextEncoding::Unicode).map_err(|_| Slow)?;

@@ -249,7 +249,8 @@ mod tests {
 
     #[test]
     fn fast_and_general_decimal_paths_agree() {
-        let cases: &[(&str, u8, u8, Result<Option<i128>, ()>)] = &[
+        type Case = (&'static str, u8, u8, Result<Option<i128>, ()>);
+        let cases: &[Case] = &[
             ("  12.50", 12, 2, Ok(Some(1250))),
             ("-0.5", 5, 2, Ok(Some(-50))),
             ("+7", 5, 2, Ok(Some(700))),

@@ -54,6 +54,10 @@ impl ColumnBuilder {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(&self) -> usize {
         use arrow::array::ArrayBuilder;
         match self {

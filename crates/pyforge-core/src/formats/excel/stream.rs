@@ -185,8 +185,11 @@ fn sample(wb: &mut Workbook, shared: &Shared, sheet: &str, opts: SheetOptions) -
     }
 }
 
+/// The output columns (name, kind) and, per sheet, its sheet column -> output column.
+type Layout = (Vec<(String, Kind)>, Vec<HashMap<u32, usize>>);
+
 /// Output columns: for one sheet its own; for `--combine` `_sheet` then the union by name.
-fn layout(plans: &[SheetPlan], combine: bool) -> (Vec<(String, Kind)>, Vec<HashMap<u32, usize>>) {
+fn layout(plans: &[SheetPlan], combine: bool) -> Layout {
     let mut fields: Vec<(String, Kind)> = Vec::new();
     let mut by_name: HashMap<String, usize> = HashMap::new();
     if combine {

@@ -95,7 +95,7 @@ impl Doc {
         let words = self.doc.extract_words(index).map_err(|e| e.to_string())?;
         let upright = |c: &pdf_oxide::layout::TextChar| {
             let r = c.rotation_degrees.rem_euclid(360.0);
-            r < 0.5 || r > 359.5
+            !(0.5..=359.5).contains(&r)
         };
         if !chars.iter().chain(words.iter().flat_map(|w| w.chars.iter())).all(upright) {
             return Ok(None);
@@ -169,10 +169,8 @@ fn glyph(c: &pdf_oxide::layout::TextChar) -> super::layout::Glyph {
             None
         }
     };
-    let (dir, up) = match c.matrix.and_then(|m| Some((unit(m[0], m[1])?, unit(m[2], m[3])?))) {
-        Some(v) => v,
-        None => ((1.0, 0.0), (0.0, 1.0)),
-    };
+    let (dir, up) =
+        c.matrix.and_then(|m| Some((unit(m[0], m[1])?, unit(m[2], m[3])?))).unwrap_or(((1.0, 0.0), (0.0, 1.0)));
     let height = if c.ascent - c.descent > 0.0 { c.ascent - c.descent } else { c.font_size };
     let advance = if c.advance_width > 0.0 { c.advance_width } else { c.rendered_advance };
     super::layout::Glyph { ch: c.char, x: c.origin_x, y: c.origin_y, advance, height, dir, up }

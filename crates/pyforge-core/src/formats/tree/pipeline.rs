@@ -218,8 +218,16 @@ mod tests {
             let mut buf = crate::formats::tree::AttrBuf::default();
             for i in 0..n {
                 buf.clear();
-                buf.push::<()>("id", |s| Ok(s.push_str(&i.to_string()))).unwrap();
-                buf.push::<()>("kind", |s| Ok(s.push_str(if i % 2 == 0 { "even" } else { "odd" }))).unwrap();
+                buf.push::<()>("id", |s| {
+                    let _: () = s.push_str(&i.to_string());
+                    Ok(())
+                })
+                .unwrap();
+                buf.push::<()>("kind", |s| {
+                    let _: () = s.push_str(if i % 2 == 0 { "even" } else { "odd" });
+                    Ok(())
+                })
+                .unwrap();
                 v.open("record", buf.attrs())?;
                 v.text(&"x".repeat(i % 50));
                 v.close()?;

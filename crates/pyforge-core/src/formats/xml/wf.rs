@@ -345,7 +345,14 @@ mod tests {
         assert!(!is_name("12") && !is_name(".doc") && !is_name(""));
         let mut seen = Vec::new();
         let mut got = Vec::new();
-        assert_eq!(start_tag("a x='1' y = \"2\"  ", &mut seen, |k, v| Ok(got.push((k, v)))).unwrap(), "a");
+        assert_eq!(
+            start_tag("a x='1' y = \"2\"  ", &mut seen, |k, v| {
+                let _: () = got.push((k, v));
+                Ok(())
+            })
+            .unwrap(),
+            "a"
+        );
         assert_eq!(got, [("x", "1"), ("y", "2")]);
         assert!(start_tag("doc a1", &mut seen, |_, _| Ok(())).unwrap_err().contains("no value"));
         assert!(start_tag("doc a='1'b='2'", &mut seen, |_, _| Ok(())).is_err());
