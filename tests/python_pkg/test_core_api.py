@@ -247,3 +247,15 @@ def test_output_names_never_collide(samples, tmp_path):
     assert pq.read_table(tmp_path / "py" / "sales_parquet.parquet").equals(pyforge_core.read_table(src / "sales.parquet"))
     # A file converted alone keeps its plain name.
     assert Path(pyforge_core.convert(src / "sales.csv", output_dir=tmp_path / "one")["output"]).name == "sales.parquet"
+
+
+def test_recover_repairs_reach_the_result(tmp_path):
+    """Without recover a repeated JSON key is an error; with it, each repair is counted in the
+    result (and in info), never made silently."""
+    src = tmp_path / "dup.json"
+    src.write_text('[{"a": 1, "a": 2}, {"a": 3, "b": {"x": 1, "x": 2}}]')
+    with pytest.raises(pyforge_core.InvalidInputError, match="duplicate key"):
+        PyForgeCore().convert(src, tmp_path / "strict.parquet")
+    r = PyForgeCore().convert(src, tmp_path / "out.parquet", recover=True)
+    assert r["rows"] == 2 and r["tables"][0]["details"]["repairs"] == 2
+    assert pq.read_table(tmp_path / "out.parquet").column("a").to_pylist() == [1, 3]

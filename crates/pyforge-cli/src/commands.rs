@@ -28,7 +28,7 @@ pub struct Ui {
 
 /// Per-file results of `convert` for in-process callers, as JSON objects:
 /// `{"input", "status": "ok", "format", "output", "manifest", "rows", "tables": [{"name",
-/// "output", "rows", "columns": [{"name", "type"}]}]}`, `{"input", "status": "failed",
+/// "output", "rows", "columns": [{"name", "type"}], "details"}]}`, `{"input", "status": "failed",
 /// "error"}` or `{"input", "status": "skipped"}` (after a failure with --fail-fast). Paths are
 /// shown as the user gave them (`dbfs:/Volumes/...` for staged Volume files).
 #[derive(Debug, Default)]
@@ -59,6 +59,7 @@ impl Collected {
                     "output": shown(&t.output),
                     "rows": t.rows,
                     "columns": t.columns,
+                    "details": t.details,
                 })).collect::<Vec<_>>(),
             }),
             Err(e) => json!({"input": shown(input), "status": "failed", "error": crate::remote::shown_text(&e.to_string().replace('\n', " "))}),

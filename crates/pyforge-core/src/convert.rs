@@ -83,6 +83,9 @@ pub struct TableReport {
     pub output: PathBuf,
     pub rows: u64,
     pub columns: Vec<ColumnInfo>,
+    /// Facts the reader learnt while reading the table (error cells read as null, repairs in
+    /// recover mode, ...), as in `info` and the manifest.
+    pub details: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// What one input became.
@@ -248,9 +251,13 @@ pub fn convert_source(
     if (staged.is_empty() || matches!(layout, Layout::File(_))) && !failed.is_empty() {
         return Err(failed.swap_remove(0).1);
     }
+    // Readers may report facts learnt while reading (warnings, repairs); ask after the writes.
+    let after = source.tables().unwrap_or_default();
+    let details_of = |name: &str| after.iter().find(|t| t.name == name).map(|t| t.details.clone()).unwrap_or_default();
     let mut reports = Vec::new();
     for (s, mut r) in staged {
         s.commit()?;
+        r.details = details_of(&r.name);
         if let (Layout::Folder(dir), Some(root)) = (&layout, &folder_root) {
             // Report where the file will be once the folder is in place.
             if let Ok(rel) = r.output.strip_prefix(root) {
@@ -265,10 +272,6 @@ pub fn convert_source(
         Layout::File(p) => (p, None),
         Layout::Folder(dir) => {
             let m = manifest_path.expect("folder layout has a manifest");
-            // Readers may report facts learnt while reading (warnings); ask after the writes.
-            let after = source.tables().unwrap_or_default();
-            let details_of =
-                |name: &str| after.iter().find(|t| t.name == name).map(|t| t.details.clone()).unwrap_or_default();
             let sha = checksum.expect("checksum started").join().expect("checksum thread")?;
             let manifest = Manifest {
                 source: input.display().to_string(),
@@ -443,7 +446,13 @@ fn write_table(
                     .collect();
                 return Ok((
                     staged,
-                    TableReport { name: table.to_string(), output: target.to_path_buf(), rows, columns },
+                    TableReport {
+                        name: table.to_string(),
+                        output: target.to_path_buf(),
+                        rows,
+                        columns,
+                        details: Default::default(),
+                    },
                 ));
             }
             Err(e) if e.is_schema_widened() && rereads < MAX_REREADS => {

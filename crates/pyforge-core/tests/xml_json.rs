@@ -526,3 +526,27 @@ fn json_nesting_limit_and_non_json_are_refused() {
         assert!(e.contains(name) && e.contains("line 2") && e.contains("malformed JSON"), "{name}: {e}");
     }
 }
+
+/// Repairs made in recover mode, as the table's details report them after a full read.
+fn repairs_reported(path: &Path) -> Option<u64> {
+    let opts = ReadOptions { recover: true, ..Default::default() };
+    read(path, &opts);
+    let source = pyforge_core::open(path, &opts).unwrap();
+    let name = source.tables().unwrap()[0].name.clone();
+    source.open_table(&name).unwrap().for_each(|b| drop(b.unwrap()));
+    source.tables().unwrap()[0].details.get("repairs").map(|v| v.as_u64().unwrap())
+}
+
+#[test]
+fn recover_counts_every_repair_and_strict_reads_report_none() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two repeated keys: "a" in the first object, "x" in the second's nested object.
+    let json = write(dir.path(), "dup.json", b"[{\"a\":1,\"a\":2},\n{\"a\":3,\"b\":{\"x\":2,\"x\":5}}]");
+    assert_eq!(repairs_reported(&json), Some(2));
+    // Three roots: two repairs (the second and third root).
+    let xml = write(dir.path(), "roots.xml", b"<r><i>1</i></r>\n<r><i>2</i></r>\n<r><i>3</i></r>\n");
+    assert_eq!(repairs_reported(&xml), Some(2));
+    // Nothing to repair: no count.
+    let fine = write(dir.path(), "fine.json", b"[{\"a\":1},{\"a\":2}]");
+    assert_eq!(repairs_reported(&fine), None);
+}

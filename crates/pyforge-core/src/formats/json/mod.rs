@@ -63,7 +63,8 @@ impl Format for JsonFormat {
         let (_, compression) = compressed::open(path)?;
         let mut details = BTreeMap::new();
         details.insert("compression".into(), compression.name().into());
-        let input = Arc::new(JsonInput { path: path.to_path_buf(), recover: options.recover });
+        let input =
+            Arc::new(JsonInput { path: path.to_path_buf(), recover: options.recover, repairs: Default::default() });
         Ok(Box::new(TreeSource::open("json", path, input, options, RecordChoice::PreferRoots, details)?))
     }
 }
@@ -73,6 +74,8 @@ pub struct JsonInput {
     pub path: PathBuf,
     /// Keep the first value of a repeated key (counted) instead of failing.
     pub recover: bool,
+    /// Repairs made by the walk that got furthest (see [`TreeInput::repairs`]).
+    pub repairs: std::sync::atomic::AtomicU64,
 }
 
 /// Shared state of one walk: the visitor and the first error it returned (serde can only carry
@@ -328,7 +331,12 @@ impl TreeInput for JsonInput {
                 de.end().map_err(|e| self.err(e, n - 1, &walk))?;
             }
         }
+        self.repairs.fetch_max(walk.borrow().repairs, std::sync::atomic::Ordering::Relaxed);
         Ok(())
+    }
+
+    fn repairs(&self) -> u64 {
+        self.repairs.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

@@ -132,4 +132,10 @@ impl AttrBuf {
 pub trait TreeInput: Send + Sync {
     /// Walk the whole input, reporting its events to `visitor`.
     fn walk(&self, visitor: &mut dyn Visitor) -> Result<()>;
+
+    /// Repairs made in recover mode by the walk that got furthest (every walk meets the same
+    /// ones), for `info`, the manifest and the Python result.
+    fn repairs(&self) -> u64 {
+        0
+    }
 }

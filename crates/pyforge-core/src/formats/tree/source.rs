@@ -201,6 +201,10 @@ impl Source for TreeSource {
         if !lists.is_empty() {
             details.insert("repeated_columns".into(), lists.into());
         }
+        let repairs = self.input.repairs();
+        if repairs > 0 {
+            details.insert("repairs".into(), repairs.into());
+        }
         Ok(vec![TableInfo {
             name: self.table.clone(),
             // A sampled discovery does not know the count: readers of the table count it.

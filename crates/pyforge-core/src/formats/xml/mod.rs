@@ -54,7 +54,12 @@ impl Format for XmlFormat {
         details.insert("encoding".into(), plan.encoding.name().into());
         details.insert("encoding_detected_by".into(), plan.how.into());
         details.insert("compression".into(), plan.compression.name().into());
-        let input = Arc::new(parser::XmlInput { path: path.to_path_buf(), plan, recover: options.recover });
+        let input = Arc::new(parser::XmlInput {
+            path: path.to_path_buf(),
+            plan,
+            recover: options.recover,
+            repairs: Default::default(),
+        });
         Ok(Box::new(TreeSource::open("xml", path, input, options, RecordChoice::Detect, details)?))
     }
 }

@@ -20,6 +20,8 @@ pub struct XmlInput {
     pub plan: TextPlan,
     /// Repair what a strict reader refuses (attributes without a value, several roots).
     pub recover: bool,
+    /// Repairs made by the walk that got furthest (see [`TreeInput::repairs`]).
+    pub repairs: std::sync::atomic::AtomicU64,
 }
 
 enum Failure {
@@ -156,6 +158,7 @@ impl XmlInput {
                     }
                     Ok(Event::Eof) => {
                         if last {
+                            self.repairs.fetch_max(w.repairs, std::sync::atomic::Ordering::Relaxed);
                             return w.finish(off + body.len() as u64);
                         }
                         if bad_utf8 {
@@ -411,6 +414,10 @@ impl Walker {
 const CHUNK: usize = 1 << 20;
 
 impl TreeInput for XmlInput {
+    fn repairs(&self) -> u64 {
+        self.repairs.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Parsing runs on a thread of its own, row building on the caller's
     /// ([`walk_pipelined`](crate::formats::tree::pipeline::walk_pipelined)).
     fn walk(&self, v: &mut dyn Visitor) -> Result<()> {
@@ -458,7 +465,12 @@ mod tests {
     }
 
     fn walk(path: &std::path::Path, chunk: usize) -> std::result::Result<Vec<String>, String> {
-        let input = XmlInput { path: path.to_path_buf(), plan: input::plan(path, None).unwrap(), recover: false };
+        let input = XmlInput {
+            path: path.to_path_buf(),
+            plan: input::plan(path, None).unwrap(),
+            recover: false,
+            repairs: Default::default(),
+        };
         let mut log = Log::default();
         match input.run(&mut log, chunk) {
             Ok(()) => Ok(log.0),
