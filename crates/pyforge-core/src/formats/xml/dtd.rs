@@ -76,11 +76,12 @@ fn subset<'a>(c: &mut Cur<'a>, entity: &mut impl FnMut(&'a str, Declared<'a>)) -
             return Ok(());
         }
         if r.starts_with("<!--") {
-            let end = r.find("-->").ok_or("a comment in the DTD is not closed")?;
+            // The end is searched after the opener: in `<!--->` the `-->` overlaps it.
+            let end = r[4..].find("-->").ok_or("a comment in the DTD is not closed")? + 4;
             wf::comment(&r[4..end])?;
             c.at += end + 3;
         } else if r.starts_with("<?") {
-            let end = r.find("?>").ok_or("a processing instruction in the DTD is not closed")?;
+            let end = r[2..].find("?>").ok_or("a processing instruction in the DTD is not closed")? + 2;
             wf::pi(&r[2..end])?;
             c.at += end + 2;
         } else if c.eat("%") {
@@ -319,5 +320,15 @@ mod tests {
         assert!(!ok("<!DOCTYPE doc [<!-- a -- b -->]>"));
         assert!(!ok("<!DOCTYPE doc [<![INCLUDE[ ]]>]>"));
         assert!(!ok("<!doctype doc>"));
+    }
+
+    #[test]
+    fn a_terminator_overlapping_its_opener_is_not_a_panic() {
+        // `<!--->-->` is a comment holding "->"; in `<!--->` and `<?>` the `-->`/`?>` found
+        // first overlaps the opener (a slice that began after it ended, before the fix).
+        assert!(ok("<!DOCTYPE doc [<!--->-->]>"));
+        assert!(!ok("<!DOCTYPE doc [<!--->]>"));
+        assert!(!ok("<!DOCTYPE doc [<?>?>]>"));
+        assert!(!ok("<!DOCTYPE doc [<?>]>"));
     }
 }
