@@ -75,15 +75,15 @@ fn subset<'a>(c: &mut Cur<'a>, entity: &mut impl FnMut(&'a str, Declared<'a>)) -
         if r.starts_with(']') || r.is_empty() {
             return Ok(());
         }
-        if r.starts_with("<!--") {
+        if let Some(body) = r.strip_prefix("<!--") {
             // The end is searched after the opener: in `<!--->` the `-->` overlaps it.
-            let end = r[4..].find("-->").ok_or("a comment in the DTD is not closed")? + 4;
-            wf::comment(&r[4..end])?;
-            c.at += end + 3;
-        } else if r.starts_with("<?") {
-            let end = r[2..].find("?>").ok_or("a processing instruction in the DTD is not closed")? + 2;
-            wf::pi(&r[2..end])?;
-            c.at += end + 2;
+            let end = body.find("-->").ok_or("a comment in the DTD is not closed")?;
+            wf::comment(&body[..end])?;
+            c.at += 4 + end + 3;
+        } else if let Some(body) = r.strip_prefix("<?") {
+            let end = body.find("?>").ok_or("a processing instruction in the DTD is not closed")?;
+            wf::pi(&body[..end])?;
+            c.at += 2 + end + 2;
         } else if c.eat("%") {
             c.name("parameter entity reference")?;
             c.expect(";", "parameter entity reference")?;
