@@ -165,8 +165,9 @@ pub struct XmlArgs {
     /// beside attributes or children is the field `_text`).
     #[arg(long, default_value = "flatten", value_parser = ["flatten", "struct"], help_heading = "XML and JSON input")]
     pub nested: String,
-    /// Repair broken exports instead of refusing them: XML attributes without a value and
-    /// concatenated documents, JSON keys repeated in one object (the first value is kept).
+    /// Repair broken exports instead of refusing them, counting each repair: XML attributes
+    /// without a value and concatenated documents; JSON NaN and Infinity (read as doubles),
+    /// comments, trailing commas, keys repeated in one object (the first value is kept).
     #[arg(long, help_heading = "XML and JSON input")]
     pub recover: bool,
 }

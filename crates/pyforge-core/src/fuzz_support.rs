@@ -176,14 +176,24 @@ pub fn watch_panics() {
 }
 
 /// Open the file at `path` with the reader registered as `format` and read every table to the
-/// end, as `pyforge convert` would. The returned outcome carries the first error and the
-/// panics seen; a panic escaping the reader is caught and recorded.
+/// end, as `pyforge convert` would; an input it refuses is read again with `recover`. The
+/// returned outcome carries the strict run's first error and the panics of both runs; a panic
+/// escaping the reader is caught and recorded.
 pub fn drive_path(format: &str, path: &Path) -> Outcome {
     watch_panics();
     PANICS.lock().map(|mut p| p.clear()).ok();
     let mut outcome = Outcome::default();
     DRIVING.store(true, Ordering::SeqCst);
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_all(format, path, &mut outcome)));
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let strict = read_all(format, path, &ReadOptions::default(), &mut outcome);
+        if strict.is_err() || outcome.error.is_some() {
+            // What strict reading refuses goes through the `--recover` repairs too; only their
+            // panics count (the outcome keeps the strict run's error and tables).
+            let _ =
+                read_all(format, path, &ReadOptions { recover: true, ..Default::default() }, &mut Outcome::default());
+        }
+        strict
+    }));
     DRIVING.store(false, Ordering::SeqCst);
     match run {
         Ok(Ok(())) => {}
@@ -196,9 +206,9 @@ pub fn drive_path(format: &str, path: &Path) -> Outcome {
     outcome
 }
 
-fn read_all(format: &str, path: &Path, outcome: &mut Outcome) -> std::result::Result<(), Error> {
+fn read_all(format: &str, path: &Path, options: &ReadOptions, outcome: &mut Outcome) -> std::result::Result<(), Error> {
     let f = crate::format::by_name(format).ok_or_else(|| Error::InvalidOption(format!("no format named {format}")))?;
-    let source = f.open(path, &ReadOptions::default())?;
+    let source = f.open(path, options)?;
     let _ = source.details();
     let tables = source.tables()?;
     outcome.tables = tables.len();

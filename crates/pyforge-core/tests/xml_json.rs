@@ -524,7 +524,36 @@ fn json_nesting_limit_and_non_json_are_refused() {
     ] {
         let e = err(&write(dir.path(), name, text.as_bytes()), &ReadOptions::default());
         assert!(e.contains(name) && e.contains("line 2") && e.contains("malformed JSON"), "{name}: {e}");
+        assert!(e.contains("--recover reads them"), "{name}: {e}");
     }
+}
+
+/// With `recover`, NaN and the infinities are read as doubles, comments and trailing commas are
+/// dropped, and each of these repairs is counted; strings holding the same characters are data.
+#[test]
+fn json_recover_reads_nan_infinity_comments_and_trailing_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "// exported by a script\n[{\"a\": 1.5, \"s\": \"NaN, // ]\"},\n {\"a\": NaN, \"s\": \"x\",},\n                 /* two\n more */ {\"a\": -Infinity, \"s\": \"y\"}, {\"a\": Infinity, \"s\": \"z\"},\n]\n";
+    let p = write(dir.path(), "lenient.json", text.as_bytes());
+    assert!(err(&p, &ReadOptions::default()).contains("line 1"));
+    let b = read(&p, &ReadOptions { recover: true, ..Default::default() });
+    assert_eq!(b.num_rows(), 4);
+    assert_eq!(b.schema().field_with_name("a").unwrap().data_type(), &DataType::Float64);
+    let a: Vec<f64> = b.column_by_name("a").unwrap().as_primitive::<arrow::datatypes::Float64Type>().values().to_vec();
+    assert_eq!(a[0], 1.5);
+    assert!(a[1].is_nan());
+    assert_eq!(a[2..], [f64::NEG_INFINITY, f64::INFINITY]);
+    assert_eq!(strings(&b, "s"), some(&["NaN, // ]", "x", "y", "z"]));
+    // Two comments, NaN and two infinities, two trailing commas.
+    assert_eq!(repairs_reported(&p), Some(7));
+    // JSON Lines keep their line numbers: the error after a blanked comment names line 3.
+    let jl = write(dir.path(), "lenient.jsonl", b"{\"a\":1} // one\n/* two */\n{\"a\":}\n");
+    let e = err(&jl, &ReadOptions { recover: true, ..Default::default() });
+    assert!(e.contains("line 3") && !e.contains("--recover reads them"), "{e}");
+    // An unclosed block comment is not guessed at.
+    let open = write(dir.path(), "open.json", b"[1, 2] /* never closed");
+    let e = err(&open, &ReadOptions { recover: true, ..Default::default() });
+    assert!(e.contains("open.json") && e.contains("not closed"), "{e}");
 }
 
 /// Repairs made in recover mode, as the table's details report them after a full read.

@@ -26,6 +26,8 @@ use crate::formats::tree::{Attrs, TreeInput, Visitor};
 use crate::options::ReadOptions;
 use crate::source::Source;
 
+mod lenient;
+
 /// Element name of top-level JSON values.
 pub const ROOT: &str = "value";
 /// Element name of the items of an array inside an array.
@@ -275,13 +277,29 @@ impl JsonInput {
             let msg = "arrays and objects nested more than 128 levels deep (the nesting limit)";
             return Error::invalid(&self.path, Some(line), format!("column {}: {msg}", e.column()));
         }
-        Error::invalid(&self.path, Some(line), format!("column {}: malformed JSON: {msg}", e.column()))
+        // What people's tools write that is not JSON fails with one of these; say how to read it.
+        let hint = if !self.recover
+            && ["expected value", "invalid number", "trailing comma", "trailing characters", "key must be a string"]
+                .iter()
+                .any(|m| msg.starts_with(m))
+        {
+            " (NaN, Infinity, comments and trailing commas are not JSON: --recover reads them)"
+        } else {
+            ""
+        };
+        Error::invalid(&self.path, Some(line), format!("column {}: malformed JSON: {msg}{hint}", e.column()))
     }
 }
 
 impl TreeInput for JsonInput {
     fn walk(&self, visitor: &mut dyn Visitor) -> Result<()> {
         let (r, _) = compressed::open(&self.path)?;
+        let (r, lenient_repairs): (Box<dyn std::io::Read>, _) = if self.recover {
+            let (r, repairs) = lenient::Lenient::new(r);
+            (Box::new(r), Some(repairs))
+        } else {
+            (r, None)
+        };
         let mut r = std::io::BufReader::with_capacity(1 << 20, r);
         // Skip a UTF-8 byte-order mark and leading white space to see what the file holds.
         let first = loop {
@@ -331,7 +349,8 @@ impl TreeInput for JsonInput {
                 de.end().map_err(|e| self.err(e, n - 1, &walk))?;
             }
         }
-        self.repairs.fetch_max(walk.borrow().repairs, std::sync::atomic::Ordering::Relaxed);
+        let repairs = walk.borrow().repairs + lenient_repairs.map_or(0, |r| r.get());
+        self.repairs.fetch_max(repairs, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
