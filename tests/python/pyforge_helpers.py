@@ -11,7 +11,9 @@ import json
 import math
 import os
 import re
+import select
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +108,30 @@ def run_cli(binary: Path, *args, timeout: float = CLI_TIMEOUT, cwd=None, env=Non
         import pytest
 
         pytest.fail(str(e))
+
+
+def run_in_terminal(args: list[str], env: dict, timeout: float = 120) -> tuple[int, str]:
+    """Run with stdout and stderr on a pseudo-terminal; everything it drew, and the exit code."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the other side closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    code = proc.wait(timeout=10)
+    return code, b"".join(chunks).decode("utf-8", "replace")
 
 
 def assert_no_panic(run: Run) -> None:

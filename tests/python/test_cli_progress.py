@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
-import subprocess
-import time
 from pathlib import Path
 
 import pyforge_helpers as H
@@ -27,34 +24,10 @@ def _big_csv(path: Path, mib: int) -> Path:
     return path
 
 
-def _run_in_terminal(args: list[str], env: dict, timeout: float = 120) -> tuple[int, str]:
-    """Run with stdout and stderr on a pseudo-terminal; everything it drew, and the exit code."""
-    master, slave = os.openpty()
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the other side closed
-                break
-            if not data:
-                break
-            chunks.append(data)
-        elif proc.poll() is not None:
-            break
-    os.close(master)
-    code = proc.wait(timeout=10)
-    return code, b"".join(chunks).decode("utf-8", "replace")
-
-
 def test_terminal_shows_bytes_rate_and_eta(pyforge, tmp_path):
     src = _big_csv(tmp_path / "big.csv", 48)
     env = {**os.environ, "PYFORGE_PROGRESS_AFTER_MS": "0", "TERM": "xterm"}
-    code, screen = _run_in_terminal([str(pyforge), "convert", str(src), str(tmp_path / "big.parquet")], env)
+    code, screen = H.run_in_terminal([str(pyforge), "convert", str(src), str(tmp_path / "big.parquet")], env)
     assert code == 0, screen
     assert BYTES.search(screen), screen[-2000:]
     assert RATE.search(screen), screen[-2000:]
@@ -70,7 +43,7 @@ def test_no_progress_without_a_terminal_or_with_quiet(pyforge, tmp_path):
     assert piped.returncode == 0, piped.describe()
     for text in (piped.stdout, piped.stderr):
         assert not BYTES.search(text) and not RATE.search(text) and "ETA" not in text, text
-    code, screen = _run_in_terminal([str(pyforge), "-q", "convert", str(src), str(tmp_path / "b.parquet")], env)
+    code, screen = H.run_in_terminal([str(pyforge), "-q", "convert", str(src), str(tmp_path / "b.parquet")], env)
     assert code == 0, screen
     assert not BYTES.search(screen) and not RATE.search(screen) and "ETA" not in screen, screen
 
@@ -80,7 +53,7 @@ def test_batch_shows_files_done_of_total_and_the_current_file(pyforge, tmp_path)
     folder.mkdir()
     for name in ("a", "b", "c"):
         _big_csv(folder / f"{name}.csv", 8)
-    code, screen = _run_in_terminal([str(pyforge), "convert", str(folder), str(tmp_path / "out")], dict(os.environ))
+    code, screen = H.run_in_terminal([str(pyforge), "convert", str(folder), str(tmp_path / "out")], dict(os.environ))
     assert code == 0, screen
     assert re.search(r"\d/3 files", screen), screen[-2000:]
     assert re.search(r"files \[[^\]]*\] \S*[abc]\.csv", screen), screen[-2000:]

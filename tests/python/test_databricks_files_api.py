@@ -106,6 +106,25 @@ def test_dropped_connection_and_two_503s(pyforge, fake, home, tmp_path):
     assert "503" in r.stderr and "resuming at byte" in r.stderr, r.describe()
 
 
+def test_retries_show_on_a_terminal_without_verbose(pyforge, fake, home, tmp_path):
+    """A person watching a terminal sees each wait as it happens; a pipe without -v stays quiet."""
+    import pyforge_helpers as H
+
+    (fake.root / "Volumes/cat/sch/vol/r.csv").write_bytes(sales_csv(100))
+    env = pat_env(home, fake, TERM="xterm")
+    fake.faults["/Volumes/cat/sch/vol/r.csv"] = [("status", 503, None), ("status", 503, None)]
+    code, screen = H.run_in_terminal([str(pyforge), "convert", f"{VOL}/r.csv", str(tmp_path / "t.parquet")], env)
+    assert code == 0, screen
+    retries = [line for line in screen.splitlines() if "HTTP 503" in line and "retrying in" in line]
+    assert len(retries) == 2, screen
+    assert "(attempt 2 of" in retries[0] and "(attempt 3 of" in retries[1], retries
+    fake.faults["/Volumes/cat/sch/vol/r.csv"] = [("status", 503, None)]
+    r = run(pyforge, env, "convert", f"{VOL}/r.csv", tmp_path / "p.parquet")
+    assert r.returncode == 0, r.describe()
+    assert "retrying" not in r.stderr + r.stdout, r.describe()
+    check_sales_parquet(tmp_path / "p.parquet", 100)
+
+
 def test_server_ignoring_range_restarts_cleanly(pyforge, fake, home, tmp_path):
     (fake.root / "Volumes/cat/sch/vol/big.csv").write_bytes(sales_csv(30_000))
     fake.ignore_range = True

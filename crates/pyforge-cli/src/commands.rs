@@ -69,7 +69,7 @@ impl Collected {
 
 impl Ui {
     /// Progress bars only for a person at a terminal.
-    fn bars(&self) -> bool {
+    pub(crate) fn bars(&self) -> bool {
         !self.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
     }
 }

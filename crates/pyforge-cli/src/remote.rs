@@ -104,14 +104,15 @@ fn stores(ui: &Ui, r: &RemoteArgs, paths: &[&RemotePath]) -> Result<Stores> {
     Ok(Stores::new(http, paths)?)
 }
 
-/// A client for the configured workspace; retries are reported with -v.
+/// A client for the configured workspace. Each retry is reported as it happens with -v, and
+/// on a terminal (where a person is waiting and would otherwise see nothing move).
 fn client(ui: &Ui, r: &RemoteArgs) -> Result<HttpClient> {
     let config = match &r.credentials {
         Some(c) => Config::with_token(&c.host, c.token.expose()),
         None => Config::resolve(r.profile.as_deref())?,
     };
     let mut http = HttpClient::new(&config)?;
-    if ui.verbose > 0 {
+    if ui.verbose > 0 || ui.bars() {
         http = http.with_retry_notice(Arc::new(|m: &str| eprintln!("pyforge: {m}")));
     }
     Ok(http)
