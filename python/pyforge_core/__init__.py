@@ -135,12 +135,22 @@ class PyForgeCore:
         :class:`PyForgeError` subclass when a single input fails, and :class:`ConversionFailed`
         (with ``.result``) when files of a folder or glob failed.
 
+        ``progress=callable`` is called with a dict as the conversion goes: ``{"input", "table",
+        "rows", "bytes_read", "bytes_total", "files_done", "files_total", "done"}`` (at most
+        every 0.1 s while a file converts, and once when each file is done, then with
+        ``"status"``). It runs on the converting threads; an exception it raises stops the calls
+        and is raised when the conversion ends (the outputs are complete by then).
+
         >>> PyForgeCore().convert("orders.dbf", "out/orders.parquet", compression="zstd")  # doctest: +SKIP
+        >>> PyForgeCore().convert("big.csv", progress=lambda p: print(p["bytes_read"], p["bytes_total"]))  # doctest: +SKIP
         """
+        progress = options.pop("progress", None)
+        if progress is not None and not callable(progress):
+            raise TypeError(f"progress must be callable, not {type(progress).__name__}")
         if options.get("output_dir") is not None:
             options["output_dir"] = os.fspath(options["output_dir"])
         args = _option_args(options) + _positional(input_path, output_path)
-        raw = json.loads(_native.convert(args, self._host, self._token))
+        raw = json.loads(_native.convert(args, self._host, self._token, progress))
         files = raw["files"]
         tables = [dict(t, input=f["input"]) for f in files if f["status"] == "ok" for t in f["tables"]]
         single = files[0] if len(files) == 1 else None

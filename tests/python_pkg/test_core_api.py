@@ -259,3 +259,54 @@ def test_recover_repairs_reach_the_result(tmp_path):
     r = PyForgeCore().convert(src, tmp_path / "out.parquet", recover=True)
     assert r["rows"] == 2 and r["tables"][0]["details"]["repairs"] == 2
     assert pq.read_table(tmp_path / "out.parquet").column("a").to_pylist() == [1, 3]
+
+
+def _csv_of(path: Path, rows: int) -> Path:
+    path.write_text("id,name,amount\n" + "".join(f"{i},name {i % 13},{i * 0.5}\n" for i in range(rows)))
+    return path
+
+
+def test_progress_callback_reports_bytes_rows_and_files(tmp_path):
+    """`progress=` hears how a conversion goes: bytes of the input, rows, and files of a batch."""
+    src = _csv_of(tmp_path / "big.csv", 400_000)
+    updates: list[dict] = []
+    result = pyforge_core.convert(src, tmp_path / "big.parquet", progress=updates.append)
+    assert updates, "no progress update"
+    last = updates[-1]
+    assert last["done"] is True and last["status"] == "ok", last
+    assert last["rows"] == result["rows"] == 400_000
+    assert last["bytes_read"] == last["bytes_total"] == src.stat().st_size
+    assert (last["files_done"], last["files_total"]) == (1, 1)
+    for u in updates[:-1]:
+        assert u["done"] is False and u["table"] == "big" and 0 < u["rows"] <= 400_000, u
+        assert 0 <= u["bytes_read"] <= u["bytes_total"], u
+    rows = [u["rows"] for u in updates[:-1]]
+    assert rows == sorted(rows), rows
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(3):
+        _csv_of(folder / f"part{n}.csv", 10 + n)
+    batch: list[dict] = []
+    pyforge_core.convert(folder, output_dir=tmp_path / "out", progress=batch.append)
+    done = [u for u in batch if u["done"]]
+    assert sorted(u["files_done"] for u in done) == [1, 2, 3], batch
+    assert {u["files_total"] for u in batch} == {3}
+    assert sorted((Path(u["input"]).name, u["rows"]) for u in done) == [("part0.csv", 10), ("part1.csv", 11), ("part2.csv", 12)]
+    assert {Path(u["input"]).name for u in batch if not u["done"]} == {"part0.csv", "part1.csv", "part2.csv"}
+
+
+def test_progress_callback_errors_reach_the_caller(tmp_path):
+    src = _csv_of(tmp_path / "s.csv", 100)
+    calls = []
+
+    def fails(update):
+        calls.append(update)
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        pyforge_core.convert(src, tmp_path / "s.parquet", progress=fails)
+    assert len(calls) == 1, "calls stop after the first exception"
+    assert pq.read_table(tmp_path / "s.parquet").num_rows == 100, "the conversion itself completed"
+    with pytest.raises(TypeError, match="callable"):
+        pyforge_core.convert(src, tmp_path / "t.parquet", progress="yes")

@@ -177,16 +177,25 @@ fn parse(command: &str, args: &[String]) -> Result<Command, ApiError> {
 }
 
 fn quiet_ui() -> Ui {
-    Ui { verbose: 0, quiet: true, collect: Some(Collected::default()) }
+    Ui { verbose: 0, quiet: true, collect: Some(Collected::default()), listener: None }
 }
 
 /// `pyforge convert ARGS`: `{"files": [per-file results], "ok", "failed", "skipped"}`; each
 /// file result is described at [`Collected`]. A failure of the one input of a single-file
 /// conversion is an `Err`; in a folder or glob conversion failures are listed per file.
 pub fn convert(args: &[String], credentials: Option<Credentials>) -> Result<Value, ApiError> {
+    convert_with_progress(args, credentials, None)
+}
+
+/// [`convert`], telling `listener` how it goes (see [`crate::progress::ProgressListener`]).
+pub fn convert_with_progress(
+    args: &[String],
+    credentials: Option<Credentials>,
+    listener: Option<crate::progress::ProgressListener>,
+) -> Result<Value, ApiError> {
     let Command::Convert(mut a) = parse("convert", args)? else { unreachable!("parsed as convert") };
     a.remote.credentials = credentials;
-    let ui = quiet_ui();
+    let ui = Ui { listener, ..quiet_ui() };
     crate::commands::convert(&ui, a)?;
     let mut files = ui.collect.as_ref().map(Collected::take).unwrap_or_default();
     for f in &mut files {

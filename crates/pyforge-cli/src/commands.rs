@@ -24,6 +24,8 @@ pub struct Ui {
     /// In-process callers (the Python API) collect one result per input file here instead of
     /// reading printed lines; nothing is printed for a file when this is set.
     pub collect: Option<Collected>,
+    /// In-process callers' progress listener (see [`crate::progress::ProgressListener`]).
+    pub listener: Option<crate::progress::ProgressListener>,
 }
 
 /// Per-file results of `convert` for in-process callers, as JSON objects:
@@ -237,11 +239,15 @@ pub(crate) fn convert_single(
         let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
         crate::progress::ConvertProgress::start(size)
     });
+    let listened = ui.listener.as_ref().map(|l| crate::progress::ListenedFile::start(l, input));
     let verbose = ui.verbose;
     let events = |e: &Event| match e {
         Event::Rows { table, rows, .. } => {
             if let Some(p) = &progress {
                 p.rows(table, *rows);
+            }
+            if let Some(l) = &listened {
+                l.rows(table, *rows);
             }
         }
         Event::Reread { table, reason, .. } => {
@@ -260,6 +266,9 @@ pub(crate) fn convert_single(
     };
     let report = convert_to(input, &dest, opts, &events);
     drop(progress);
+    if let Some(l) = &listened {
+        l.done(report.as_ref().map_or(0, |r| r.tables.iter().map(|t| t.rows).sum()), report.is_ok());
+    }
     if report.is_err() {
         // A failed conversion leaves no output, and a folder made for it is output too.
         if let (Some(top), Some(dir)) = (&created, output) {
@@ -316,7 +325,23 @@ pub(crate) fn convert_batch(
     });
     let print = Mutex::new(());
     let quiet = ui.quiet;
+    let files_done = std::sync::atomic::AtomicUsize::new(0);
+    let tell = |input: &Path, done: bool, extra: serde_json::Value| {
+        if let Some(l) = &ui.listener {
+            let n = files_done.fetch_add(usize::from(done), std::sync::atomic::Ordering::Relaxed) + usize::from(done);
+            let mut v = json!({"input": crate::remote::shown(input), "files_done": n, "files_total": inputs.len(), "done": done});
+            if let (Some(v), serde_json::Value::Object(extra)) = (v.as_object_mut(), extra) {
+                v.extend(extra);
+            }
+            l(&v);
+        }
+    };
     let on_done = |input: &Path, r: &pyforge_core::Result<pyforge_core::convert::ConvertReport>| {
+        let (status, rows) = match r {
+            Ok(rep) => ("ok", rep.tables.iter().map(|t| t.rows).sum::<u64>()),
+            Err(_) => ("failed", 0),
+        };
+        tell(input, true, json!({"status": status, "rows": rows}));
         if let Some(c) = &ui.collect {
             c.report(input, r);
             return;
@@ -350,8 +375,11 @@ pub(crate) fn convert_batch(
     };
     // The bar's message names the file most recently started (files convert in parallel).
     let started_file = |e: &Event| {
-        if let (Event::TableStarted { input, .. }, Some(b)) = (e, &bar) {
-            b.set_message(crate::remote::shown(input));
+        if let Event::TableStarted { input, .. } = e {
+            if let Some(b) = &bar {
+                b.set_message(crate::remote::shown(input));
+            }
+            tell(input, false, json!({}));
         }
     };
     let items = convert_many(inputs, output, opts, &started_file, &on_done)?;

@@ -7,7 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod databricks;
 pub mod inputs;
-mod progress;
+pub mod progress;
 pub mod remote;
 pub mod volume_files;
 
@@ -50,7 +50,7 @@ where
         eprintln!("pyforge: interrupted");
         std::process::exit(130);
     });
-    let ui = commands::Ui { verbose: cli.verbose, quiet: cli.quiet, collect: None };
+    let ui = commands::Ui { verbose: cli.verbose, quiet: cli.quiet, collect: None, listener: None };
     let result = match cli.command {
         cli::Command::Convert(a) => commands::convert(&ui, a),
         cli::Command::Info(a) => commands::info(&ui, a),

@@ -101,6 +101,66 @@ fn tick(bar: &ProgressBar, baseline: &AtomicU64, stop: &AtomicBool, total: u64, 
     }
 }
 
+/// An in-process caller's progress listener (the Python API's `progress=` callback). It is
+/// called with `{"input", "table", "rows", "bytes_read", "bytes_total", "files_done",
+/// "files_total", "done"}`: while a file converts (at most every [`LISTEN_EVERY`]), and once
+/// when each file is done (`"done": true`, with its `"status"`).
+pub type ProgressListener = Arc<dyn Fn(&serde_json::Value) + Send + Sync>;
+
+/// The shortest time between two calls of a listener while a file converts.
+pub const LISTEN_EVERY: Duration = Duration::from_millis(100);
+
+/// The progress of one file, told to a listener.
+pub(crate) struct ListenedFile {
+    listener: ProgressListener,
+    input: String,
+    total: u64,
+    baseline: u64,
+    last: std::sync::Mutex<Option<Instant>>,
+}
+
+impl ListenedFile {
+    pub(crate) fn start(listener: &ProgressListener, input: &std::path::Path) -> Self {
+        ListenedFile {
+            listener: listener.clone(),
+            input: crate::remote::shown(input),
+            total: std::fs::metadata(input).map(|m| m.len()).unwrap_or(0),
+            baseline: bytes_read().unwrap_or(0),
+            last: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Rows written so far for `table` (told when [`LISTEN_EVERY`] has passed).
+    pub(crate) fn rows(&self, table: &str, rows: u64) {
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|t| t.elapsed() < LISTEN_EVERY) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        (self.listener)(&self.update(Some(table), rows, false, None));
+    }
+
+    /// The file is done: converted (`rows` in all) or failed.
+    pub(crate) fn done(&self, rows: u64, ok: bool) {
+        (self.listener)(&self.update(None, rows, true, Some(if ok { "ok" } else { "failed" })));
+    }
+
+    fn update(&self, table: Option<&str>, rows: u64, done: bool, status: Option<&str>) -> serde_json::Value {
+        let read = bytes_read().map(|b| b.saturating_sub(self.baseline).min(self.total));
+        let mut v = serde_json::json!({
+            "input": self.input, "table": table, "rows": rows,
+            "bytes_read": if done { Some(self.total) } else { read }, "bytes_total": self.total,
+            "files_done": u64::from(done), "files_total": 1, "done": done,
+        });
+        if let Some(s) = status {
+            v["status"] = s.into();
+        }
+        v
+    }
+}
+
 /// Bytes this process has read so far (`rchar` of `/proc/self/io`), where the system says.
 fn bytes_read() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/io").ok()?;

@@ -74,13 +74,53 @@ fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
     py.detach(|| pyforge_cli::run(argv))
 }
 
-/// `pyforge convert ARGS` as JSON text (see `pyforge_cli::api::convert`).
+/// `pyforge convert ARGS` as JSON text (see `pyforge_cli::api::convert`). `progress`, if
+/// given, is called with a dict per update (`pyforge_cli::progress::ProgressListener`); the
+/// first exception it raises stops further calls and is raised once the conversion ends.
 #[pyfunction]
-#[pyo3(signature = (args, host=None, token=None))]
-fn convert(py: Python<'_>, args: Vec<String>, host: Option<String>, token: Option<String>) -> PyResult<String> {
+#[pyo3(signature = (args, host=None, token=None, progress=None))]
+fn convert(
+    py: Python<'_>,
+    args: Vec<String>,
+    host: Option<String>,
+    token: Option<String>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
     let creds = credentials(host, token)?;
-    let v = py.detach(|| api::convert(&args, creds)).map_err(to_py)?;
+    let raised: std::sync::Arc<std::sync::Mutex<Option<PyErr>>> = Default::default();
+    let listener = progress.map(|callback| {
+        let raised = raised.clone();
+        std::sync::Arc::new(move |update: &serde_json::Value| {
+            let mut raised = raised.lock().unwrap_or_else(|e| e.into_inner());
+            if raised.is_none() {
+                *raised = Python::attach(|py| to_dict(py, update).and_then(|d| callback.call1(py, (d,))).err());
+            }
+        }) as pyforge_cli::progress::ProgressListener
+    });
+    let v = py.detach(|| api::convert_with_progress(&args, creds, listener)).map_err(to_py)?;
+    if let Some(e) = raised.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Err(e);
+    }
     Ok(v.to_string())
+}
+
+/// A flat JSON object (progress updates) as a Python dict.
+fn to_dict<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    use pyo3::types::PyDict;
+    let d = PyDict::new(py);
+    for (k, v) in v.as_object().into_iter().flatten() {
+        match v {
+            serde_json::Value::Null => d.set_item(k, py.None())?,
+            serde_json::Value::Bool(b) => d.set_item(k, b)?,
+            serde_json::Value::Number(n) => match n.as_u64() {
+                Some(u) => d.set_item(k, u)?,
+                None => d.set_item(k, n.as_f64())?,
+            },
+            serde_json::Value::String(s) => d.set_item(k, s)?,
+            other => d.set_item(k, other.to_string())?,
+        }
+    }
+    Ok(d)
 }
 
 /// `pyforge info --json ARGS` as JSON text.

@@ -24,13 +24,38 @@ pub fn is_xml_char(c: char) -> bool {
     matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
+/// ASCII bytes that may start a name (bit 1) or continue one (bit 2): one table load per byte
+/// on the hot path of every tag.
+const NAME_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        if c.is_ascii_alphabetic() || c == b'_' || c == b':' {
+            t[i] = 3;
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            t[i] = 2;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// An ASCII byte that may start a name.
+fn ascii_name_start(x: u8) -> bool {
+    NAME_BYTES[x as usize] & 1 != 0
+}
+
+/// An ASCII byte that may continue a name.
+fn ascii_name_byte(x: u8) -> bool {
+    NAME_BYTES[x as usize] & 2 != 0
+}
+
 /// Whether `s` is a `Name`.
 pub fn is_name(s: &str) -> bool {
     // Most names are ASCII: a byte scan decides them without decoding characters.
     let b = s.as_bytes();
-    let ascii_start = |x: u8| x.is_ascii_alphabetic() || x == b'_' || x == b':';
-    let ascii_rest = |x: u8| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'-' | b'.' | b':');
-    if b.first().is_some_and(|&x| ascii_start(x)) && b[1..].iter().all(|&x| ascii_rest(x)) {
+    if b.first().is_some_and(|&x| ascii_name_start(x)) && b[1..].iter().all(|&x| ascii_name_byte(x)) {
         return true;
     }
     let mut cs = s.chars();
@@ -88,7 +113,10 @@ pub fn comment(body: &str) -> Result<(), String> {
 
 /// Check character data: `]]>` may only end a CDATA section.
 pub fn text(t: &str) -> Result<(), String> {
-    if memchr::memmem::find(t.as_bytes(), b"]]>").is_some() {
+    // Most text holds no `>` at all: one byte search (a substring searcher costs more to set
+    // up per call than the short texts of record-shaped documents take to scan).
+    let b = t.as_bytes();
+    if memchr::memchr_iter(b'>', b).any(|i| i >= 2 && &b[i - 2..i] == b"]]") {
         return Err("`]]>` in text (it may only end a CDATA section; write `]]&gt;`)".into());
     }
     Ok(())
@@ -181,8 +209,7 @@ impl<'a> Cur<'a> {
     pub fn word(&mut self) -> &'a str {
         let r = self.rest();
         // ASCII name bytes first (the common case), characters only past them.
-        let ascii =
-            r.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')).count();
+        let ascii = r.bytes().take_while(|&b| ascii_name_byte(b)).count();
         let n = ascii + r[ascii..].find(|c: char| !is_name_char(c)).unwrap_or(r.len() - ascii);
         self.at += n;
         &r[..n]
@@ -190,8 +217,8 @@ impl<'a> Cur<'a> {
     pub fn name(&mut self, what: &str) -> Result<&'a str, String> {
         // An ASCII name followed by ASCII (the common case) is valid as scanned.
         let r = self.rest().as_bytes();
-        let n = r.iter().take_while(|&&x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'-' | b'.' | b':')).count();
-        if n > 0 && (r[0].is_ascii_alphabetic() || matches!(r[0], b'_' | b':')) && r.get(n).is_none_or(u8::is_ascii) {
+        let n = r.iter().take_while(|&&x| ascii_name_byte(x)).count();
+        if n > 0 && ascii_name_start(r[0]) && r.get(n).is_none_or(u8::is_ascii) {
             let w = &self.rest()[..n];
             self.at += n;
             return Ok(w);
@@ -366,6 +393,7 @@ mod tests {
         assert!(
             char_ref("x41").is_ok() && char_ref("0").is_err() && char_ref("+5").is_err() && char_ref("xFFFE").is_err()
         );
+        assert!(text("a ]] > b ]>").is_ok() && text("]]>").is_err() && text("x]]]>").is_err() && text(">]]>").is_err());
         assert_eq!(illegal_char("ok\u{1}"), Some((2, '\u{1}')));
         assert_eq!(illegal_char("ok\u{FFFE}"), Some((2, '\u{FFFE}')));
         assert_eq!(illegal_char("é日本\t\r\n"), None);
