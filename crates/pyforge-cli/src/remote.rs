@@ -55,9 +55,22 @@ pub struct Credentials {
     pub token: pyforge_databricks::config::Secret,
 }
 
-/// The staging folder in use, so messages show `dbfs:/Volumes/...` or `s3://...` instead of
-/// staged paths.
-static STAGE_PREFIX: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// The staging folders of this process's recent runs, newest last, so messages show
+/// `dbfs:/Volumes/...` or `s3://...` instead of staged paths. Every staging folder has a name of
+/// its own, so runs at the same time (Python threads) each find theirs; a run's folder stays
+/// listed after it is removed, for the final message.
+static STAGE_PREFIXES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Staging folders remembered for messages (the oldest is forgotten first).
+const STAGE_PREFIXES_KEPT: usize = 64;
+
+fn remember_stage(path: &Path) {
+    let mut prefixes = STAGE_PREFIXES.lock().unwrap_or_else(|e| e.into_inner());
+    if prefixes.len() >= STAGE_PREFIXES_KEPT {
+        prefixes.remove(0);
+    }
+    prefixes.push(path.to_path_buf());
+}
 
 /// How to show a path in messages: staged files as their remote path.
 pub fn shown(p: &Path) -> String {
@@ -66,10 +79,8 @@ pub fn shown(p: &Path) -> String {
 
 /// [`shown`] for a message that may contain staged paths.
 pub fn shown_text(s: &str) -> String {
-    match STAGE_PREFIX.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-        Some(prefix) => pyforge_databricks::stage::unstage_text_at(prefix, s),
-        None => s.to_string(),
-    }
+    let prefixes = STAGE_PREFIXES.lock().unwrap_or_else(|e| e.into_inner());
+    prefixes.iter().rev().fold(s.to_string(), |text, prefix| pyforge_databricks::stage::unstage_text_at(prefix, &text))
 }
 
 /// Where an argument leads after parsing.
@@ -127,7 +138,7 @@ struct Stage {
 impl Stage {
     fn new(r: &RemoteArgs) -> Result<Stage> {
         let staging = Staging::new(r.temp_dir.as_deref())?;
-        *STAGE_PREFIX.lock().unwrap_or_else(|e| e.into_inner()) = Some(staging.path().to_path_buf());
+        remember_stage(staging.path());
         Ok(Stage { staging: Some(staging) })
     }
 
@@ -492,4 +503,30 @@ pub fn local_input(ui: &Ui, arg: &Path, r: &RemoteArgs) -> Result<(PathBuf, Opti
 /// Keeps a downloaded input until dropped.
 pub struct StagedInput {
     _stage: Stage,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two runs staging at the same time (two Python threads) each see their own paths shown as
+    /// the remote paths they stand for.
+    #[test]
+    fn concurrent_stagings_each_show_their_remote_paths() {
+        let sep = std::path::MAIN_SEPARATOR;
+        let a = std::env::temp_dir().join("pyforge-test-stage-a");
+        let b = std::env::temp_dir().join("pyforge-test-stage-ab");
+        remember_stage(&a);
+        remember_stage(&b);
+        let msg = format!(
+            "{}{sep}Volumes{sep}c{sep}s{sep}v{sep}x.csv and {}{sep}Volumes{sep}c{sep}s{sep}v{sep}y.csv",
+            a.display(),
+            b.display()
+        );
+        let shown = shown_text(&msg);
+        assert_eq!(
+            shown,
+            format!("dbfs:/Volumes{sep}c{sep}s{sep}v{sep}x.csv and dbfs:/Volumes{sep}c{sep}s{sep}v{sep}y.csv")
+        );
+    }
 }
