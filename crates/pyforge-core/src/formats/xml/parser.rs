@@ -130,6 +130,7 @@ impl XmlInput {
                     format!("character U+{:04X} is not allowed in XML", c as u32),
                 ));
             }
+            w.cdata_end_in_chunk = memchr::memmem::find(body.as_bytes(), b"]]>").is_some();
             let mut r = Reader::from_str(body);
             {
                 let c = r.config_mut();
@@ -191,10 +192,15 @@ impl XmlInput {
 #[derive(Default)]
 struct Walker {
     attrs: AttrBuf,
-    /// Attribute names of the current start tag (offsets in its markup), to find repeats.
-    seen: Vec<(usize, usize)>,
+    /// Spans of the current start tag's attributes (scratch space of `wf::start_tag`).
+    seen: Vec<[usize; 4]>,
     /// Replacement text of one entity reference.
     scratch: String,
+    /// Text with its line ends normalised.
+    eol: String,
+    /// The chunk being parsed holds `]]>` somewhere, so text events are checked for it (a
+    /// chunk without one needs no check per event).
+    cdata_end_in_chunk: bool,
     entities: Entities,
     depth: usize,
     roots: u64,
@@ -211,6 +217,24 @@ struct Walker {
     utf8_bom: bool,
 }
 
+/// Text with XML 1.0's line ends: `\r\n` and a lone `\r` read as `\n`. The text is a slice of
+/// the chunk, checked as UTF-8 once for the whole chunk, so it is passed on as it is unless it
+/// holds a `\r`.
+fn xml10_line_ends<'a>(text: &'a str, scratch: &'a mut String) -> &'a str {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        return text;
+    }
+    scratch.clear();
+    let mut rest = text;
+    while let Some(i) = rest.find('\r') {
+        scratch.push_str(&rest[..i]);
+        scratch.push('\n');
+        rest = rest[i + 1..].strip_prefix('\n').unwrap_or(&rest[i + 1..]);
+    }
+    scratch.push_str(rest);
+    scratch
+}
+
 /// Strip `open` and `close` from the ends of an event's markup.
 fn inner<'a>(raw: &'a str, open: &str, close: &str) -> &'a str {
     let r = raw.strip_prefix(open).unwrap_or(raw);
@@ -224,24 +248,26 @@ impl Walker {
             Event::Start(_) => self.start(v, inner(raw, "<", ">"), false, at)?,
             Event::Empty(_) => self.start(v, inner(raw, "<", "/>"), true, at)?,
             Event::End(_) => self.end(v, inner(raw, "</", ">"), at)?,
-            Event::Text(t) => {
+            Event::Text(_) => {
                 if self.depth == 0 {
                     if !raw.trim_matches(wf::is_space).is_empty() {
                         return Err(bad("text outside the root element".into()));
                     }
                 } else {
-                    wf::text(raw).map_err(bad)?;
-                    v.text(&t.xml10_content());
+                    if self.cdata_end_in_chunk {
+                        wf::text(raw).map_err(bad)?;
+                    }
+                    v.text(xml10_line_ends(raw, &mut self.eol));
                 }
             }
-            Event::CData(t) => {
+            Event::CData(_) => {
                 if self.depth == 0 {
                     return Err(bad("CDATA outside the root element".into()));
                 }
                 if !raw.starts_with("<![CDATA[") {
                     return Err(bad("a CDATA section must start with `<![CDATA[` (upper case)".into()));
                 }
-                v.text(&t.xml10_content());
+                v.text(xml10_line_ends(inner(raw, "<![CDATA[", "]]>"), &mut self.eol));
             }
             Event::GeneralRef(_) => {
                 if self.depth == 0 {
@@ -300,9 +326,20 @@ impl Walker {
         self.attrs.clear();
         let (attrs, entities) = (&mut self.attrs, &mut self.entities);
         wf::start_tag(tag, &mut self.seen, |key, value| {
-            wf::attribute_literal(value, |name| entities.check_in_attribute(name))?;
+            // Most values hold no reference, `<` or white space to normalise: one short byte
+            // scan, and the value is taken as it is.
+            let plain = !value.bytes().any(|b| matches!(b, b'<' | b'&' | b'\t' | b'\r' | b'\n'));
+            if !plain {
+                wf::attribute_literal(value, |name| entities.check_in_attribute(name))?;
+            }
             if key == "xmlns" || key.starts_with("xmlns:") {
                 return Ok(());
+            }
+            if plain {
+                return attrs.push(key, |out| {
+                    out.push_str(value);
+                    Ok::<(), String>(())
+                });
             }
             attrs.push(key, |out| entities.attribute_value_into(value, out))
         })
@@ -329,7 +366,11 @@ impl Walker {
 
     fn end(&mut self, v: &mut dyn Visitor, tag: &str, at: u64) -> std::result::Result<(), Failure> {
         let bad = |m: String| Failure::At(at, m);
-        let name = wf::end_tag(tag).map_err(bad)?;
+        // The usual end tag repeats the open element's name, which was checked at its start.
+        let name = match self.open_ends.last() {
+            Some(&start) if self.open_names[start..] == *tag => tag,
+            _ => wf::end_tag(tag).map_err(bad)?,
+        };
         let Some(&start) = self.open_ends.last() else {
             return Err(bad(format!("ill-formed document: `</{name}>` closes no open element")));
         };

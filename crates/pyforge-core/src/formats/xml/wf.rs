@@ -77,7 +77,8 @@ pub fn is_space(c: char) -> bool {
 /// start one.
 pub fn illegal_char(text: &str) -> Option<(usize, char)> {
     let b = text.as_bytes();
-    let suspect = |x: u8| (x < 0x20 && !matches!(x, 9 | 10 | 13)) || x == 0xEF;
+    // Bitwise, not short-circuit: the scan stays branch-free and vectorises.
+    let suspect = |x: u8| ((x < 0x20) & (x != 9) & (x != 10) & (x != 13)) | (x == 0xEF);
     // Branch-free within a block so the scan vectorises; blocks stop at the first hit.
     if !b.chunks(256).any(|blk| blk.iter().fold(false, |acc, &x| acc | suspect(x))) {
         return None;
@@ -174,8 +175,9 @@ impl<'a> Cur<'a> {
         self.at >= self.s.len()
     }
     /// Skip white space; whether there was any.
+    #[inline]
     pub fn space(&mut self) -> bool {
-        let n = self.rest().len() - self.rest().trim_start_matches(is_space).len();
+        let n = self.s.as_bytes()[self.at..].iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')).count();
         self.at += n;
         n > 0
     }
@@ -214,27 +216,35 @@ impl<'a> Cur<'a> {
         self.at += n;
         &r[..n]
     }
+    #[inline]
     pub fn name(&mut self, what: &str) -> Result<&'a str, String> {
         // An ASCII name followed by ASCII (the common case) is valid as scanned.
-        let r = self.rest().as_bytes();
+        let r = &self.s.as_bytes()[self.at..];
         let n = r.iter().take_while(|&&x| ascii_name_byte(x)).count();
         if n > 0 && ascii_name_start(r[0]) && r.get(n).is_none_or(u8::is_ascii) {
-            let w = &self.rest()[..n];
+            // ASCII bytes on both sides: `at` and `at + n` are character boundaries.
+            let w = &self.s[self.at..self.at + n];
             self.at += n;
             return Ok(w);
         }
+        self.name_slow(what)
+    }
+    #[cold]
+    fn name_slow(&mut self, what: &str) -> Result<&'a str, String> {
         let w = self.word();
         name(w, what)?;
         Ok(w)
     }
     /// A quoted literal's content.
+    #[inline]
     pub fn quoted(&mut self, what: &str) -> Result<&'a str, String> {
         let r = self.rest();
-        let q = match r.chars().next() {
-            Some(q @ ('"' | '\'')) => q,
+        let q = match r.as_bytes().first() {
+            Some(&q @ (b'"' | b'\'')) => q,
             _ => return Err(format!("{what}: expected a quoted value but found {}", self.found())),
         };
-        let end = r[1..].find(q).ok_or_else(|| format!("{what}: the quoted value is not closed"))?;
+        let end =
+            memchr::memchr(q, &r.as_bytes()[1..]).ok_or_else(|| format!("{what}: the quoted value is not closed"))?;
         self.at += end + 2;
         Ok(&r[1..1 + end])
     }
@@ -263,10 +273,93 @@ pub fn attribute_literal(v: &str, mut entity: impl FnMut(&str) -> Result<(), Str
 }
 
 /// Parse a start tag's content (between `<` and `>` or `/>`): its name, then each attribute
-/// (`name`, raw value) handed to `attr`. Names must be unique within the tag.
+/// (`name`, raw value) handed to `attr`. Names must be unique within the tag. `seen` is scratch
+/// space (attribute name and value spans), kept by the caller so no tag allocates.
 pub fn start_tag<'a>(
     raw: &'a str,
-    seen: &mut Vec<(usize, usize)>,
+    seen: &mut Vec<[usize; 4]>,
+    mut attr: impl FnMut(&'a str, &'a str) -> Result<(), String>,
+) -> Result<&'a str, String> {
+    if let Some(name_end) = plain_start_tag(raw.as_bytes(), seen) {
+        // Every span ends at an ASCII byte (a name's end, a quote): character boundaries.
+        for &[ks, ke, vs, ve] in seen.iter() {
+            attr(&raw[ks..ke], &raw[vs..ve])?;
+        }
+        return Ok(&raw[..name_end]);
+    }
+    checked_start_tag(raw, seen, attr)
+}
+
+/// The end of the ASCII name starting at `at`, when one starts there and an ASCII byte (or the
+/// end) follows it; `None` leaves the decision to the checked parsers.
+#[inline]
+fn ascii_name_end(b: &[u8], at: usize) -> Option<usize> {
+    if !ascii_name_start(*b.get(at)?) {
+        return None;
+    }
+    let mut i = at + 1;
+    while i < b.len() && ascii_name_byte(b[i]) {
+        i += 1;
+    }
+    if i < b.len() && !b[i].is_ascii() {
+        return None;
+    }
+    Some(i)
+}
+
+/// Skip `S` from `*i`; whether there was any.
+#[inline]
+fn skip_space(b: &[u8], i: &mut usize) -> bool {
+    let start = *i;
+    while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\r' | b'\n') {
+        *i += 1;
+    }
+    *i > start
+}
+
+/// The start tags of most documents, decided byte by byte: ASCII names and quoted values with
+/// unique names. Fills `seen` with the attributes' spans and gives the name's end; `None` for
+/// anything else, which the checked parser then accepts or refuses with its message (so this
+/// fast path accepts nothing the checked one refuses).
+fn plain_start_tag(b: &[u8], seen: &mut Vec<[usize; 4]>) -> Option<usize> {
+    seen.clear();
+    let name_end = ascii_name_end(b, 0)?;
+    let mut i = name_end;
+    loop {
+        let spaced = skip_space(b, &mut i);
+        if i == b.len() {
+            return Some(name_end);
+        }
+        if !spaced {
+            return None;
+        }
+        let ks = i;
+        let ke = ascii_name_end(b, i)?;
+        i = ke;
+        skip_space(b, &mut i);
+        if b.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        skip_space(b, &mut i);
+        let q = *b.get(i)?;
+        if q != b'"' && q != b'\'' {
+            return None;
+        }
+        let vs = i + 1;
+        let ve = vs + b[vs..].iter().position(|&x| x == q)?;
+        if seen.iter().any(|s| b[s[0]..s[1]] == b[ks..ke]) {
+            return None;
+        }
+        seen.push([ks, ke, vs, ve]);
+        i = ve + 1;
+    }
+}
+
+/// [`start_tag`] for any tag, with a message for each way it can be malformed.
+fn checked_start_tag<'a>(
+    raw: &'a str,
+    seen: &mut Vec<[usize; 4]>,
     mut attr: impl FnMut(&'a str, &'a str) -> Result<(), String>,
 ) -> Result<&'a str, String> {
     let mut c = Cur::new(raw);
@@ -288,16 +381,24 @@ pub fn start_tag<'a>(
         }
         c.space();
         let value = c.quoted("attribute value").map_err(|m| format!("in <{tag}>, attribute {key}: {m}"))?;
-        if seen.iter().any(|&(a, b)| &raw[a..b] == key) {
+        if seen.iter().any(|s| &raw[s[0]..s[1]] == key) {
             return Err(format!("in <{tag}>: attribute {key} appears twice"));
         }
-        seen.push((key_at, key_at + key.len()));
+        seen.push([key_at, key_at + key.len(), 0, 0]);
         attr(key, value)?;
     }
 }
 
 /// Check an end tag's content (between `</` and `>`): a name, then optional white space.
 pub fn end_tag(raw: &str) -> Result<&str, String> {
+    let b = raw.as_bytes();
+    if let Some(n) = ascii_name_end(b, 0) {
+        let mut i = n;
+        skip_space(b, &mut i);
+        if i == b.len() {
+            return Ok(&raw[..n]);
+        }
+    }
     let mut c = Cur::new(raw);
     let tag = c.name("end tag")?;
     c.space();
@@ -385,6 +486,47 @@ mod tests {
         assert!(start_tag("doc a='1'b='2'", &mut seen, |_, _| Ok(())).is_err());
         assert!(start_tag("doc a='1' a='2'", &mut seen, |_, _| Ok(())).unwrap_err().contains("twice"));
         assert!(start_tag("doc 12=\"34\"", &mut seen, |_, _| Ok(())).is_err());
+        // The byte-level path and the checked parser agree, tag by tag.
+        for tag in [
+            "a",
+            "a:b x='1'",
+            "a  x = \"1\"\ty='2'\n",
+            "é x='1'",
+            "a é='1'",
+            "a x='é' y=\"\"",
+            "a x='1'y='2'",
+            "a x='1' x='2'",
+            "a x",
+            "a x=1",
+            "a x='1",
+            "a 1='2'",
+            "a x=\"'\" y='\"'",
+            "a\r\nx='1'",
+            "a x='<'",
+        ] {
+            let (mut fast, mut checked) = (Vec::new(), Vec::new());
+            let f = start_tag(tag, &mut seen, |k, v| {
+                let _: () = fast.push((k, v));
+                Ok(())
+            });
+            let c = checked_start_tag(tag, &mut seen, |k, v| {
+                let _: () = checked.push((k, v));
+                Ok(())
+            });
+            assert_eq!((f, fast), (c, checked), "{tag:?}");
+        }
+        for tag in ["a", "a ", "a\t\n", "é", "a b", "1a", "a:b-c.d"] {
+            let mut c = Cur::new(tag);
+            let checked = c.name("end tag").and_then(|n| {
+                c.space();
+                if c.done() {
+                    Ok(n)
+                } else {
+                    Err("more".into())
+                }
+            });
+            assert_eq!(end_tag(tag).is_ok(), checked.is_ok(), "{tag:?}");
+        }
         assert!(decl("xml version='1.0' encoding='UTF-8' standalone='yes'").is_ok());
         assert!(decl("xml encoding='UTF-8' version='1.0'").is_err());
         assert!(decl("xml version='1.0' standalone='yes' encoding='UTF-8'").is_err());
