@@ -231,6 +231,12 @@ fn queries_become_views_or_reasoned_comments() {
     for d in [Dialect::Databricks, Dialect::Postgres] {
         let ddl = database_ddl(&structure("V2007__queryTestV2007.accdb"), d);
         assert!(!ddl.contains("CREATE VIEW"), "{ddl}");
-        assert!(ddl.contains(&format!("-- query {} (Select) not created as a view: two of its columns are named", d.quote("SelectQuery"))), "{ddl}");
+        assert!(
+            ddl.contains(&format!(
+                "-- query {} (Select) not created as a view: two of its columns are named",
+                d.quote("SelectQuery")
+            )),
+            "{ddl}"
+        );
     }
 }

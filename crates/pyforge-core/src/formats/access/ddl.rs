@@ -505,7 +505,9 @@ fn views(s: &DatabaseStructure, d: Dialect) -> String {
             // Databricks and PostgreSQL refuse a view with two columns of one name (SQLite
             // keeps both, DuckDB renames the second).
             let translated = translate_select(q, d, &known).and_then(|select| {
-                match duplicate_output_column(q, &known).filter(|_| matches!(d, Dialect::Databricks | Dialect::Postgres)) {
+                match duplicate_output_column(q, &known)
+                    .filter(|_| matches!(d, Dialect::Databricks | Dialect::Postgres))
+                {
                     Some(name) => Err(TranslateError::DuplicateColumn(name)),
                     None => Ok(select),
                 }

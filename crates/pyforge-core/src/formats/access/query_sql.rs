@@ -152,10 +152,9 @@ pub fn duplicate_output_column(q: &QueryInfo, known: &KnownNames) -> Option<Stri
     for item in items {
         let names: Vec<String> = match item.as_slice() {
             [.., as_word, alias] if is(as_word, "AS") => name(alias).into_iter().collect(),
-            [table, dot, star] if punct(dot, ".") && punct(star, "*") => name(table)
-                .and_then(|t| known.table_columns.get(&t.to_lowercase()))
-                .cloned()
-                .unwrap_or_default(),
+            [table, dot, star] if punct(dot, ".") && punct(star, "*") => {
+                name(table).and_then(|t| known.table_columns.get(&t.to_lowercase())).cloned().unwrap_or_default()
+            }
             [_, dot, column] if punct(dot, ".") => name(column).into_iter().collect(),
             [column] => name(column).into_iter().collect(),
             _ => Vec::new(),

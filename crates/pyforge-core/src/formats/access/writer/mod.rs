@@ -216,7 +216,8 @@ impl<'a> TableWriter<'a> {
 
     /// Give the table the description `text` (its Description property, 1 to 255 characters).
     pub fn describe(&mut self, text: &str) -> WriteResult<()> {
-        properties::check_description(text).map_err(|message| WriteError::Table { table: self.name.clone(), message })?;
+        properties::check_description(text)
+            .map_err(|message| WriteError::Table { table: self.name.clone(), message })?;
         self.description = Some(text.to_string());
         Ok(())
     }
