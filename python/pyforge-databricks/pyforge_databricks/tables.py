@@ -213,6 +213,7 @@ def write_tables(
         return ".".join(quote(p) for p in [*namespace, name_prefix + name])
 
     targets = {t["name"]: target_of(t["name"]) for t in chosen}
+    where = executor_path(path) if chosen else path
     # Refused before anything is written: every table that exists, named at once.
     if mode == "error":
         existing = [target for target in targets.values() if _table_exists(spark, target)]
@@ -222,7 +223,6 @@ def write_tables(
                 f"{'' if len(existing) > 1 else 's'} (pass mode=\"overwrite\" to replace "
                 f"{'them' if len(existing) > 1 else 'it'})"
             )
-    where = executor_path(path) if chosen else path
 
     created: list[dict] = []
     comments: list[dict] = []
