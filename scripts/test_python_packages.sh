@@ -35,12 +35,14 @@ echo "wheels: $CORE_WHEEL $DBX_WHEEL"
 # minilake (a local Databricks API emulator) comes from the CLI tests' venv.
 export PYFORGE_MINILAKE=${PYFORGE_MINILAKE:-$PWD/${PYFORGE_TEST_VENV:-.venv-test}/bin/minilake}
 
-# 2. Python 3.10, serverless v1 pins; the API and Databricks tests (no Spark there).
+# 2. Python 3.10, serverless v1 pins; the API and Databricks tests (no Spark there: the Spark
+#    modules test_spark.py and test_spark_tables.py run in 3.12).
 V310=.venv-py310
 [ -x "$V310/bin/python" ] || "$(python_for 3.10)" -m venv "$V310"
 "$V310/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow==14.0.1 pandas==1.5.3 numpy==1.23.5 pytest==8.3.4 databricks-sdk==0.150.0
 "$V310/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall --no-deps "$CORE_WHEEL" "$DBX_WHEEL"
-"$V310/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg --deselect tests/python_pkg/test_spark.py "$@"
+"$V310/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg --deselect tests/python_pkg/test_spark.py \
+  --deselect tests/python_pkg/test_spark_tables.py "$@"
 
 # 3. Python 3.12, current versions and PySpark, classic (local[2]) and Spark Connect
 #    (remote("local[2]"), whose client needs grpcio, grpcio-status, googleapis-common-protos,

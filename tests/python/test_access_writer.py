@@ -46,6 +46,36 @@ def test_mdbtools_lists_the_tables_and_types(sample: Path) -> None:
         assert any(line.strip().startswith(f"[{col}]") and kind in line for line in schema.splitlines()), (col, kind)
 
 
+def _mdb_prop(db: Path, table: str) -> dict:
+    """mdbtools' `mdb-prop` of a table: {map name ("" for the table): {property: value}}."""
+    out = subprocess.run(["mdb-prop", str(db), table], capture_output=True, text=True, check=True).stdout
+    maps: dict = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith("name: "):
+            name = line[len("name: "):]
+            current = maps.setdefault("" if name == "(none)" else name, {})
+        elif line.startswith("\t") and current is not None and ": " in line:
+            key, value = line.strip().split(": ", 1)
+            current[key] = value
+    return maps
+
+
+def test_mdbtools_reads_the_descriptions(pyforge: Path, sample: Path) -> None:
+    """The tables' and columns' Description properties (LvProp) that the writer stores are
+    read alike by mdbtools and by PyForge's info."""
+    H.require(shutil.which("mdb-prop") is not None, "mdb-prop (mdbtools) is not installed")
+    info = H.info_json(pyforge, sample)
+    described = 0
+    for t in info["tables"]:
+        d = t["details"]
+        ours = {"": d.get("description")} | {c: p.get("description") for c, p in d.get("column_properties", {}).items()}
+        theirs = {name: props.get("Description") for name, props in _mdb_prop(sample, t["name"]).items()}
+        assert {k: v for k, v in ours.items() if v} == {k: v for k, v in theirs.items() if v}, t["name"]
+        described += sum(1 for v in ours.values() if v)
+    assert described >= len(TABLES) + 3  # every table, and columns of each
+
+
 def _guid_digits(s: str | None) -> str | None:
     return None if s is None else s.strip("{}").replace("-", "").upper()
 

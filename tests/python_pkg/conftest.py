@@ -73,3 +73,58 @@ def mdb_export_rows(path: Path, table: str) -> list[list[str]]:
     out = subprocess.run([exe, str(path), table], capture_output=True, check=True, timeout=120).stdout.decode("utf-8")
     rows = list(csv.reader(io.StringIO(out)))
     return rows[1:]
+
+
+def _spark_session(kind: str, warehouse: Path):
+    from pyspark.sql import SparkSession
+
+    if kind == "classic":
+        builder = SparkSession.builder.master("local[2]")
+    else:
+        # pyspark's local Connect server listens on its default port 15002 (the client connects
+        # there; an ephemeral port is not picked up outside pyspark's own test mode).
+        builder = SparkSession.builder.remote("local[2]")
+    return (
+        builder.appName(f"pyforge-tests-{kind}")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.connect.grpc.binding.address", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        # Managed tables (saveAsTable) go to this temporary folder, never into the repository.
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={warehouse}")
+        .getOrCreate()
+    )
+
+
+# Every Spark test runs on a classic session (local[2]) and on Spark Connect (remote("local[2]"):
+# pyspark starts a local Connect server on 127.0.0.1), as on Databricks serverless. One session
+# of each kind serves every module (test_spark.py, test_spark_tables.py): starting one costs
+# 10-20 s. pytest runs the tests of one kind, stops that session, then starts the other.
+@pytest.fixture(scope="session", params=["classic", "connect"])
+def spark(request, tmp_path_factory):
+    require(shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME")), "Java (for PySpark) is not installed")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        require(False, "pyspark is not installed in this venv")
+    if request.param == "connect":
+        try:
+            import grpc  # noqa: F401
+            import google.rpc  # noqa: F401
+            import zstandard  # noqa: F401
+        except ImportError as e:
+            require(False, f"the Spark Connect client needs {e.name} (pip install grpcio grpcio-status googleapis-common-protos zstandard)")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = _spark_session(request.param, tmp_path_factory.mktemp(f"spark-{request.param}"))
+    yield session
+    session.stop()  # for a local Connect session this stops its server too
+
+
+def spark_kind(spark) -> str:
+    """"classic" or "connect", as the package itself tells them apart."""
+    from pyforge_databricks.environment import spark_kind as kind
+
+    return kind(spark)

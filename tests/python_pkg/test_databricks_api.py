@@ -117,6 +117,35 @@ def test_strategy_spark_needs_a_session(samples, tmp_path):
     assert r["strategy"] == "pyforge" and "no SparkSession" in r["strategy_reason"]
 
 
+def test_table_prefix_arguments_in_python_words(samples, tmp_path):
+    """convert(table_prefix=...) checks its arguments before it needs Spark (the tables
+    themselves: test_spark_tables.py)."""
+    from pyforge_databricks.tables import split_prefix
+
+    db = samples / "northwind_mini.mdb"
+    forge = PyForgeDatabricks()
+    with pytest.raises(pyforge_core.UsageError, match="SparkSession"):
+        forge.convert(db, table_prefix="main.raw.")
+    with pytest.raises(pyforge_core.UsageError, match="mode must be one of 'error', 'overwrite', not 'append'"):
+        forge.convert(db, table_prefix="main.raw.", mode="append")
+    with pytest.raises(pyforge_core.UsageError, match='mode="overwrite", not force=True'):
+        forge.convert(db, table_prefix="main.raw.", force=True)
+    with pytest.raises(pyforge_core.UsageError, match="output_path"):
+        forge.convert(db, tmp_path / "out", table_prefix="main.raw.")
+    with pytest.raises(pyforge_core.UsageError, match="compression"):
+        forge.convert(db, table_prefix="main.raw.", compression="zstd")
+    with pytest.raises(pyforge_core.UsageError, match="table_prefix=.*force=True"):
+        forge.convert(db, tmp_path / "x", mode="overwrite")
+    with pytest.raises(pyforge_core.UsageError, match="not closed"):
+        forge.convert(db, table_prefix="main.`raw.")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "x").exists()
+    # Schema and name prefix; backticks quote a part that holds dots or backticks.
+    assert split_prefix("main.raw.") == (["main", "raw"], "")
+    assert split_prefix("main.raw.shop_") == (["main", "raw"], "shop_")
+    assert split_prefix("") == ([], "")
+    assert split_prefix("`my.cat`.`sch``ema`.x") == (["my.cat", "sch`ema"], "x")
+
+
 @pytest.fixture(scope="module")
 def minilake(tmp_path_factory):
     exe = os.environ.get("PYFORGE_MINILAKE") or shutil.which("minilake") or ""

@@ -3,12 +3,12 @@ mapInArrow, the `pyforge` Python data source, and the spark strategy of convert.
 
 Several Access databases are made by copying the sample database and by the package's own
 Access writer under other names; values are checked against pyforge_core.read_table and
-mdbtools."""
+mdbtools. The `spark` fixture (classic and Connect sessions, shared with test_spark_tables.py)
+is in conftest.py."""
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,58 +17,7 @@ import pytest
 
 import pyforge_core
 from pyforge_databricks import PyForgeDatabricks
-from conftest import mdb_export_rows, require
-
-
-def _session(kind: str, warehouse: Path):
-    from pyspark.sql import SparkSession
-
-    if kind == "classic":
-        builder = SparkSession.builder.master("local[2]")
-    else:
-        # pyspark's local Connect server listens on its default port 15002 (the client connects
-        # there; an ephemeral port is not picked up outside pyspark's own test mode).
-        builder = SparkSession.builder.remote("local[2]")
-    return (
-        builder.appName(f"pyforge-tests-{kind}")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.connect.grpc.binding.address", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={warehouse}")
-        .getOrCreate()
-    )
-
-
-# Every test runs on a classic session (local[2]) and on Spark Connect (remote("local[2]"):
-# pyspark starts a local Connect server on 127.0.0.1), as on Databricks serverless.
-@pytest.fixture(scope="module", params=["classic", "connect"])
-def spark(request, tmp_path_factory):
-    require(shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME")), "Java (for PySpark) is not installed")
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        require(False, "pyspark is not installed in this venv")
-    if request.param == "connect":
-        try:
-            import grpc  # noqa: F401
-            import google.rpc  # noqa: F401
-            import zstandard  # noqa: F401
-        except ImportError as e:
-            require(False, f"the Spark Connect client needs {e.name} (pip install grpcio grpcio-status googleapis-common-protos zstandard)")
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = _session(request.param, tmp_path_factory.mktemp(f"spark-{request.param}"))
-    yield session
-    session.stop()  # for a local Connect session this stops its server too
-
-
-def _kind(spark) -> str:
-    from pyforge_databricks.environment import spark_kind
-
-    return spark_kind(spark)
+from conftest import mdb_export_rows, spark_kind
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +76,7 @@ def test_data_source_reads_every_file(spark, databases):
     pfs.register(spark)
     glob = str(databases[0].parent / "shop*.mdb")
     df = spark.read.format("pyforge").option("table", "Orders").load(glob)
-    if _kind(spark) == "classic":  # Connect DataFrames have no rdd
+    if spark_kind(spark) == "classic":  # Connect DataFrames have no rdd
         assert df.rdd.getNumPartitions() == len(databases)
     ref = pyforge_core.read_table(databases[0], "Orders")
     assert df.count() == ref.num_rows * len(databases)
@@ -230,7 +179,7 @@ def test_spark_strategy_equals_native_on_every_sample(spark, samples, tmp_path, 
     assert by_spark["rows"] == native["tables"][0]["rows"] == expected.num_rows == got.num_rows
     assert _values_hash(got) == _values_hash(expected), name
     HASHES.setdefault(name, {})["native"] = _values_hash(expected)
-    HASHES[name][f"spark-{_kind(spark)}"] = _values_hash(got)
+    HASHES[name][f"spark-{spark_kind(spark)}"] = _values_hash(got)
     report = os.environ.get("PYFORGE_SPARK_HASHES")
     if report:
         import json

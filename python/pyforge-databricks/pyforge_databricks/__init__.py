@@ -4,6 +4,10 @@
 >>> forge = PyForgeDatabricks()                                         # doctest: +SKIP
 >>> forge.convert("/Volumes/main/raw/files/shop.mdb")                   # doctest: +SKIP
 {'input': '/Volumes/main/raw/files/shop.mdb', 'output': '/Volumes/main/raw/files/shop', ...}
+>>> PyForgeDatabricks(spark=spark).convert("/Volumes/main/raw/files/shop.mdb",
+...                                        table_prefix="main.shop.")   # doctest: +SKIP
+{'input': ..., 'tables': [{'name': 'Orders', 'table': '`main`.`shop`.`Orders`', 'rows': 830, ...}],
+ 'comments': [...], 'constraints': [...], ...}
 >>> forge.convert_many(paths, "/Volumes/main/raw/out", spark=spark)     # doctest: +SKIP
 [{'input': '/Volumes/main/raw/files/a.mdb', 'status': 'ok', 'output': ..., 'rows': 830, ...}, ...]
 >>> forge.env.is_serverless, forge.env.environment_version             # doctest: +SKIP
@@ -27,7 +31,8 @@ from .distributed import convert_many as _convert_many
 from .distributed import convert_many_lazy as _convert_many_lazy
 from .environment import Environment, detect
 from .options import core_options
-from .strategy import choose_strategy, spark_convert
+from .strategy import _WRITE_OPTIONS, choose_strategy, spark_convert
+from .tables import write_tables
 from .volumes import VolumeHandler
 
 __all__ = ["PyForgeDatabricks", "PyForgeError", "UsageError", "OutputExistsError", "Environment", "VolumeHandler", "core_options"]
@@ -89,9 +94,12 @@ class PyForgeDatabricks:
         strategy: str = "pyforge",
         format_options: Mapping[str, Any] | None = None,
         excel_options: Mapping[str, Any] | None = None,
+        table_prefix: str | None = None,
+        mode: str | None = None,
         **options: Any,
     ) -> dict:
-        """Convert one file (or a folder or glob), as ``pyforge convert``.
+        """Convert one file (or a folder or glob), as ``pyforge convert``; with
+        ``table_prefix``, every table of a database into the Spark catalog (see below).
 
         Without ``output_path`` the output goes beside the input. ``strategy``: ``"pyforge"``
         (the Rust converter here, every format), ``"spark"`` (the same reader inside a Spark
@@ -102,7 +110,35 @@ class PyForgeDatabricks:
         ``spark_threshold_bytes``, default 1 GiB, when a Spark session is at hand).
         Returns the result dict of ``pyforge_core.PyForgeCore.convert`` with ``strategy``
         (what ran) and ``strategy_reason`` (why).
+
+        **Into tables** (``table_prefix="catalog.schema."``, needs the SparkSession given to
+        the constructor): each table of the input (an Access database: its user tables; an
+        Excel workbook: its sheets; ``tables=[...]`` chooses some) becomes the managed table
+        ``catalog.schema.<table>`` (``table_prefix="main.raw.shop_"`` names them
+        ``shop_<table>``; ``""`` uses the current schema), written by ``saveAsTable`` in the
+        session's default table format (Delta on Databricks; Parquet in open-source Spark).
+        The rows are read by PyForge's reader inside Spark tasks (the ``pyforge`` data
+        source), so they are the values of a native convert, types Spark lacks widened without
+        loss; the input must be a file the executors can open (``/Volumes/...`` on Databricks,
+        or local). Access descriptions become table and column comments; the primary keys,
+        required columns and enforced relationships become NOT NULL, PRIMARY KEY and FOREIGN
+        KEY constraints where the catalog has them (Unity Catalog); elsewhere they are
+        reported as skipped with the catalog's answer. An existing table is refused
+        (``OutputExistsError``, before anything is written) unless ``mode="overwrite"``.
+        Other keyword options are read options (``password=...``). Returns the report::
+
+            {"input", "format", "table_prefix", "mode", "rows",
+             "tables": [{"name", "table", "rows", "columns", "format"}],
+             "comments": [{"table", "column" (None: the table's), "comment", "sql",
+                           "status" ("applied" or "failed"), "reason"}],
+             "constraints": [{"table", "kind" ("not_null", "primary_key", "foreign_key"),
+                              "name", "columns", "references" ({"table", "columns"} or None),
+                              "sql", "status" ("added", "skipped" or "failed"), "reason"}]}
         """
+        if table_prefix is not None:
+            return self._to_tables(input_path, output_path, output_format, table_prefix, mode, format_options, excel_options, options)
+        if mode is not None:
+            raise UsageError('mode= applies to tables written with table_prefix=...; for files pass force=True to overwrite')
         threshold = int(options.pop("spark_threshold_bytes", 1 << 30))
         opts = core_options(options, format_options, excel_options)
         opts.setdefault("format", output_format)
@@ -112,6 +148,21 @@ class PyForgeDatabricks:
         result = self._core().convert(input_path, output_path, **opts)
         result.update(strategy="pyforge", strategy_reason=reason)
         return result
+
+    def _to_tables(self, input_path, output_path, output_format, table_prefix, mode, format_options, excel_options, options) -> dict:
+        if output_path is not None or output_format != "parquet":
+            raise UsageError("table_prefix writes tables in the catalog's format, not files: leave output_path and output_format out")
+        opts = core_options(options, format_options, excel_options)
+        if opts.get("force"):
+            raise UsageError('table_prefix replaces existing tables with mode="overwrite", not force=True')
+        tables = opts.pop("tables", None)
+        writing = sorted(k for k in opts if k in _WRITE_OPTIONS and k != "format")
+        if writing or opts.pop("format", "parquet") != "parquet":
+            raise UsageError(f"table_prefix writes in the catalog's table format; the file options {', '.join(writing) or 'format'} do not apply")
+        read_options = {k: v for k, v in opts.items() if v not in (None, False)}
+        return write_tables(
+            self.spark, self._core(), input_path, table_prefix, mode=mode or "error", tables=tables, read_options=read_options
+        )
 
     def convert_many(
         self,

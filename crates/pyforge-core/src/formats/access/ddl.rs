@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use arrow::datatypes::DataType;
 
-use super::query_sql::{translate_select, KnownNames};
+use super::query_sql::{duplicate_output_column, translate_select, KnownNames, TranslateError};
 use super::structure::{ColumnStructure, DatabaseStructure, IndexInfo, RelationshipInfo, TableStructure};
 
 /// The SQL dialects `pyforge schema` writes.
@@ -488,6 +488,11 @@ fn views(s: &DatabaseStructure, d: Dialect) -> String {
     let mut known = KnownNames {
         sources: s.tables.iter().map(|t| (t.name.to_lowercase(), t.name.clone())).collect(),
         columns: s.tables.iter().flat_map(|t| &t.columns).map(|c| (c.name.to_lowercase(), c.name.clone())).collect(),
+        table_columns: s
+            .tables
+            .iter()
+            .map(|t| (t.name.to_lowercase(), t.columns.iter().map(|c| c.name.clone()).collect()))
+            .collect(),
     };
     let mut pending: Vec<_> = s.queries.iter().collect();
     let mut out = String::from("\n");
@@ -497,7 +502,17 @@ fn views(s: &DatabaseStructure, d: Dialect) -> String {
         let before = pending.len();
         let mut failed = Vec::new();
         for q in pending {
-            match translate_select(q, d, &known) {
+            // Databricks and PostgreSQL refuse a view with two columns of one name (SQLite
+            // keeps both, DuckDB renames the second).
+            let translated = translate_select(q, d, &known).and_then(|select| {
+                match duplicate_output_column(q, &known)
+                    .filter(|_| matches!(d, Dialect::Databricks | Dialect::Postgres))
+                {
+                    Some(name) => Err(TranslateError::DuplicateColumn(name)),
+                    None => Ok(select),
+                }
+            });
+            match translated {
                 Ok(select) => {
                     let _ = writeln!(out, "CREATE VIEW {} AS\n{select};", d.quote(&q.name));
                     known.sources.insert(q.name.to_lowercase(), q.name.clone());

@@ -4,9 +4,11 @@
 //! comparisons, AND/OR/NOT, IS NULL, IN, BETWEEN, GROUP BY, HAVING, ORDER BY, the five
 //! aggregates, numbers and strings. Anything else (Access functions, LIKE with Access
 //! wildcards, `&`, date literals, TOP, DISTINCTROW, parameters) is refused with the reason, and
-//! the query is listed as a comment instead: a wrong view is worse than none.
+//! the query is listed as a comment instead: a wrong view is worse than none. So is a view
+//! whose columns would have the same name twice (`Table1.*, Table2.col1`), where the dialect
+//! refuses that (Databricks, PostgreSQL; Access tells them apart by their table).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::ddl::Dialect;
 use super::structure::QueryInfo;
@@ -20,6 +22,8 @@ pub enum TranslateError {
     Unsupported(String),
     /// A source that is neither a table nor a view created (maybe not yet).
     Missing(String),
+    /// Two output columns of this name (compared without case).
+    DuplicateColumn(String),
 }
 
 impl TranslateError {
@@ -30,6 +34,9 @@ impl TranslateError {
             TranslateError::Missing(name) => {
                 format!("it reads {name:?}, which is neither a table nor a view created here")
             }
+            TranslateError::DuplicateColumn(name) => format!(
+                "two of its columns are named {name:?} (Access tells them apart by their table), and a view's column names must differ"
+            ),
         }
     }
 }
@@ -58,6 +65,8 @@ pub struct KnownNames {
     pub sources: HashMap<String, String>,
     /// Columns of the tables.
     pub columns: HashMap<String, String>,
+    /// The columns of each table, by the table's lower-case name.
+    pub table_columns: HashMap<String, Vec<String>>,
 }
 
 /// The SELECT statement of query `q` in dialect `d`.
@@ -105,6 +114,58 @@ pub fn translate_select(q: &QueryInfo, d: Dialect, known: &KnownNames) -> Result
         out.push(text);
     }
     Ok(join_tokens(&out))
+}
+
+/// A column name that the select list of `q` gives twice (compared without case), as far as
+/// it can be told: `T.*` gives the columns of table `T`, `T.c` and `c` give `c`, an item with
+/// `AS` its alias; expressions and a bare `*` are not counted.
+pub fn duplicate_output_column(q: &QueryInfo, known: &KnownNames) -> Option<String> {
+    let tokens = tokenize(q.sql.trim().trim_end_matches(';')).ok()?;
+    let is = |t: &Token, word: &str| matches!(t, Token::Word(w) if w.eq_ignore_ascii_case(word));
+    let mut start = tokens.iter().position(|t| is(t, "SELECT"))? + 1;
+    while tokens.get(start).is_some_and(|t| is(t, "DISTINCT") || is(t, "ALL")) {
+        start += 1;
+    }
+    let mut items: Vec<Vec<&Token>> = vec![Vec::new()];
+    let mut depth = 0i32;
+    for t in &tokens[start..] {
+        match t {
+            _ if depth == 0 && is(t, "FROM") => break,
+            Token::Punct(p) if p == "," && depth == 0 => {
+                items.push(Vec::new());
+                continue;
+            }
+            Token::Punct(p) if p == "(" => depth += 1,
+            Token::Punct(p) if p == ")" => depth -= 1,
+            _ => {}
+        }
+        if let Some(item) = items.last_mut() {
+            item.push(t);
+        }
+    }
+    let name = |t: &Token| match t {
+        Token::Ident(s) | Token::Word(s) => Some(s.clone()),
+        _ => None,
+    };
+    let punct = |t: &Token, p: &str| matches!(t, Token::Punct(x) if x == p);
+    let mut seen = HashSet::new();
+    for item in items {
+        let names: Vec<String> = match item.as_slice() {
+            [.., as_word, alias] if is(as_word, "AS") => name(alias).into_iter().collect(),
+            [table, dot, star] if punct(dot, ".") && punct(star, "*") => {
+                name(table).and_then(|t| known.table_columns.get(&t.to_lowercase())).cloned().unwrap_or_default()
+            }
+            [_, dot, column] if punct(dot, ".") => name(column).into_iter().collect(),
+            [column] => name(column).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        for n in names {
+            if !seen.insert(n.to_lowercase()) {
+                return Some(n);
+            }
+        }
+    }
+    None
 }
 
 /// Words Access SQL gives a meaning the other dialects do not share.
@@ -248,7 +309,19 @@ mod tests {
 
     fn known() -> KnownNames {
         let map = |names: &[&str]| names.iter().map(|n| (n.to_lowercase(), n.to_string())).collect();
-        KnownNames { sources: map(&["Table1", "Table2"]), columns: map(&["col1", "my col"]) }
+        let table_columns = [("table1".to_string(), vec!["col1".to_string(), "col2".to_string()])].into();
+        KnownNames { sources: map(&["Table1", "Table2"]), columns: map(&["col1", "my col"]), table_columns }
+    }
+
+    #[test]
+    fn duplicate_output_columns_are_found() {
+        let k = known();
+        let dup = |sql: &str| duplicate_output_column(&q(sql), &k);
+        assert_eq!(dup("SELECT DISTINCT Table1.*, Table2.Col2 FROM Table1, Table2"), Some("Col2".into()));
+        assert_eq!(dup("SELECT Table1.col1, [Table2].[col1] FROM Table1, Table2;"), Some("col1".into()));
+        assert_eq!(dup("SELECT col1, Table2.col1 AS other FROM Table1, Table2"), None);
+        assert_eq!(dup("SELECT Count(col1), Max(col1), * FROM Table1"), None);
+        assert_eq!(dup("SELECT Table1.*, Table2.x FROM Table1, Table2"), None);
     }
 
     #[test]

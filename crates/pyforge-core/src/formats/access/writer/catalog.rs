@@ -1,5 +1,6 @@
 //! The catalog table MSysObjects (its definition on page 2): the columns readers look up
-//! (Id, ParentId, Name, Type, Flags, and the usual others left NULL) and one row per object.
+//! (Id, ParentId, Name, Type, Flags, LvProp for the tables' descriptions, and the usual others
+//! left NULL) and one row per object.
 
 use super::value::{Column, ColumnType, Value};
 use super::TableRecord;
@@ -60,7 +61,11 @@ pub fn rows(tables: &[TableRecord], catalog_page: u32) -> Vec<Vec<Value>> {
         row(catalog_page as i32, tables_folder, "MSysObjects", TYPE_TABLE, SYSTEM_FLAGS),
     ];
     for t in tables {
-        out.push(row(t.tdef_page as i32, tables_folder, &t.name, TYPE_TABLE, 0));
+        let mut r = row(t.tdef_page as i32, tables_folder, &t.name, TYPE_TABLE, 0);
+        if let Some(p) = &t.properties {
+            r[14] = Value::Binary(p.clone()); // LvProp
+        }
+        out.push(r);
     }
     out
 }

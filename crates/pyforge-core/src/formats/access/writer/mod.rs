@@ -9,8 +9,9 @@
 //! the pages a table owns are listed in an inline usage map, or in a reference map (type 1) when
 //! they span more pages than one inline map can cover.
 //!
-//! Not written: indexes (a table without a primary key has none), relationships, queries,
-//! properties (`LvProp`), passwords, the database-wide usage map of page 1. Pages can be
+//! The Description property of tables and columns is written ([`TableWriter::describe`],
+//! [`Column::described`]). Not written: indexes (a table without a primary key has none),
+//! relationships, queries, the other properties (`LvProp`), passwords, the database-wide usage map of page 1. Pages can be
 //! RC4-encoded (Access's "Encode Database", [`JetWriter::create_encoded`]). mdbtools and
 //! `jetdb` read the files as written (checked by the tests); Microsoft Access itself was not
 //! tried. A file stops at 2 GB (the Jet4 limit) with an error naming the table and row.
@@ -30,6 +31,7 @@
 mod catalog;
 mod long_value;
 mod pages;
+mod properties;
 pub mod random;
 mod row;
 pub mod sample;
@@ -82,6 +84,8 @@ pub type WriteResult<T> = std::result::Result<T, WriteError>;
 struct TableRecord {
     name: String,
     tdef_page: u32,
+    /// The table's LvProp (its descriptions), if it has any.
+    properties: Option<Vec<u8>>,
 }
 
 /// A Jet4 database being written. Tables are written one after the other
@@ -175,10 +179,22 @@ pub struct TableWriter<'a> {
     data_pages: Vec<u32>,
     long_values: LongValues,
     rows: u64,
+    description: Option<String>,
+    column_descriptions: Vec<(String, String)>,
 }
 
 impl<'a> TableWriter<'a> {
     fn new(db: &'a mut JetWriter, name: &str, columns: Vec<Column>, tdef_page: u32, system: bool) -> WriteResult<Self> {
+        let mut column_descriptions = Vec::new();
+        for c in &columns {
+            if let Some(text) = &c.description {
+                properties::check_description(text).map_err(|message| WriteError::Table {
+                    table: name.into(),
+                    message: format!("column {:?}: {message}", c.name),
+                })?;
+                column_descriptions.push((c.name.clone(), text.clone()));
+            }
+        }
         let layout = row::Layout::new(columns).map_err(|message| WriteError::Table { table: name.into(), message })?;
         // Check the definition fits its page before any row is written.
         tdef::table_definition(&layout, 0, 0, 0, system)
@@ -193,7 +209,17 @@ impl<'a> TableWriter<'a> {
             data_pages: Vec::new(),
             long_values: LongValues::default(),
             rows: 0,
+            description: None,
+            column_descriptions,
         })
+    }
+
+    /// Give the table the description `text` (its Description property, 1 to 255 characters).
+    pub fn describe(&mut self, text: &str) -> WriteResult<()> {
+        properties::check_description(text)
+            .map_err(|message| WriteError::Table { table: self.name.clone(), message })?;
+        self.description = Some(text.to_string());
+        Ok(())
     }
 
     /// Append one row: one value per column, in column order.
@@ -253,7 +279,8 @@ impl<'a> TableWriter<'a> {
             .map_err(|message| WriteError::Table { table: self.name.clone(), message })?;
         self.db.file.write_page(self.tdef_page, &page)?;
         if !self.system {
-            self.db.tables.push(TableRecord { name: self.name.clone(), tdef_page: self.tdef_page });
+            let properties = properties::lv_prop(self.description.as_deref(), &self.column_descriptions);
+            self.db.tables.push(TableRecord { name: self.name.clone(), tdef_page: self.tdef_page, properties });
         }
         Ok(())
     }

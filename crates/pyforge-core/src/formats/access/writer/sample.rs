@@ -54,22 +54,24 @@ const PRODUCTS: [&str; 10] = [
 
 /// The `pyforge samples` database: Customers (text, unicode, NULLs, memos inline and long),
 /// Products (Byte, Integer, Single, Currency, Decimal, Yes/No, GUID, OLE) and Orders (Long
-/// Integer, Date/Time, Double, Currency) — 3 tables, a few hundred rows.
+/// Integer, Date/Time, Double, Currency) — 3 tables, a few hundred rows. Every table and some
+/// columns have a description (Unicode, quotes), for the schema's comments.
 pub fn northwind_mini(path: &Path) -> WriteResult<()> {
     let mut db = JetWriter::create(path)?;
     let mut rng = Rng(20_240_601);
     let mut t = db.table(
         "Customers",
         vec![
-            Column::new("CustomerID", T::Long),
-            Column::new("CompanyName", T::Text(40)),
+            Column::new("CustomerID", T::Long).described("Number that identifies the customer"),
+            Column::new("CompanyName", T::Text(40)).described("The customer's registered name — raison sociale"),
             Column::new("City", T::Text(15)),
             Column::new("Since", T::DateTime),
             Column::new("Active", T::Bool),
-            Column::new("CreditLimit", T::Currency),
+            Column::new("CreditLimit", T::Currency).described("Credit granted, in euros (€); NULL: none agreed"),
             Column::new("Notes", T::Memo),
         ],
     )?;
+    t.describe("Customers of the shop: one row per customer, with their \"since\" date and credit")?;
     for i in 0..60i64 {
         let notes = match i % 6 {
             0 => Value::Null,
@@ -100,10 +102,10 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
     let mut t = db.table(
         "Products",
         vec![
-            Column::new("ProductID", T::Integer),
+            Column::new("ProductID", T::Integer).described("Number that identifies the product"),
             Column::new("ProductName", T::Text(40)),
             Column::new("CategoryID", T::Byte),
-            Column::new("UnitPrice", T::Currency),
+            Column::new("UnitPrice", T::Currency).described("Price of one unit, before tax"),
             Column::new("Weight", T::Single),
             Column::new("TaxRate", T::Decimal { precision: 10, scale: 4 }),
             Column::new("Discontinued", T::Bool),
@@ -111,6 +113,7 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
             Column::new("Picture", T::Ole),
         ],
     )?;
+    t.describe("Products on sale, with price, weight, tax rate and a picture")?;
     for i in 0..40i64 {
         let mut guid = [0u8; 16];
         guid.iter_mut().for_each(|b| *b = rng.below(256) as u8);
@@ -138,9 +141,9 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
     let mut t = db.table(
         "Orders",
         vec![
-            Column::new("OrderID", T::Long),
-            Column::new("CustomerID", T::Long),
-            Column::new("ProductID", T::Integer),
+            Column::new("OrderID", T::Long).described("Number that identifies the order"),
+            Column::new("CustomerID", T::Long).described("The customer who ordered (Customers.CustomerID)"),
+            Column::new("ProductID", T::Integer).described("The product ordered (Products.ProductID)"),
             Column::new("OrderDate", T::DateTime),
             Column::new("Quantity", T::Integer),
             Column::new("Freight", T::Currency),
@@ -148,6 +151,7 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
             Column::new("ShipCity", T::Text(15)),
         ],
     )?;
+    t.describe("Orders: who ordered which product, when, and the freight charged")?;
     for i in 0..400i64 {
         t.push(&[
             Value::Long(10_248 + i as i32),

@@ -85,19 +85,27 @@ impl ColumnType {
     }
 }
 
-/// A column: name and type. Every column except Yes/No accepts NULL.
+/// A column: name, type and description. Every column except Yes/No accepts NULL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     /// The column's name (at most 64 characters).
     pub name: String,
     /// Its type.
     pub kind: ColumnType,
+    /// Its Description property (what Access shows in design view), 1 to 255 characters.
+    pub description: Option<String>,
 }
 
 impl Column {
     /// A column named `name` of type `kind`.
     pub fn new(name: &str, kind: ColumnType) -> Self {
-        Column { name: name.to_string(), kind }
+        Column { name: name.to_string(), kind, description: None }
+    }
+
+    /// This column with the description `text`.
+    pub fn described(mut self, text: &str) -> Self {
+        self.description = Some(text.to_string());
+        self
     }
 }
 
