@@ -42,15 +42,8 @@ rm -rf python/pyforge-databricks/build python/pyforge-databricks/*.egg-info  # n
 CORE_WHEEL=$(ls "$WHEELS"/pyforge_core-*.whl)
 DBX_WHEEL=$(ls "$WHEELS"/pyforge_databricks-*.whl)
 echo "wheels: $CORE_WHEEL $DBX_WHEEL"
-# auditwheel's verdict: the lowest manylinux tag the module's symbols allow must be 2.17 or
-# older, and the wheel must carry the abi3 and manylinux2014 tags.
-AUDIT=$("$BUILD_VENV/bin/auditwheel" show "$CORE_WHEEL" | tr -s '[:space:]' ' ')
-echo "auditwheel: $AUDIT"
-GLIBC_MINOR=$(sed -nE 's/.*consistent with the following platform tag: "manylinux_2_([0-9]+)_[a-z0-9_]+".*/\1/p' <<<"$AUDIT")
-if [ -z "$GLIBC_MINOR" ] || [ "$GLIBC_MINOR" -gt 17 ] || [[ "$CORE_WHEEL" != *-cp310-abi3-manylinux2014_"$(uname -m)"* ]]; then
-  echo "FAIL: $CORE_WHEEL is not a manylinux2014 wheel (auditwheel: manylinux_2_${GLIBC_MINOR:-?})" >&2
-  exit 1
-fi
+# auditwheel's verdict: manylinux2014 (glibc 2.17) and abi3, or the run fails.
+bash scripts/check_manylinux2014.sh "$BUILD_VENV/bin/auditwheel" "$CORE_WHEEL"
 
 # minilake (a local Databricks API emulator) comes from the CLI tests' venv.
 export PYFORGE_MINILAKE=${PYFORGE_MINILAKE:-$PWD/${PYFORGE_TEST_VENV:-.venv-test}/bin/minilake}
