@@ -39,8 +39,9 @@ cargo test --release --locked --workspace
 
 "$VENV/bin/python" -m pytest -q tests/python "$@"
 
-# The Python packages (wheels built with maturin, installed into Python 3.10 and 3.12 venvs,
-# PySpark local[2] for the Spark parts).
+# The Python packages (a manylinux2014 abi3 wheel built with maturin from the build above, and
+# pyforge-databricks), installed into Python 3.10, 3.12 (PySpark local[2] and Connect for the
+# Spark parts) and 3.13 venvs.
 PYFORGE_TEST_VENV="$VENV" bash scripts/test_python_packages.sh
 
 # Fuzzing smoke (issue 10): every fuzz target's harness for 60 s on mutated corpus files, two

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Python distributions and tests them installed, as users get them:
-#   pyforge-core       (maturin, the Rust converter as pyforge_core._native; one abi3 wheel)
+#   pyforge-core       (maturin, the Rust converter as pyforge_core._native; one abi3 wheel,
+#                       manylinux2014 = glibc 2.17, checked with auditwheel)
 #   pyforge-databricks (pure Python)
-# into two venvs: Python 3.10 with Databricks serverless v1's pins (pyarrow 14.0.1, pandas
-# 1.5.3, numpy 1.23.5) and Python 3.12 with current versions and PySpark (local[2] on Java 17).
+# into three venvs: Python 3.10 with Databricks serverless v1's pins (pyarrow 14.0.1, pandas
+# 1.5.3, numpy 1.23.5), Python 3.12 with current versions and PySpark (local[2] on Java 17), and
+# Python 3.13 with current versions (the API tests, no Spark).
 # Called by scripts/test.sh (after the Rust build, whose artifacts the wheel build reuses);
 # runs alone too. Extra arguments go to pytest. SPARK_CSV_LIMIT (default 8) is how many files of
 # testdata/csv the spark-strategy test converts per session kind (0: all of them, ~1000).
@@ -22,15 +24,26 @@ PIP_QUIET=(--quiet --disable-pip-version-check)
 # 1. Wheels.
 BUILD_VENV=.venv-build
 [ -x "$BUILD_VENV/bin/python" ] || python3 -m venv "$BUILD_VENV"
-"$BUILD_VENV/bin/python" -m pip install "${PIP_QUIET[@]}" "maturin==1.16.0" "setuptools>=61" wheel
+"$BUILD_VENV/bin/python" -m pip install "${PIP_QUIET[@]}" "maturin==1.16.0" "ziglang==0.17.1" "auditwheel==6.8.2" \
+  "setuptools>=61" wheel
 WHEELS=target/wheels
 rm -rf "$WHEELS" && mkdir -p "$WHEELS"
-"$BUILD_VENV/bin/maturin" build --release --locked --out "$WHEELS" --interpreter "$(python_for 3.10)"
+# pyforge-core for manylinux2014 (glibc 2.17 and later). Linked as cargo links it, the module
+# takes this machine's newest symbol versions (pthread_create@GLIBC_2.34, pow@GLIBC_2.29,
+# hypotf@GLIBC_2.35 on Debian 12): a manylinux_2_35 wheel. `maturin build --zig` links against
+# glibc 2.17 instead, but passes an explicit --target, so every crate is built a second time
+# (a full release build, ~20 CPU-minutes). Only the final link needs zig: -C linker after `--`
+# reaches the pyforge-python crate alone, the other artifacts are the workspace build's.
+# maturin refuses the wheel if a symbol is newer than the policy; auditwheel checks it below.
+PYFORGE_BUILD_VENV="$PWD/$BUILD_VENV" "$BUILD_VENV/bin/maturin" build --release --locked --compatibility manylinux2014 \
+  --out "$WHEELS" --interpreter "$(python_for 3.10)" -- -C linker="$PWD/scripts/zig-cc-manylinux2014.sh"
 rm -rf python/pyforge-databricks/build python/pyforge-databricks/*.egg-info  # no stale copies in the wheel
 "$BUILD_VENV/bin/python" -m pip wheel "${PIP_QUIET[@]}" --no-deps --no-build-isolation --wheel-dir "$WHEELS" python/pyforge-databricks
 CORE_WHEEL=$(ls "$WHEELS"/pyforge_core-*.whl)
 DBX_WHEEL=$(ls "$WHEELS"/pyforge_databricks-*.whl)
 echo "wheels: $CORE_WHEEL $DBX_WHEEL"
+# auditwheel's verdict: manylinux2014 (glibc 2.17) and abi3, or the run fails.
+bash scripts/check_manylinux2014.sh "$BUILD_VENV/bin/auditwheel" "$CORE_WHEEL"
 
 # minilake (a local Databricks API emulator) comes from the CLI tests' venv.
 export PYFORGE_MINILAKE=${PYFORGE_MINILAKE:-$PWD/${PYFORGE_TEST_VENV:-.venv-test}/bin/minilake}
@@ -44,7 +57,15 @@ V310=.venv-py310
 "$V310/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg --deselect tests/python_pkg/test_spark.py \
   --deselect tests/python_pkg/test_spark_tables.py "$@"
 
-# 3. Python 3.12, current versions and PySpark, classic (local[2]) and Spark Connect
+# 3. Python 3.13, current versions: the wheels installed and the API tests (samples converted
+#    and read back with pyarrow, pyforge_databricks imported and used; no Spark).
+V313=.venv-py313
+[ -x "$V313/bin/python" ] || "$(python_for 3.13)" -m venv "$V313"
+"$V313/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow pytest==8.3.4 databricks-sdk==0.150.0
+"$V313/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall --no-deps "$CORE_WHEEL" "$DBX_WHEEL"
+"$V313/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg --deselect tests/python_pkg/test_spark.py "$@"
+
+# 4. Python 3.12, current versions and PySpark, classic (local[2]) and Spark Connect
 #    (remote("local[2]"), whose client needs grpcio, grpcio-status, googleapis-common-protos,
 #    zstandard and pandas).
 V312=.venv-py312

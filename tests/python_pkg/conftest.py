@@ -1,9 +1,9 @@
 """Fixtures for the tests of the Python packages (pyforge-core, pyforge-databricks).
 
 These tests run inside venvs where the built wheels are installed (scripts/test_python_packages.sh:
-Python 3.10 with serverless v1's pins pyarrow 14.0.1 / pandas 1.5.3 / numpy 1.23.5, and Python
-3.12 with current versions and PySpark). They import the installed packages, never the source
-tree. With CI=true something missing is a failure, not a skip.
+Python 3.10 with serverless v1's pins pyarrow 14.0.1 / pandas 1.5.3 / numpy 1.23.5, Python 3.12
+with current versions and PySpark, and Python 3.13 with current versions and no Spark). They
+import the installed packages, never the source tree. With CI=true something missing is a failure, not a skip.
 """
 from __future__ import annotations
 
