@@ -63,7 +63,8 @@ V313=.venv-py313
 [ -x "$V313/bin/python" ] || "$(python_for 3.13)" -m venv "$V313"
 "$V313/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow pytest==8.3.4 databricks-sdk==0.150.0
 "$V313/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall --no-deps "$CORE_WHEEL" "$DBX_WHEEL"
-"$V313/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg --deselect tests/python_pkg/test_spark.py "$@"
+"$V313/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg --deselect tests/python_pkg/test_spark.py \
+  --deselect tests/python_pkg/test_spark_tables.py "$@"
 
 # 4. Python 3.12, current versions and PySpark, classic (local[2]) and Spark Connect
 #    (remote("local[2]"), whose client needs grpcio, grpcio-status, googleapis-common-protos,
