@@ -44,11 +44,11 @@ cargo test --release --locked --workspace
 # Spark parts) and 3.13 venvs.
 PYFORGE_TEST_VENV="$VENV" bash scripts/test_python_packages.sh
 
-# Fuzzing smoke (issue 10): every fuzz target's harness for 60 s on mutated corpus files, two
+# Fuzzing smoke (issue 10): every fuzz target's harness for 40 s on mutated corpus files, two
 # at a time, from the release build above (crates/pyforge-core/tests/fuzz_smoke.rs says why
 # this is not libFuzzer in CI; scripts/fuzz.sh runs the coverage-guided targets).
 # PYFORGE_FUZZ_SMOKE_SECONDS=0 skips it.
-if [ "${PYFORGE_FUZZ_SMOKE_SECONDS:-60}" != 0 ]; then
-  PYFORGE_FUZZ_SMOKE_SECONDS=${PYFORGE_FUZZ_SMOKE_SECONDS:-60} \
+if [ "${PYFORGE_FUZZ_SMOKE_SECONDS:-40}" != 0 ]; then
+  PYFORGE_FUZZ_SMOKE_SECONDS=${PYFORGE_FUZZ_SMOKE_SECONDS:-40} \
     cargo test --release --locked --workspace --test fuzz_smoke -- --ignored --nocapture fuzz_smoke_every_target
 fi
