@@ -54,8 +54,7 @@ fn ascii_name_byte(x: u8) -> bool {
 /// Whether `s` is a `Name`.
 pub fn is_name(s: &str) -> bool {
     // Most names are ASCII: a byte scan decides them without decoding characters.
-    let b = s.as_bytes();
-    if b.first().is_some_and(|&x| ascii_name_start(x)) && b[1..].iter().all(|&x| ascii_name_byte(x)) {
+    if ascii_name_end(s.as_bytes(), 0) == Some(s.len()) {
         return true;
     }
     let mut cs = s.chars();
@@ -177,9 +176,7 @@ impl<'a> Cur<'a> {
     /// Skip white space; whether there was any.
     #[inline]
     pub fn space(&mut self) -> bool {
-        let n = self.s.as_bytes()[self.at..].iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')).count();
-        self.at += n;
-        n > 0
+        skip_space(self.s.as_bytes(), &mut self.at)
     }
     pub fn eat(&mut self, lit: &str) -> bool {
         let ok = self.rest().starts_with(lit);
@@ -219,12 +216,10 @@ impl<'a> Cur<'a> {
     #[inline]
     pub fn name(&mut self, what: &str) -> Result<&'a str, String> {
         // An ASCII name followed by ASCII (the common case) is valid as scanned.
-        let r = &self.s.as_bytes()[self.at..];
-        let n = r.iter().take_while(|&&x| ascii_name_byte(x)).count();
-        if n > 0 && ascii_name_start(r[0]) && r.get(n).is_none_or(u8::is_ascii) {
-            // ASCII bytes on both sides: `at` and `at + n` are character boundaries.
-            let w = &self.s[self.at..self.at + n];
-            self.at += n;
+        if let Some(end) = ascii_name_end(self.s.as_bytes(), self.at) {
+            // ASCII bytes on both sides: `at` and `end` are character boundaries.
+            let w = &self.s[self.at..end];
+            self.at = end;
             return Ok(w);
         }
         self.name_slow(what)
