@@ -193,6 +193,22 @@ fn hostile_inputs_are_errors_not_crashes() {
     }
 }
 
+/// A malformed embedded font keeps the PDF engine busy for minutes (a fuzzing finding): the
+/// time limit ends the read with its error, naming the file and the option that raises it.
+#[test]
+fn an_engine_that_runs_too_long_is_stopped_by_the_time_limit() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/pdf/cmap-parse-runs-minutes.pdf");
+    let limit = std::time::Duration::from_secs(2);
+    let options = ReadOptions { pdf_time_limit: Some(limit), ..Default::default() };
+    let started = std::time::Instant::now();
+    let source = open(&path, &options).expect("the file opens; its fonts are parsed with the page text");
+    let error = source.open_table("pages").unwrap().find_map(|b| b.err()).expect("the read ends in an error");
+    let message = error.to_string();
+    assert!(message.contains("cmap-parse-runs-minutes.pdf"), "{message}");
+    assert!(message.contains("gave up after 2 s") && message.contains("--pdf-time-limit"), "{message}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+}
+
 #[test]
 fn samples_include_a_multi_page_pdf() {
     let dir = tempfile::tempdir().unwrap();
