@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula, Workbook};
 
 use crate::error::{Error, Result};
 
@@ -17,6 +17,10 @@ const REGIONS: &[&str] = &["North", "South", "East", "West", "Zürich"];
 /// formula with its cached value, an error cell, a blank header cell) and a hidden `Notes` sheet.
 pub fn sales_xlsx(rows: u32) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
+    // A fixed creation time (the writer's default is now): the same samples, byte for byte, on
+    // every run, so their hashes can be pinned in snapshots.
+    let created = ExcelDateTime::from_ymd(2024, 1, 1).map_err(xerr)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let stamp = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let ws = wb.add_worksheet();

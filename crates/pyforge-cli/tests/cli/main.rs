@@ -1,5 +1,8 @@
 //! End-to-end tests of the `pyforge` binary: exit codes, messages, outputs read back with
-//! arrow-rs's Parquet reader.
+//! arrow-rs's Parquet reader; `outputs` holds the snapshots of help, samples, info, convert and
+//! refused runs.
+
+mod outputs;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
