@@ -579,3 +579,46 @@ fn recover_counts_every_repair_and_strict_reads_report_none() {
     let fine = write(dir.path(), "fine.json", b"[{\"a\":1},{\"a\":2}]");
     assert_eq!(repairs_reported(&fine), None);
 }
+
+/// JSON Lines are parsed in chunks of lines on every core: a file of many chunks reads its
+/// rows in file order, an error deep in it names its own line, and repairs made in different
+/// chunks are all counted.
+#[test]
+fn json_lines_over_many_chunks_keep_order_lines_and_repairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = 60_000;
+    let mut text = String::new();
+    for i in 0..rows {
+        text.push_str(&format!(
+            "{{\"id\":{i},\"name\":\"row {i} {}\",\"o\":{{\"k\":{}}}}}\n",
+            "x".repeat(i % 90),
+            i % 7
+        ));
+        if i % 1000 == 0 {
+            text.push('\n'); // blank lines are skipped, but counted for line numbers
+        }
+    }
+    assert!(text.len() > 4 << 20, "several chunks: {} bytes", text.len());
+    let b = read(&write(dir.path(), "many.jsonl", text.as_bytes()), &ReadOptions::default());
+    assert_eq!(b.num_rows(), rows);
+    let ids = strings(&b, "id");
+    assert!(ids.iter().enumerate().all(|(i, v)| v.as_deref() == Some(i.to_string().as_str())), "rows in file order");
+    assert_eq!(strings(&b, "o_k")[59_999].as_deref(), Some("2"));
+
+    // Line 55,000 + the 55 blank lines before it: a trailing comma.
+    let mut lines: Vec<&str> = text.lines().collect();
+    let bad_line = 55_000 + 55;
+    let broken = format!("{},}}", lines[bad_line - 1].trim_end_matches('}'));
+    lines[bad_line - 1] = &broken;
+    let broken_text = lines.join("\n");
+    let e = err(&write(dir.path(), "late_error.jsonl", broken_text.as_bytes()), &ReadOptions::default());
+    assert!(e.contains(&format!("late_error.jsonl line {bad_line}:")), "{e}");
+
+    // A repeated key in the first and in the last chunk: two repairs.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[0] = "{\"id\":0,\"id\":1,\"name\":\"a\",\"o\":{\"k\":1}}".into();
+    let last = lines.len() - 1;
+    lines[last] = format!("{{\"id\":{},\"name\":\"z\",\"o\":{{\"k\":1,\"k\":2}}}}", rows - 1);
+    let p = write(dir.path(), "repairs.jsonl", lines.join("\n").as_bytes());
+    assert_eq!(repairs_reported(&p), Some(2));
+}

@@ -11,9 +11,9 @@
 //! Strings are passed through untouched. Nothing else is repaired: what is still not JSON after
 //! this is refused by the parser as before. Without `--recover` the filter is not used at all.
 
-use std::cell::Cell;
 use std::io::{self, Read};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Where the filter is in the input.
 #[derive(Clone, Copy, PartialEq)]
@@ -27,7 +27,7 @@ enum Mode {
 /// Wraps a reader, rewriting its bytes as the module doc says.
 pub struct Lenient<R> {
     inner: R,
-    repairs: Rc<Cell<u64>>,
+    repairs: Arc<AtomicU64>,
     mode: Mode,
     /// A `/` outside strings whose next byte decides whether a comment starts.
     slash: bool,
@@ -48,8 +48,8 @@ pub struct Lenient<R> {
 impl<R: Read> Lenient<R> {
     /// The filter and the counter of repairs it makes (shared: the reader is moved into the
     /// parser).
-    pub fn new(inner: R) -> (Self, Rc<Cell<u64>>) {
-        let repairs = Rc::new(Cell::new(0));
+    pub fn new(inner: R) -> (Self, Arc<AtomicU64>) {
+        let repairs = Arc::new(AtomicU64::new(0));
         let me = Lenient {
             inner,
             repairs: repairs.clone(),
@@ -67,7 +67,7 @@ impl<R: Read> Lenient<R> {
     }
 
     fn repaired(&self) {
-        self.repairs.set(self.repairs.get() + 1);
+        self.repairs.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Bytes that may belong to a pending trailing comma's gap (white space, blanked comments).
@@ -227,7 +227,7 @@ mod tests {
         let (mut f, repairs) = Lenient::new(text.as_bytes());
         let mut out = String::new();
         f.read_to_string(&mut out).unwrap();
-        let n = repairs.get();
+        let n = repairs.load(Ordering::Relaxed);
         (out, n)
     }
 

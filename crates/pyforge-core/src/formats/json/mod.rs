@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor as SerdeVisitor};
@@ -21,6 +22,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor as 
 use crate::error::{Error, Result};
 use crate::format::Format;
 use crate::formats::compressed;
+use crate::formats::tree::pipeline::walk_chunks_parallel;
 use crate::formats::tree::source::{RecordChoice, TreeSource};
 use crate::formats::tree::{Attrs, TreeInput, Visitor};
 use crate::options::ReadOptions;
@@ -77,7 +79,7 @@ pub struct JsonInput {
     /// Keep the first value of a repeated key (counted) instead of failing.
     pub recover: bool,
     /// Repairs made by the walk that got furthest (see [`TreeInput::repairs`]).
-    pub repairs: std::sync::atomic::AtomicU64,
+    pub repairs: AtomicU64,
 }
 
 /// Shared state of one walk: the visitor and the first error it returned (serde can only carry
@@ -85,14 +87,30 @@ pub struct JsonInput {
 struct Walk<'v> {
     visitor: &'v mut dyn Visitor,
     failed: Option<Error>,
-    /// Keys of the objects being read, innermost last (`frames` holds where each starts), to
-    /// find a key repeated within one object.
-    keys: Vec<String>,
+    /// Keys of the objects being read, innermost last, end to end in one string (`key_ends`
+    /// holds where each ends, `frames` where each object's keys start in `key_ends`), to find a
+    /// key repeated within one object without an allocation per key.
+    key_text: String,
+    key_ends: Vec<usize>,
     frames: Vec<usize>,
     /// Keep the first of repeated keys instead of failing.
     recover: bool,
     /// Repairs made (repeated keys dropped).
     repairs: u64,
+}
+
+impl<'v> Walk<'v> {
+    fn new(visitor: &'v mut dyn Visitor, recover: bool) -> Self {
+        Walk {
+            visitor,
+            failed: None,
+            key_text: String::new(),
+            key_ends: Vec::new(),
+            frames: Vec::new(),
+            recover,
+            repairs: 0,
+        }
+    }
 }
 
 /// What to do with one member of an object.
@@ -107,9 +125,17 @@ enum KeyUse {
 /// value is kept and the repeat counted.
 fn note_key<E: serde::de::Error>(w: Cell, key: &str) -> std::result::Result<KeyUse, E> {
     let mut walk = w.borrow_mut();
-    let start = walk.frames.last().copied().unwrap_or(0);
-    if !walk.keys[start..].iter().any(|k| k == key) {
-        walk.keys.push(key.to_string());
+    let first = walk.frames.last().copied().unwrap_or(0);
+    let mut start = if first == 0 { 0 } else { walk.key_ends[first - 1] };
+    let repeated = walk.key_ends[first..].iter().any(|&end| {
+        let seen = &walk.key_text[start..end];
+        start = end;
+        seen == key
+    });
+    if !repeated {
+        walk.key_text.push_str(key);
+        let end = walk.key_text.len();
+        walk.key_ends.push(end);
         return Ok(KeyUse::Read);
     }
     if walk.recover {
@@ -174,13 +200,12 @@ macro_rules! scalars {
                 // A number, handed over as written (serde_json's `arbitrary_precision`): its
                 // digits reach type inference intact, so integers beyond 64 bits become
                 // decimals and long fractions are not rounded to a double on the way in.
-                let digits: String = map.next_value()?;
-                return self.scalar(Some(&digits));
+                return map.next_value_seed(NumberDigits(Element { name: self.name, walk }));
             }
             call(walk, |v| v.open(self.name, Attrs::NONE))?;
             {
                 let mut w = walk.borrow_mut();
-                let at = w.keys.len();
+                let at = w.key_ends.len();
                 w.frames.push(at);
             }
             let mut key = Some(first);
@@ -196,11 +221,34 @@ macro_rules! scalars {
             {
                 let mut w = walk.borrow_mut();
                 let at = w.frames.pop().unwrap_or(0);
-                w.keys.truncate(at);
+                w.key_ends.truncate(at);
+                let text_end = if at == 0 { 0 } else { w.key_ends[at - 1] };
+                w.key_text.truncate(text_end);
             }
             call(walk, |v| v.close())
         }
     };
+}
+
+/// The digits of a number (see [`NUMBER_TOKEN`]) reported as the text of an element, read
+/// without copying them into a `String` of their own.
+struct NumberDigits<'a, 'v>(Element<'a, 'v>);
+
+impl<'de> DeserializeSeed<'de> for NumberDigits<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> SerdeVisitor<'de> for NumberDigits<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("the digits of a number")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<(), E> {
+        self.0.scalar(Some(v))
+    }
 }
 
 impl<'a, 'v> Element<'a, 'v> {
@@ -294,7 +342,7 @@ impl JsonInput {
 impl TreeInput for JsonInput {
     fn walk(&self, visitor: &mut dyn Visitor) -> Result<()> {
         let (r, _) = compressed::open(&self.path)?;
-        let (r, lenient_repairs): (Box<dyn std::io::Read>, _) = if self.recover {
+        let (r, lenient_repairs): (Box<dyn std::io::Read + Send>, _) = if self.recover {
             let (r, repairs) = lenient::Lenient::new(r);
             (Box::new(r), Some(repairs))
         } else {
@@ -318,48 +366,86 @@ impl TreeInput for JsonInput {
             r.consume(skip);
         };
         visitor.document()?;
-        let walk = RefCell::new(Walk {
-            visitor,
-            failed: None,
-            keys: Vec::new(),
-            frames: Vec::new(),
-            recover: self.recover,
-            repairs: 0,
-        });
-        if first == b'[' || first == b'{' && self.single_document(&mut r)? {
+        let repairs = if first == b'[' || first == b'{' && self.single_document(&mut r)? {
             // One document: a top-level array's items (or the object) are `value` elements.
+            let walk = RefCell::new(Walk::new(visitor, self.recover));
             let mut de = serde_json::Deserializer::from_reader(r);
             Member { name: ROOT, walk: &walk }.deserialize(&mut de).map_err(|e| self.err(e, 0, &walk))?;
             de.end().map_err(|e| self.err(e, 0, &walk))?;
+            let repairs = walk.borrow().repairs;
+            repairs
         } else {
-            // JSON Lines: one value per line.
-            let mut line = Vec::new();
-            let mut n = 0u64;
-            loop {
-                line.clear();
-                if r.read_until(b'\n', &mut line).map_err(|e| Error::io(&self.path, e))? == 0 {
-                    break;
-                }
-                n += 1;
-                if line.iter().all(|b| b.is_ascii_whitespace()) {
-                    continue;
-                }
-                let mut de = serde_json::Deserializer::from_slice(&line);
-                Element { name: ROOT, walk: &walk }.deserialize(&mut de).map_err(|e| self.err(e, n - 1, &walk))?;
-                de.end().map_err(|e| self.err(e, n - 1, &walk))?;
-            }
-        }
-        let repairs = walk.borrow().repairs + lenient_repairs.map_or(0, |r| r.get());
-        self.repairs.fetch_max(repairs, std::sync::atomic::Ordering::Relaxed);
+            // JSON Lines: one value per line, chunks of lines parsed on every core.
+            let repairs = AtomicU64::new(0);
+            let chunks = LineChunks { reader: r, path: &self.path, next_line: 0 };
+            walk_chunks_parallel(chunks, |chunk, v| self.parse_lines(&chunk, v, &repairs), visitor)?;
+            repairs.into_inner()
+        };
+        let repairs = repairs + lenient_repairs.map_or(0, |r| r.load(Ordering::Relaxed));
+        self.repairs.fetch_max(repairs, Ordering::Relaxed);
         Ok(())
     }
 
     fn repairs(&self) -> u64 {
-        self.repairs.load(std::sync::atomic::Ordering::Relaxed)
+        self.repairs.load(Ordering::Relaxed)
+    }
+}
+
+/// Bytes of JSON Lines handed to one parser at a time (whole lines; a longer line is one chunk).
+const CHUNK_BYTES: usize = 256 << 10;
+
+/// Whole lines of a JSON Lines input and the number (0-based) of the first.
+struct LineChunk {
+    bytes: Vec<u8>,
+    first_line: u64,
+}
+
+/// The input cut into [`LineChunk`]s, in order.
+struct LineChunks<'a, R> {
+    reader: R,
+    path: &'a Path,
+    next_line: u64,
+}
+
+impl<R: BufRead> Iterator for LineChunks<'_, R> {
+    type Item = Result<LineChunk>;
+
+    fn next(&mut self) -> Option<Result<LineChunk>> {
+        let mut bytes = Vec::with_capacity(CHUNK_BYTES + 4096);
+        while bytes.len() < CHUNK_BYTES {
+            match self.reader.read_until(b'\n', &mut bytes) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Some(Err(Error::io(self.path, e))),
+            }
+        }
+        if bytes.is_empty() {
+            return None;
+        }
+        let first_line = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        Some(Ok(LineChunk { bytes, first_line }))
     }
 }
 
 impl JsonInput {
+    /// Report the values of `chunk`'s lines (one per line; blank lines skipped) to `visitor`.
+    fn parse_lines(&self, chunk: &LineChunk, visitor: &mut dyn Visitor, repairs: &AtomicU64) -> Result<()> {
+        let walk = RefCell::new(Walk::new(visitor, self.recover));
+        let mut line_no = chunk.first_line;
+        let result = chunk.bytes.split_inclusive(|&b| b == b'\n').try_for_each(|line| {
+            line_no += 1;
+            if line.iter().all(|b| b.is_ascii_whitespace()) {
+                return Ok(());
+            }
+            let mut de = serde_json::Deserializer::from_slice(line);
+            Element { name: ROOT, walk: &walk }.deserialize(&mut de).map_err(|e| self.err(e, line_no - 1, &walk))?;
+            de.end().map_err(|e| self.err(e, line_no - 1, &walk))
+        });
+        repairs.fetch_add(walk.borrow().repairs, Ordering::Relaxed);
+        result
+    }
+
     /// An object at the start: one document (pretty-printed, or one line and nothing after it)
     /// rather than JSON Lines. Decided from the first line: JSON Lines objects end on it.
     fn single_document(&self, r: &mut impl BufRead) -> Result<bool> {

@@ -95,31 +95,52 @@ impl Recorder {
     }
 }
 
+impl Visitor for Batch {
+    fn document(&mut self) -> Result<()> {
+        self.events.push(Event::Document);
+        Ok(())
+    }
+
+    fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()> {
+        let name = self.push_str(name);
+        let (text, ends) = attrs.parts();
+        let attrs_text = self.push_str(text);
+        let first = self.attr_ends.len();
+        self.attr_ends.extend_from_slice(ends);
+        let attrs = (first, self.attr_ends.len());
+        self.events.push(Event::Open { name, attrs_text, attrs });
+        Ok(())
+    }
+
+    fn text(&mut self, text: &str) {
+        let (a, b) = self.push_str(text);
+        self.events.push(Event::Text(a, b));
+    }
+
+    fn close(&mut self) -> Result<()> {
+        self.events.push(Event::Close);
+        Ok(())
+    }
+}
+
 impl Visitor for Recorder {
     fn document(&mut self) -> Result<()> {
-        self.batch.events.push(Event::Document);
+        self.batch.document()?;
         self.hand_over_if_full()
     }
 
     fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()> {
-        let name = self.batch.push_str(name);
-        let (text, ends) = attrs.parts();
-        let attrs_text = self.batch.push_str(text);
-        let first = self.batch.attr_ends.len();
-        self.batch.attr_ends.extend_from_slice(ends);
-        let attrs = (first, self.batch.attr_ends.len());
-        self.batch.events.push(Event::Open { name, attrs_text, attrs });
+        self.batch.open(name, attrs)?;
         self.hand_over_if_full()
     }
 
     fn text(&mut self, text: &str) {
-        let (a, b) = self.batch.push_str(text);
-        self.batch.events.push(Event::Text(a, b));
         // A text event cannot fail: the hand-over waits for the next event (or the end).
+        self.batch.text(text);
     }
 
     fn close(&mut self) -> Result<()> {
-        self.batch.events.push(Event::Close);
+        self.batch.close()?;
         self.hand_over_if_full()
     }
 }
@@ -177,6 +198,81 @@ pub fn walk_pipelined(walk: impl FnOnce(&mut dyn Visitor) -> Result<()> + Send, 
             Err(_) => Err(Error::InvalidOption("internal error: the parser thread died".into())),
         };
         replayed.and(parsed)
+    })
+}
+
+/// What parsing one chunk gave: its events, and the error that ended it early, if any.
+type Recorded = (Batch, Result<()>);
+
+/// Parse independent chunks of one input (lines of JSON Lines) on every core and replay their
+/// events to `v` in input order on this thread, so the visitor sees exactly what one parser
+/// walking the chunks one after the other would have reported.
+///
+/// `chunks` is read on a thread of its own (sequential I/O); `parse` reports one chunk's events
+/// to the visitor it is given. An error of a chunk (or of reading) is reported after the events
+/// of every chunk before it and of that chunk before the error; an error of `v` stops reading
+/// and parsing. Memory stays bounded: at most two chunks per worker are in flight.
+pub fn walk_chunks_parallel<C: Send>(
+    chunks: impl Iterator<Item = Result<C>> + Send,
+    parse: impl Fn(C, &mut dyn Visitor) -> Result<()> + Sync,
+    v: &mut dyn Visitor,
+) -> Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    // Work for the parsers, and each chunk's answer slot in input order for this thread.
+    let (work_tx, work_rx) = crossbeam_channel::bounded::<(C, SyncSender<Recorded>)>(workers);
+    let (order_tx, order_rx) = sync_channel::<Receiver<Recorded>>(2 * workers);
+    let parse = &parse;
+    // Everything moves into the scope's body, so that an early return drops `order_rx` and the
+    // reader's next send fails instead of waiting forever (the scope joins it).
+    std::thread::scope(move |scope| {
+        let reader = move || {
+            for chunk in chunks {
+                let (answer_tx, answer_rx) = sync_channel(1);
+                // Either send fails only when this thread's consumer stopped: stop reading.
+                if order_tx.send(answer_rx).is_err() {
+                    return;
+                }
+                match chunk {
+                    Ok(c) => {
+                        if work_tx.send((c, answer_tx)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = answer_tx.send((Batch::default(), Err(e)));
+                        return;
+                    }
+                }
+            }
+        };
+        let spawned = std::thread::Builder::new().name("pyforge-read".into()).spawn_scoped(scope, reader);
+        if let Err(e) = spawned {
+            return Err(Error::InvalidOption(format!("cannot start the reader thread: {e}")));
+        }
+        for _ in 0..workers {
+            let work = work_rx.clone();
+            let worker = move || {
+                for (chunk, answer) in work {
+                    let mut batch = Batch::default();
+                    let parsed = crate::panic_guard::catch(|| parse(chunk, &mut batch)).unwrap_or_else(|why| {
+                        Err(Error::InvalidOption(format!("internal error: the parser stopped unexpectedly ({why})")))
+                    });
+                    let _ = answer.send((batch, parsed));
+                }
+            };
+            if let Err(e) = std::thread::Builder::new().name("pyforge-parse".into()).spawn_scoped(scope, worker) {
+                return Err(Error::InvalidOption(format!("cannot start a parser thread: {e}")));
+            }
+        }
+        drop(work_rx);
+        for answer in &order_rx {
+            let Ok((batch, parsed)) = answer.recv() else {
+                return Err(Error::InvalidOption("internal error: a parser thread died".into()));
+            };
+            batch.replay(v)?;
+            parsed?;
+        }
+        Ok(())
     })
 }
 
@@ -263,5 +359,54 @@ mod tests {
         let e = walk_pipelined(parse(30_000, true), &mut piped).unwrap_err();
         assert!(matches!(e, Error::SampleFull), "{e}");
         assert_eq!(piped.0.len(), 20_000);
+    }
+
+    /// Chunk `c` of the parallel walk: `c` records, failing after its first if `c == fail`.
+    fn chunk_events(c: usize, fail: Option<usize>, v: &mut dyn Visitor) -> Result<()> {
+        for i in 0..c % 7 + 1 {
+            v.open("record", Attrs::NONE)?;
+            v.text(&format!("{c}.{i}"));
+            v.close()?;
+            if Some(c) == fail {
+                return Err(Error::InvalidOption(format!("chunk {c} is malformed")));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn chunks_parsed_in_parallel_replay_in_input_order() {
+        let chunks = || (0..500).map(Ok);
+        let mut direct = Log::default();
+        for c in chunks() {
+            chunk_events(c.unwrap(), None, &mut direct).unwrap();
+        }
+        let mut parallel = Log::default();
+        walk_chunks_parallel(chunks(), |c, v| chunk_events(c, None, v), &mut parallel).unwrap();
+        assert_eq!(parallel.0, direct.0);
+    }
+
+    #[test]
+    fn a_chunk_error_comes_after_the_events_before_it_and_a_visitor_error_stops_the_walk() {
+        let mut parallel = Log::default();
+        let e =
+            walk_chunks_parallel((0..500).map(Ok), |c, v| chunk_events(c, Some(300), v), &mut parallel).unwrap_err();
+        assert!(e.to_string().contains("chunk 300 is malformed"), "{e}");
+        let mut direct = Log::default();
+        let _ = (0..=300).try_for_each(|c| chunk_events(c, Some(300), &mut direct));
+        assert_eq!(parallel.0, direct.0, "every event before the error, none after");
+        // A reading error is reported in its place too.
+        let chunks = (0..100).map(|c| if c == 40 { Err(Error::InvalidOption("unreadable".into())) } else { Ok(c) });
+        let mut parallel = Log::default();
+        let e = walk_chunks_parallel(chunks, |c, v| chunk_events(c, None, v), &mut parallel).unwrap_err();
+        assert!(e.to_string().contains("unreadable"), "{e}");
+        let mut direct = Log::default();
+        (0..40).for_each(|c| chunk_events(c, None, &mut direct).unwrap());
+        assert_eq!(parallel.0, direct.0, "the chunks before the unreadable one, whole");
+        // The visitor's error (at its 3,000th event) ends the walk, however many chunks remain.
+        let mut parallel = Log(Vec::new(), Some(3_000));
+        let e = walk_chunks_parallel((0..100_000).map(Ok), |c, v| chunk_events(c, None, v), &mut parallel).unwrap_err();
+        assert!(matches!(e, Error::SampleFull), "{e}");
+        assert_eq!(parallel.0.len(), 3_000);
     }
 }
