@@ -28,8 +28,6 @@ pub mod manifest;
 pub mod naming;
 pub mod options;
 pub mod panic_guard;
-pub mod rng;
-pub mod samples;
 pub mod sink;
 pub mod source;
 pub mod types;

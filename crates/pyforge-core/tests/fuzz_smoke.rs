@@ -27,7 +27,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use pyforge_core::fuzz_support::{drive, TARGETS};
-use pyforge_core::rng::SplitMix64 as Rng;
+use pyforge_samples::rng::SplitMix64 as Rng;
 
 /// Longest time one input may take (libFuzzer runs use 10 s in an instrumented build).
 const PER_INPUT: Duration = Duration::from_secs(20);
