@@ -21,8 +21,6 @@ pub mod dependency_log;
 pub mod error;
 pub mod format;
 pub mod formats;
-#[doc(hidden)]
-pub mod fuzz_support;
 pub mod infer;
 pub mod manifest;
 pub mod naming;
