@@ -7,7 +7,7 @@ PyForge converts the whole database in one command (tables in parallel).
 
 Inputs: the largest databases of the test data (testdata/access), or the files given, and
 with --generate-mb N a generated Jet4 database of about N MB, written by the project's own writer
-(`crates/pyforge-core/examples/access_gen.rs`: tables of one million order rows each with
+(`crates/pyforge-samples/examples/access_gen.rs`: tables of one million order rows each with
 numbers, dates, currency, text, Yes/No and a memo column; built here if missing).
 Needs: mdbtools (apt-get install mdbtools), pyarrow, a release build of pyforge.
 
@@ -81,7 +81,7 @@ def generate(path: Path, mb: int) -> Path:
     """Write the generated database with the project's writer (the access_gen example)."""
     gen = REPO / "target/release/examples/access_gen"
     if not gen.is_file():
-        subprocess.run(["cargo", "build", "--release", "-q", "-p", "pyforge-core", "--example", "access_gen"],
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "pyforge-samples", "--example", "access_gen"],
                        cwd=REPO, check=True)
     start = time.perf_counter()
     out = subprocess.run([str(gen), str(path), str(mb)], capture_output=True, text=True, check=True).stdout

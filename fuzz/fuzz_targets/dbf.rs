@@ -1,5 +1,5 @@
 //! Fuzz target `dbf`: the input bytes as a file read by PyForge's dbf reader, every table to
-//! the end (see pyforge_core::fuzz_support).
+//! the end (see pyforge_fuzz_support).
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| pyforge_core::fuzz_support::fuzz_one("dbf", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| pyforge_fuzz_support::fuzz_one("dbf", data));

@@ -1,5 +1,5 @@
 //! Fuzz target `json`: the input bytes as a file read by PyForge's json reader, every table to
-//! the end (see pyforge_core::fuzz_support).
+//! the end (see pyforge_fuzz_support).
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| pyforge_core::fuzz_support::fuzz_one("json", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| pyforge_fuzz_support::fuzz_one("json", data));

@@ -5,10 +5,11 @@ Unicode text, memos inline and on long-value pages, OLE objects). mdbtools must 
 tables and types, and `mdb-export` of every table must agree value by value with PyForge's
 reading of it (same normalisations as test_access_mdbtools.py). One formatting difference is
 normalised, not a value: mdbtools prints GUIDs without their 4th hyphen (see test_access_mdbtools).
-Random databases (seeded, `examples/access_random.rs`, restricted to what mdbtools prints
-faithfully: no fixed Binary columns, no zero-length values, dates of 1900..2899 in whole seconds)
-are compared the same way. The writer's random round trips against PyForge's reader alone (every
-type and value) are in crates/pyforge-core/tests/access_writer.rs.
+Random databases (seeded, `crates/pyforge-samples/examples/access_random.rs`, restricted to
+what mdbtools prints faithfully: no fixed Binary columns, no zero-length values, dates of
+1900..2899 in whole seconds) are compared the same way. The writer's random round trips
+against PyForge's reader alone (every type and value) are in
+crates/pyforge-core/tests/access_writer.rs.
 """
 from __future__ import annotations
 

@@ -286,5 +286,5 @@ pub fn formats() -> Value {
 
 /// `pyforge samples DIR`: the files written.
 pub fn samples(dir: &std::path::Path, force: bool) -> Result<Vec<PathBuf>, ApiError> {
-    pyforge_core::samples::write_samples(dir, force).map_err(|e| ApiError::from(anyhow::Error::from(e)))
+    pyforge_samples::write_samples(dir, force).map_err(|e| ApiError::from(anyhow::Error::from(e)))
 }

@@ -606,7 +606,7 @@ pub fn formats(a: FormatsArgs) -> Result<u8> {
 }
 
 pub fn samples(ui: &Ui, a: SamplesArgs) -> Result<u8> {
-    let files = pyforge_core::samples::write_samples(&a.dir, a.force)?;
+    let files = pyforge_samples::write_samples(&a.dir, a.force)?;
     if !ui.quiet {
         for f in files {
             println!("{}", f.display());

@@ -21,15 +21,11 @@ pub mod dependency_log;
 pub mod error;
 pub mod format;
 pub mod formats;
-#[doc(hidden)]
-pub mod fuzz_support;
 pub mod infer;
 pub mod manifest;
 pub mod naming;
 pub mod options;
 pub mod panic_guard;
-pub mod rng;
-pub mod samples;
 pub mod sink;
 pub mod source;
 pub mod types;

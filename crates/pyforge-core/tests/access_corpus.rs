@@ -85,7 +85,7 @@ fn extended_dates_are_exact_text() {
 fn year_9999_and_pre_1000_dates() {
     // The dates at the ends of Access' range and a memo with line breaks (mdbtools' DateTest
     // database had these; it has no licence, so the Jet writer makes the same rows here).
-    use pyforge_core::formats::access::writer::{Column, ColumnType, JetWriter, Value};
+    use pyforge_samples::access::{Column, ColumnType, JetWriter, Value};
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("dates.mdb");
     let micros = |y: i32, m: u32, d: u32| {

@@ -1,17 +1,17 @@
 //! Property test of the Jet4 writer against our Access reader: random tables (every column
 //! type the writer knows, NULLs, empty and Unicode text, long values inline, on shared
 //! long-value pages and on page chains) are written, read back and compared value by value.
-//! The seeded generator (`writer::random`) makes every failure reproducible (the seed is in
-//! the message).
+//! The seeded generator (`pyforge_samples::access::random`) makes every failure reproducible
+//! (the seed is in the message).
 
 use std::path::Path;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::*;
 use arrow::record_batch::RecordBatch;
-use pyforge_core::formats::access::writer::random::{random_tables, write_tables, write_tables_encoded, Profile};
-use pyforge_core::formats::access::writer::{Column, ColumnType, JetWriter, Value};
 use pyforge_core::{open, ReadOptions};
+use pyforge_samples::access::random::{random_tables, write_tables, write_tables_encoded, Profile};
+use pyforge_samples::access::{Column, ColumnType, JetWriter, Value};
 
 fn read(path: &Path, table: &str) -> RecordBatch {
     let source = open(path, &ReadOptions::default()).unwrap();
@@ -163,7 +163,7 @@ fn bad_rows_fail_loudly() {
 fn sample_database_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nw.mdb");
-    pyforge_core::formats::access::writer::sample::northwind_mini(&path).unwrap();
+    pyforge_samples::access::sample::northwind_mini(&path).unwrap();
     let source = open(&path, &ReadOptions::default()).unwrap();
     let names: Vec<String> = source.tables().unwrap().iter().map(|t| t.name.clone()).collect();
     assert_eq!(names, ["Customers", "Products", "Orders"]);

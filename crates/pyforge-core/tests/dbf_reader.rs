@@ -9,8 +9,8 @@ use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, TimestampMillisecondType,
 };
 use arrow::record_batch::RecordBatch;
-use pyforge_core::formats::dbf::writer::{self, vfp_datetime, FieldSpec as F, MemoStyle, Table, Value};
 use pyforge_core::{ReadOptions, Source};
+use pyforge_samples::dbf::{self as writer, vfp_datetime, FieldSpec as F, MemoStyle, Table, Value};
 
 fn corpus() -> PathBuf {
     pyforge_testdata::path("dbf")

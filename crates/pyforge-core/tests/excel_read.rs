@@ -256,7 +256,7 @@ fn merged_cells_top_left_or_filled() {
 #[test]
 fn samples_read_back_typed() {
     let dir = tempfile::tempdir().unwrap();
-    let files = pyforge_core::samples::write_samples(dir.path(), false).unwrap();
+    let files = pyforge_samples::write_samples(dir.path(), false).unwrap();
     let xlsx = files.iter().find(|f| f.extension().unwrap() == "xlsx").unwrap();
     let t = read(xlsx, &ReadOptions::default());
     assert_eq!(t.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(), ["Orders", "Notes"]);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
-use pyforge_core::fuzz_support::{drive, TARGETS};
+use pyforge_fuzz_support::{drive, TARGETS};
 
 /// Generous: the fuzzers allow 10 s per input in an instrumented build.
 const PER_INPUT: Duration = Duration::from_secs(60);

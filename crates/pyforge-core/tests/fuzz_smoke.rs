@@ -1,5 +1,5 @@
 //! The CI fuzzing smoke run (issue 10): every fuzz target's harness
-//! ([`pyforge_core::fuzz_support::drive`], the code the libFuzzer targets in `fuzz/` call) fed
+//! ([`pyforge_fuzz_support::drive`], the code the libFuzzer targets in `fuzz/` call) fed
 //! with mutated corpus files for a fixed time.
 //!
 //! Why not libFuzzer in CI: its coverage-instrumented build of every dependency costs about
@@ -26,8 +26,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use pyforge_core::fuzz_support::{drive, TARGETS};
-use pyforge_core::rng::SplitMix64 as Rng;
+use pyforge_fuzz_support::{drive, TARGETS};
+use pyforge_samples::rng::SplitMix64 as Rng;
 
 /// Longest time one input may take (libFuzzer runs use 10 s in an instrumented build).
 const PER_INPUT: Duration = Duration::from_secs(20);

@@ -6,9 +6,9 @@ use arrow::array::AsArray;
 use arrow::datatypes::{Int32Type, Int64Type};
 use arrow::record_batch::RecordBatch;
 use pyforge_core::convert::{convert, no_events, ConvertOptions};
-use pyforge_core::formats::pdf::sample::sample_pdf;
 use pyforge_core::sink::{OutputFormat, WriteOptions};
 use pyforge_core::{open, Error, ReadOptions};
+use pyforge_samples::pdf::sample_pdf;
 
 fn write_pdf(dir: &Path, name: &str, pages: &[&[&str]]) -> PathBuf {
     let p = dir.join(name);
@@ -212,7 +212,7 @@ fn an_engine_that_runs_too_long_is_stopped_by_the_time_limit() {
 #[test]
 fn samples_include_a_multi_page_pdf() {
     let dir = tempfile::tempdir().unwrap();
-    let files = pyforge_core::samples::write_samples(dir.path(), false).unwrap();
+    let files = pyforge_samples::write_samples(dir.path(), false).unwrap();
     let pdf = files.iter().find(|f| f.extension().is_some_and(|e| e == "pdf")).expect("a PDF sample");
     let r = rows(pdf, None);
     assert_eq!(r.len(), 3);

@@ -67,7 +67,7 @@ fn converts_samples_with_native_types() {
     assert_eq!(ty("paid"), DataType::Boolean);
     assert!(matches!(ty("shipped_at"), DataType::Timestamp(_, None)));
     // Values compared with the generator's own text.
-    let text = pyforge_core::samples::sales_csv(1000);
+    let text = pyforge_samples::sales_csv(1000);
     let mut rdr = csv_rows(&text);
     let first = rdr.remove(0);
     let ids = batch.column_by_name("order_id").unwrap().as_primitive::<Int64Type>();

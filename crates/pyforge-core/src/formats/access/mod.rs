@@ -24,7 +24,6 @@ mod schema;
 mod stream;
 pub mod structure;
 mod values;
-pub mod writer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -202,7 +201,7 @@ mod tests {
         // A table of several thousand data pages, written by our writer, read both ways.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.mdb");
-        let rows = writer::sample::large(&path, 64).unwrap();
+        let rows = pyforge_samples::access::sample::large(&path, 64).unwrap();
         let source = AccessSource::open(&path, &ReadOptions::default()).unwrap();
         let name = source.catalog.table_names()[0].clone();
         let Some(TableEntry::Ready(table)) = source.catalog.table(&name) else { panic!("table {name}") };

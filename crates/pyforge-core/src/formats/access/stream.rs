@@ -371,9 +371,9 @@ mod tests {
 
     use super::*;
     use crate::formats::access::catalog::TableEntry;
-    use crate::formats::access::writer::random::{random_tables, write_tables, Profile};
     use crate::formats::access::{open_reader, AccessSource};
     use crate::options::ReadOptions;
+    use pyforge_samples::access::random::{random_tables, write_tables, Profile};
 
     /// Outcome of reading a whole table: all rows, or the failure.
     fn read_all(mut stream: AccessStream, counts: &mut [u64; 2]) -> std::result::Result<RecordBatch, String> {
@@ -444,7 +444,7 @@ mod tests {
     fn fast_path_reads_the_generated_orders_table() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("orders.mdb");
-        crate::formats::access::writer::sample::large(&path, 8).unwrap();
+        pyforge_samples::access::sample::large(&path, 8).unwrap();
         let mut rows = [0; 2];
         let (fast, total) = compare_file(&path, &mut rows);
         assert!(fast >= 1 && fast == total, "{fast} of {total} tables read by the fast path");

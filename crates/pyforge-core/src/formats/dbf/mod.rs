@@ -19,7 +19,6 @@ pub mod header;
 pub mod memo;
 pub mod reader;
 pub mod values;
-pub mod writer;
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -14,7 +14,6 @@
 pub mod build;
 pub mod plan;
 pub mod rows;
-pub mod sample_files;
 pub mod stream;
 pub mod values;
 pub mod workbook;

@@ -12,7 +12,6 @@ pub mod layout;
 pub mod meta;
 pub mod nesting;
 pub mod pages;
-pub mod sample;
 pub mod source;
 pub mod warnings;
 

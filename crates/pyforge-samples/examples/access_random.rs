@@ -2,11 +2,11 @@
 //! mdbtools renders faithfully; tests/python/test_access_writer.py compares mdb-export of them
 //! with PyForge's reading.
 //!
-//!     cargo run --release -p pyforge-core --example access_random -- OUT_DIR COUNT [FIRST_SEED] [--encode]
+//!     cargo run --release -p pyforge-samples --example access_random -- OUT_DIR COUNT [FIRST_SEED] [--encode]
 //!
 //! `--encode` writes RC4-encoded databases (Access's "Encode Database"), each with its own key.
 
-use pyforge_core::formats::access::writer::random::{random_tables, write_tables_encoded, Profile};
+use pyforge_samples::access::random::{random_tables, write_tables_encoded, Profile};
 
 fn main() {
     let mut args: Vec<String> = std::env::args().collect();

@@ -1,15 +1,17 @@
-//! Driving code shared by the fuzz targets (`fuzz/`) and the fuzz regression test
-//! (`tests/fuzz_regressions.rs`): write an input to a file, open it with one reader exactly as
-//! the CLI does (open → tables → open_table → every batch), and watch for panics.
+//! Driving code shared by the fuzz targets (`fuzz/`), the fuzz regression test and the fuzzing
+//! smoke run (`crates/pyforge-core/tests/fuzz_regressions.rs`, `fuzz_smoke.rs`): write an input
+//! to a file, open it with one reader exactly as the CLI does (open → tables → open_table →
+//! every batch), and watch for panics.
 //!
-//! Not part of the public API.
+//! A crate of its own, outside pyforge-core, because [`watch_panics`] installs a process-wide
+//! panic hook: only the fuzz targets and tests link it, never the shipped library. Not
+//! published.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, Once, OnceLock};
 
-use crate::error::Error;
-use crate::options::ReadOptions;
+use pyforge_core::{Error, ReadOptions};
 
 /// The reader targets: fuzz target name, registry format, file extension the input is
 /// written with. The extension matters where a reader chooses by it (`.xlsx` lets the Excel
@@ -153,7 +155,7 @@ pub fn watch_panics() {
     ONCE.call_once(|| {
         // Let the PDF reader install its own hook first, so ours is outermost and sees its
         // worker threads' panics too.
-        crate::panic_guard::install_quiet_hook();
+        pyforge_core::panic_guard::install_quiet_hook();
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if !DRIVING.load(Ordering::SeqCst) {
@@ -217,7 +219,8 @@ pub fn drive_path(format: &str, path: &Path) -> Outcome {
 }
 
 fn read_all(format: &str, path: &Path, options: &ReadOptions, outcome: &mut Outcome) -> std::result::Result<(), Error> {
-    let f = crate::format::by_name(format).ok_or_else(|| Error::InvalidOption(format!("no format named {format}")))?;
+    let f = pyforge_core::format::by_name(format)
+        .ok_or_else(|| Error::InvalidOption(format!("no format named {format}")))?;
     let source = f.open(path, options)?;
     let _ = source.details();
     let tables = source.tables()?;
@@ -319,7 +322,7 @@ mod tests {
     /// A capacity overflow raised in `alloc` on behalf of a dependency, as `Backtrace` renders
     /// it without debug info (the PDF fuzz smoke finding of the fourth session).
     const OVERFLOW_IN_DEPENDENCY: &str = "   0: std::backtrace::Backtrace::force_capture
-   1: pyforge_core::fuzz_support::watch_panics::{{closure}}::{{closure}}
+   1: pyforge_fuzz_support::watch_panics::{{closure}}::{{closure}}
    2: std::panicking::panic_with_hook
    3: std::panicking::panic_handler::{{closure}}
    4: __rustc::rust_begin_unwind

@@ -1,6 +1,6 @@
 //! Write the large Access (Jet4) benchmark database with the project's writer.
 //!
-//!     cargo run --release -p pyforge-core --example access_gen -- OUT.mdb 500
+//!     cargo run --release -p pyforge-samples --example access_gen -- OUT.mdb 500
 //!
 //! Tables `Orders1`, `Orders2`... of one million order rows each (numbers, dates, currency,
 //! text, Yes/No, a memo column) until the file reaches about the given number of MB.
@@ -11,7 +11,7 @@ fn main() {
         eprintln!("usage: access_gen OUT.mdb MEGABYTES");
         std::process::exit(2);
     };
-    match pyforge_core::formats::access::writer::sample::large(std::path::Path::new(out), mb) {
+    match pyforge_samples::access::sample::large(std::path::Path::new(out), mb) {
         Ok(rows) => println!("{out}: {rows} rows"),
         Err(e) => {
             eprintln!("access_gen: {e}");

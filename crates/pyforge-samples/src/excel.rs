@@ -5,7 +5,7 @@ use std::io::Write;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula, Workbook};
 
-use crate::error::{Error, Result};
+use pyforge_core::error::{Error, Result};
 
 fn xerr(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::InvalidOption(format!("cannot build the sample workbook: {e}"))

@@ -3,7 +3,7 @@
 //! dependency, not for anything that needs unpredictability.
 //!
 //! ```
-//! use pyforge_core::rng::SplitMix64;
+//! use pyforge_samples::rng::SplitMix64;
 //! let (mut a, mut b) = (SplitMix64(7), SplitMix64(7));
 //! assert_eq!(a.next(), b.next());
 //! assert!(a.below(10) < 10 && a.index(0) == 0);

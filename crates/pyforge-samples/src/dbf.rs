@@ -246,7 +246,7 @@ pub fn encode(t: &Table) -> (Vec<u8>, Option<(&'static str, Vec<u8>)>) {
 
 /// Visual FoxPro datetime bytes (Julian day, milliseconds) for a civil date and time.
 pub fn vfp_datetime(y: i64, m: u32, d: u32, ms_of_day: u32) -> Vec<u8> {
-    let jd = super::values::days_from_civil(y, m, d) + 2_440_588;
+    let jd = pyforge_core::formats::dbf::values::days_from_civil(y, m, d) + 2_440_588;
     let mut v = (jd as u32).to_le_bytes().to_vec();
     v.extend_from_slice(&ms_of_day.to_le_bytes());
     v

@@ -6,7 +6,7 @@
 /// Text must be ASCII. `title` and `author` go into the information dictionary.
 ///
 /// ```
-/// let pdf = pyforge_core::formats::pdf::sample::sample_pdf(&[&["Hello"], &[]], "T", "A");
+/// let pdf = pyforge_samples::pdf::sample_pdf(&[&["Hello"], &[]], "T", "A");
 /// assert!(pdf.starts_with(b"%PDF-1.4"));
 /// ```
 pub fn sample_pdf(pages: &[&[&str]], title: &str, author: &str) -> Vec<u8> {

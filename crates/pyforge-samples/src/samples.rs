@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::convert::{convert, no_events, ConvertOptions};
-use crate::error::{Error, Result};
-use crate::sink::AtomicFile;
+use pyforge_core::convert::{convert, no_events, ConvertOptions};
+use pyforge_core::error::{Error, Result};
+use pyforge_core::sink::AtomicFile;
 
 /// A tiny deterministic pseudo-random generator (xorshift), so samples are identical
-/// everywhere without a dependency.
+/// everywhere without a dependency. Not [`crate::rng::SplitMix64`]: the sample files are made
+/// from this sequence and stay byte-identical from release to release.
 struct Rng(u64);
 
 impl Rng {
@@ -63,7 +64,7 @@ pub fn sales_csv(rows: usize) -> String {
 /// Returns the files written.
 ///
 /// ```no_run
-/// let files = pyforge_core::samples::write_samples("samples".as_ref(), false).unwrap();
+/// let files = pyforge_samples::write_samples("samples".as_ref(), false).unwrap();
 /// assert!(files.iter().any(|f| f.ends_with("sales.csv")));
 /// ```
 pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
@@ -122,17 +123,17 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         Ok(())
     };
     for (stem, table) in [("customers_vfp", dbf_sample_vfp()), ("inventory_dbase3", dbf_sample_dbase3())] {
-        let (bytes, memo) = crate::formats::dbf::writer::encode(&table.as_table());
+        let (bytes, memo) = crate::dbf::encode(&table.as_table());
         put(&format!("{stem}.dbf"), &bytes)?;
         if let Some((ext, m)) = memo {
             put(&format!("{stem}.{ext}"), &m)?;
         }
     }
-    put("sales.xlsx", &crate::formats::excel::sample_files::sales_xlsx(300)?)?;
-    put("stations.ods", &crate::formats::excel::sample_files::stations_ods(120)?)?;
+    put("sales.xlsx", &crate::excel::sales_xlsx(300)?)?;
+    put("stations.ods", &crate::excel::stations_ods(120)?)?;
     put("northwind_mini.mdb", &access_sample(dir)?)?;
     // A three-page PDF report; page 2 is blank on purpose (blank pages are kept as empty text).
-    let pdf = crate::formats::pdf::sample::sample_pdf(
+    let pdf = crate::pdf::sample_pdf(
         &[
             &["Quarterly sales report", "Region North: 1,204 units", "Region South: 987 units"],
             &[],
@@ -215,15 +216,15 @@ pub fn events_jsonl(rows: usize) -> String {
 struct DbfSample {
     version: u8,
     language_driver: u8,
-    fields: Vec<crate::formats::dbf::writer::FieldSpec>,
-    rows: Vec<Vec<crate::formats::dbf::writer::Value>>,
+    fields: Vec<crate::dbf::FieldSpec>,
+    rows: Vec<Vec<crate::dbf::Value>>,
     deleted: Vec<usize>,
-    memo: crate::formats::dbf::writer::MemoStyle,
+    memo: crate::dbf::MemoStyle,
 }
 
 impl DbfSample {
-    fn as_table(&self) -> crate::formats::dbf::writer::Table<'_> {
-        crate::formats::dbf::writer::Table {
+    fn as_table(&self) -> crate::dbf::Table<'_> {
+        crate::dbf::Table {
             version: self.version,
             language_driver: self.language_driver,
             fields: &self.fields,
@@ -240,7 +241,7 @@ fn enc1252(s: &str) -> Vec<u8> {
 
 /// Visual FoxPro (cp1252): C, N, D, L, M, I, B, Y, T and a nullable V, one deleted record.
 fn dbf_sample_vfp() -> DbfSample {
-    use crate::formats::dbf::writer::{vfp_datetime, FieldSpec as F, MemoStyle};
+    use crate::dbf::{vfp_datetime, FieldSpec as F, MemoStyle};
     let fields = vec![
         F::new("ID", b'I', 4, 0),
         F::new("NAME", b'C', 30, 0),
@@ -292,7 +293,7 @@ fn dbf_sample_vfp() -> DbfSample {
 
 /// dBase III with memo, Russian DOS code page (cp866).
 fn dbf_sample_dbase3() -> DbfSample {
-    use crate::formats::dbf::writer::{FieldSpec as F, MemoStyle};
+    use crate::dbf::{FieldSpec as F, MemoStyle};
     let enc866 = |s: &str| encoding_rs::IBM866.encode(s).0.into_owned();
     let fields = vec![
         F::new("SKU", b'C', 8, 0),
@@ -334,8 +335,8 @@ fn dbf_sample_dbase3() -> DbfSample {
 /// The Access sample (Jet4), written by the project's own writer to a temporary file first.
 fn access_sample(dir: &Path) -> Result<Vec<u8>> {
     let tmp = tempfile::Builder::new().suffix(".mdb").tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
-    crate::formats::access::writer::sample::northwind_mini(tmp.path()).map_err(|e| match e {
-        crate::formats::access::writer::WriteError::Io { source, .. } => Error::io(tmp.path(), source),
+    crate::access::sample::northwind_mini(tmp.path()).map_err(|e| match e {
+        crate::access::WriteError::Io { source, .. } => Error::io(tmp.path(), source),
         other => Error::InvalidOption(format!("writing the Access sample: {other}")),
     })?;
     std::fs::read(tmp.path()).map_err(|e| Error::io(tmp.path(), e))

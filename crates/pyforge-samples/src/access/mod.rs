@@ -17,7 +17,7 @@
 //! tried. A file stops at 2 GB (the Jet4 limit) with an error naming the table and row.
 //!
 //! ```no_run
-//! use pyforge_core::formats::access::writer::{Column, ColumnType, JetWriter, Value};
+//! use pyforge_samples::access::{Column, ColumnType, JetWriter, Value};
 //! let mut db = JetWriter::create(std::path::Path::new("out.mdb")).unwrap();
 //! let mut t = db.table("People", vec![
 //!     Column::new("Id", ColumnType::Long),
