@@ -163,151 +163,29 @@ pub fn convert_source(
 ) -> Result<ConvertReport> {
     let all = source.tables()?;
     let names = select_tables(input, all.iter().map(|t| t.name.as_str()).collect(), opts)?;
-    let ext = opts.write.file_extension();
-    let partitioned = !opts.partition_by.is_empty();
-    let stem = match &opts.output_stem {
-        Some(s) => safe_file_stem(s),
-        None => output_stem(input),
-    };
-
-    let layout = match dest {
-        Destination::Path(p) if is_dir_like(p) => Layout::Folder(p.clone()),
-        Destination::Path(p) if names.len() == 1 => Layout::File(p.clone()),
-        Destination::Path(p) => Layout::Folder(p.clone()),
-        Destination::Auto(dir) => {
-            let base = dir.clone().unwrap_or_else(|| input.parent().map(Path::to_path_buf).unwrap_or_default());
-            if all.len() == 1 && names.len() == 1 {
-                let name = if partitioned { stem.clone() } else { format!("{stem}.{ext}") };
-                Layout::File(base.join(name))
-            } else {
-                Layout::Folder(base.join(&stem))
-            }
-        }
-    };
-
-    // A new output folder is built under a temporary name and renamed into place whole, so a
-    // crash never leaves half a folder behind. Into an existing folder the files are committed
-    // one by one and the manifest last: there the manifest marks a complete output.
-    let stage = match &layout {
-        Layout::Folder(dir) if std::fs::symlink_metadata(dir).is_err() => Some(StagedDir::create(dir, opts.force)?),
-        _ => None,
-    };
-    let folder_root: Option<PathBuf> = match (&layout, &stage) {
-        (Layout::Folder(_), Some(s)) => Some(s.path().to_path_buf()),
-        (Layout::Folder(dir), None) => Some(dir.clone()),
-        (Layout::File(_), _) => None,
-    };
-
-    // Plan every output path before writing anything.
-    let targets: Vec<(String, PathBuf)> = match &layout {
-        Layout::File(p) => vec![(names[0].clone(), p.clone())],
-        Layout::Folder(_) => {
-            let dir = folder_root.as_ref().expect("folder layout has a root");
-            let stems = unique_file_stems(names.iter().map(String::as_str));
-            names
-                .iter()
-                .zip(stems)
-                .map(|(n, s)| (n.clone(), dir.join(if partitioned { s } else { format!("{s}.{ext}") })))
-                .collect()
-        }
-    };
-    let input_canon = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
-    for (_, t) in &targets {
-        if std::fs::canonicalize(t).is_ok_and(|c| c == input_canon) {
-            return Err(Error::OutputIsInput { path: t.clone() });
-        }
-        crate::sink::check_absent(t, opts.force)?;
-    }
-    let manifest_path = match &folder_root {
-        Some(root) => {
-            let m = root.join(MANIFEST_NAME);
-            crate::sink::check_absent(&m, opts.force)?;
-            Some(m)
-        }
-        None => None,
-    };
-
+    let plan = OutputPlan::new(input, dest, opts, all.len(), &names)?;
     // The checksum runs beside the conversion; only folder outputs record it.
-    let checksum = manifest_path.as_ref().map(|_| {
+    let checksum = plan.manifest_path.as_ref().map(|_| {
         let p = input.to_path_buf();
         std::thread::spawn(move || sha256_file(&p))
     });
-
     let source: Arc<dyn Source> = Arc::from(source);
-    let written: Vec<Result<(Staged, TableReport)>> = targets
+    let written: Vec<Result<(Staged, TableReport)>> = plan
+        .targets
         .par_iter()
         .map(|(name, target)| write_table(source.as_ref(), input, name, target, opts, events))
         .collect();
-    // One failing table never hides the others: in a folder output the rest are written and
-    // the failures listed; a one-file output is all or nothing.
-    let mut staged = Vec::new();
-    let mut failed: Vec<(String, Error)> = Vec::new();
-    for ((name, _), w) in targets.iter().zip(written) {
-        match w {
-            Ok(s) => staged.push(s),
-            Err(e) => failed.push((name.clone(), e)),
-        }
-    }
-    if (staged.is_empty() || matches!(layout, Layout::File(_))) && !failed.is_empty() {
-        return Err(failed.swap_remove(0).1);
-    }
-    // Readers may report facts learnt while reading (warnings, repairs); ask after the writes.
-    let after = source.tables().unwrap_or_default();
-    let details_of = |name: &str| after.iter().find(|t| t.name == name).map(|t| t.details.clone()).unwrap_or_default();
-    let mut reports = Vec::new();
-    for (s, mut r) in staged {
-        s.commit()?;
-        r.details = details_of(&r.name);
-        if let (Layout::Folder(dir), Some(root)) = (&layout, &folder_root) {
-            // Report where the file will be once the folder is in place.
-            if let Ok(rel) = r.output.strip_prefix(root) {
-                r.output = dir.join(rel);
-            }
-        }
-        reports.push(r);
-    }
-    let failed: Vec<(String, String)> = failed.into_iter().map(|(n, e)| (n, e.to_string())).collect();
-
-    let (output, manifest) = match layout {
-        Layout::File(p) => (p, None),
-        Layout::Folder(dir) => {
-            let m = manifest_path.expect("folder layout has a manifest");
+    let (reports, failed) = plan.commit_tables(source.as_ref(), written)?;
+    let total = plan.targets.len();
+    let (output, manifest) = match plan.layout {
+        Layout::File(ref p) => (p.clone(), None),
+        Layout::Folder(_) => {
             let sha = checksum.expect("checksum started").join().expect("checksum thread")?;
-            let manifest = Manifest {
-                source: input.display().to_string(),
-                format: source.format_name().to_string(),
-                source_sha256: sha,
-                output_format: opts.write.format.name().to_string(),
-                details: source.details(),
-                tables: reports
-                    .iter()
-                    .map(|r| ManifestTable {
-                        name: r.name.clone(),
-                        file: r.output.strip_prefix(&dir).unwrap_or(&r.output).to_string_lossy().into_owned(),
-                        rows: r.rows,
-                        columns: r.columns.clone(),
-                        details: details_of(&r.name),
-                    })
-                    .collect(),
-                failed: failed
-                    .iter()
-                    .map(|(n, e)| crate::manifest::ManifestFailure { name: n.clone(), error: e.clone() })
-                    .collect(),
-            };
-            let file = AtomicFile::create(&m, opts.force)?;
-            let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
-            use std::io::Write;
-            file.file()?.write_all(&json).map_err(|e| Error::io(&m, e))?;
-            file.commit()?;
-            let final_manifest = dir.join(MANIFEST_NAME);
-            if let Some(stage) = stage {
-                stage.commit()?;
-            }
-            (dir, Some(final_manifest))
+            plan.write_manifest(source.as_ref(), input, opts, sha, &reports, &failed)?
         }
     };
     if !failed.is_empty() {
-        return Err(Error::TablesFailed { path: input.to_path_buf(), total: targets.len(), failed, output });
+        return Err(Error::TablesFailed { path: input.to_path_buf(), total, failed, output });
     }
     Ok(ConvertReport {
         input: input.to_path_buf(),
@@ -316,6 +194,174 @@ pub fn convert_source(
         tables: reports,
         manifest,
     })
+}
+
+/// Where the tables of one input go, decided (and checked) before anything is written.
+struct OutputPlan {
+    layout: Layout,
+    /// A new output folder, built under a temporary name and renamed into place whole.
+    stage: Option<StagedDir>,
+    /// Where the folder's files are written now (the stage, or the existing folder).
+    folder_root: Option<PathBuf>,
+    /// Each selected table and its output path.
+    targets: Vec<(String, PathBuf)>,
+    manifest_path: Option<PathBuf>,
+}
+
+impl OutputPlan {
+    fn new(input: &Path, dest: &Destination, opts: &ConvertOptions, tables: usize, names: &[String]) -> Result<Self> {
+        let layout = layout(input, dest, opts, tables, names.len());
+        // A new output folder is built under a temporary name and renamed into place whole, so
+        // a crash never leaves half a folder behind. Into an existing folder the files are
+        // committed one by one and the manifest last: there the manifest marks a complete output.
+        let stage = match &layout {
+            Layout::Folder(dir) if std::fs::symlink_metadata(dir).is_err() => Some(StagedDir::create(dir, opts.force)?),
+            _ => None,
+        };
+        let folder_root: Option<PathBuf> = match (&layout, &stage) {
+            (Layout::Folder(_), Some(s)) => Some(s.path().to_path_buf()),
+            (Layout::Folder(dir), None) => Some(dir.clone()),
+            (Layout::File(_), _) => None,
+        };
+        let partitioned = !opts.partition_by.is_empty();
+        let ext = opts.write.file_extension();
+        let targets: Vec<(String, PathBuf)> = match (&layout, &folder_root) {
+            (Layout::Folder(_), Some(dir)) => {
+                let stems = unique_file_stems(names.iter().map(String::as_str));
+                names
+                    .iter()
+                    .zip(stems)
+                    .map(|(n, s)| (n.clone(), dir.join(if partitioned { s } else { format!("{s}.{ext}") })))
+                    .collect()
+            }
+            (Layout::File(p), _) | (Layout::Folder(p), None) => vec![(names[0].clone(), p.clone())],
+        };
+        let manifest_path = folder_root.as_ref().map(|root| root.join(MANIFEST_NAME));
+        let plan = OutputPlan { layout, stage, folder_root, targets, manifest_path };
+        plan.check(input, opts.force)?;
+        Ok(plan)
+    }
+
+    /// No output may be the input, and none may exist unless `force`.
+    fn check(&self, input: &Path, force: bool) -> Result<()> {
+        let input_canon = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
+        for (_, t) in &self.targets {
+            if std::fs::canonicalize(t).is_ok_and(|c| c == input_canon) {
+                return Err(Error::OutputIsInput { path: t.clone() });
+            }
+            crate::sink::check_absent(t, force)?;
+        }
+        match &self.manifest_path {
+            Some(m) => crate::sink::check_absent(m, force),
+            None => Ok(()),
+        }
+    }
+
+    /// Commit the tables written; the failed ones are returned with their errors. One failing
+    /// table never hides the others: in a folder output the rest are written and the failures
+    /// listed; a one-file output is all or nothing.
+    fn commit_tables(
+        &self,
+        source: &dyn Source,
+        written: Vec<Result<(Staged, TableReport)>>,
+    ) -> Result<(Vec<TableReport>, Vec<(String, String)>)> {
+        let mut staged = Vec::new();
+        let mut failed: Vec<(String, Error)> = Vec::new();
+        for ((name, _), w) in self.targets.iter().zip(written) {
+            match w {
+                Ok(s) => staged.push(s),
+                Err(e) => failed.push((name.clone(), e)),
+            }
+        }
+        if (staged.is_empty() || matches!(self.layout, Layout::File(_))) && !failed.is_empty() {
+            return Err(failed.swap_remove(0).1);
+        }
+        // Readers may report facts learnt while reading (warnings, repairs); ask after the writes.
+        let after = source.tables().unwrap_or_default();
+        let mut reports = Vec::new();
+        for (s, mut r) in staged {
+            s.commit()?;
+            r.details = after.iter().find(|t| t.name == r.name).map(|t| t.details.clone()).unwrap_or_default();
+            if let (Layout::Folder(dir), Some(root)) = (&self.layout, &self.folder_root) {
+                // Report where the file will be once the folder is in place.
+                if let Ok(rel) = r.output.strip_prefix(root) {
+                    r.output = dir.join(rel);
+                }
+            }
+            reports.push(r);
+        }
+        Ok((reports, failed.into_iter().map(|(n, e)| (n, e.to_string())).collect()))
+    }
+
+    /// Write the manifest of a folder output, last, and put a staged folder in place; returns
+    /// the folder and the manifest's final path.
+    fn write_manifest(
+        self,
+        source: &dyn Source,
+        input: &Path,
+        opts: &ConvertOptions,
+        source_sha256: String,
+        reports: &[TableReport],
+        failed: &[(String, String)],
+    ) -> Result<(PathBuf, Option<PathBuf>)> {
+        let (Layout::Folder(dir), Some(m)) = (self.layout, self.manifest_path) else {
+            unreachable!("only folder outputs have a manifest")
+        };
+        let manifest = Manifest {
+            source: input.display().to_string(),
+            format: source.format_name().to_string(),
+            source_sha256,
+            output_format: opts.write.format.name().to_string(),
+            details: source.details(),
+            tables: reports
+                .iter()
+                .map(|r| ManifestTable {
+                    name: r.name.clone(),
+                    file: r.output.strip_prefix(&dir).unwrap_or(&r.output).to_string_lossy().into_owned(),
+                    rows: r.rows,
+                    columns: r.columns.clone(),
+                    details: r.details.clone(),
+                })
+                .collect(),
+            failed: failed
+                .iter()
+                .map(|(n, e)| crate::manifest::ManifestFailure { name: n.clone(), error: e.clone() })
+                .collect(),
+        };
+        let file = AtomicFile::create(&m, opts.force)?;
+        let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+        use std::io::Write;
+        file.file()?.write_all(&json).map_err(|e| Error::io(&m, e))?;
+        file.commit()?;
+        if let Some(stage) = self.stage {
+            stage.commit()?;
+        }
+        let final_manifest = dir.join(MANIFEST_NAME);
+        Ok((dir, Some(final_manifest)))
+    }
+}
+
+/// One file, or a folder: from the destination given and the number of tables.
+fn layout(input: &Path, dest: &Destination, opts: &ConvertOptions, tables: usize, selected: usize) -> Layout {
+    match dest {
+        Destination::Path(p) if is_dir_like(p) => Layout::Folder(p.clone()),
+        Destination::Path(p) if selected == 1 => Layout::File(p.clone()),
+        Destination::Path(p) => Layout::Folder(p.clone()),
+        Destination::Auto(dir) => {
+            let stem = match &opts.output_stem {
+                Some(s) => safe_file_stem(s),
+                None => output_stem(input),
+            };
+            let base = dir.clone().unwrap_or_else(|| input.parent().map(Path::to_path_buf).unwrap_or_default());
+            if tables == 1 && selected == 1 {
+                let ext = opts.write.file_extension();
+                let name = if opts.partition_by.is_empty() { format!("{stem}.{ext}") } else { stem };
+                Layout::File(base.join(name))
+            } else {
+                Layout::Folder(base.join(&stem))
+            }
+        }
+    }
 }
 
 fn select_tables(input: &Path, available: Vec<&str>, opts: &ConvertOptions) -> Result<Vec<String>> {
