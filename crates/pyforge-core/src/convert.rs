@@ -196,6 +196,9 @@ pub fn convert_source(
     })
 }
 
+/// A table that could not be written: its name and the error's text.
+type FailedTable = (String, String);
+
 /// Where the tables of one input go, decided (and checked) before anything is written.
 struct OutputPlan {
     layout: Layout,
@@ -264,7 +267,7 @@ impl OutputPlan {
         &self,
         source: &dyn Source,
         written: Vec<Result<(Staged, TableReport)>>,
-    ) -> Result<(Vec<TableReport>, Vec<(String, String)>)> {
+    ) -> Result<(Vec<TableReport>, Vec<FailedTable>)> {
         let mut staged = Vec::new();
         let mut failed: Vec<(String, Error)> = Vec::new();
         for ((name, _), w) in self.targets.iter().zip(written) {
@@ -302,7 +305,7 @@ impl OutputPlan {
         opts: &ConvertOptions,
         source_sha256: String,
         reports: &[TableReport],
-        failed: &[(String, String)],
+        failed: &[FailedTable],
     ) -> Result<(PathBuf, Option<PathBuf>)> {
         let (Layout::Folder(dir), Some(m)) = (self.layout, self.manifest_path) else {
             unreachable!("only folder outputs have a manifest")
