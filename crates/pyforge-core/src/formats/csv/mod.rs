@@ -112,30 +112,10 @@ fn line_at(text: &[u8], offset: usize) -> u64 {
 impl CsvSource {
     /// Open `path` and settle encoding, dialect, header and sampled types.
     pub fn open(path: &Path, options: &ReadOptions) -> Result<Self> {
-        let io = |e| Error::io(path, e);
-        let mut file = File::open(path).map_err(io)?;
-        if file.metadata().map_err(io)?.is_dir() {
-            return Err(Error::invalid(path, None, "is a directory, not a file"));
-        }
-        let head = read_up_to(&mut file, SAMPLE_BYTES).map_err(io)?;
-        if head.is_empty() {
-            return Err(Error::invalid(path, None, "file is empty: no header and no records"));
-        }
-        let at_eof = head.len() < SAMPLE_BYTES;
-
-        let detected = encoding::detect(&head, at_eof);
-        let (encoding, encoding_how, bom_len) = match &options.encoding {
-            Some(label) => {
-                let enc = TextEncoding::from_label(label)
-                    .ok_or_else(|| Error::InvalidOption(format!("unknown encoding {label:?}")))?;
-                // A BOM of the same family is still skipped.
-                let bom = if detected.bom_len > 0 && detected.encoding == enc { detected.bom_len } else { 0 };
-                (enc, "given", bom)
-            }
-            None => (detected.encoding, detected.how, detected.bom_len),
-        };
+        let (head, at_eof) = read_head(path)?;
+        let (encoding, encoding_how, bom_len) = choose_encoding(path, &head, at_eof, options)?;
         let (text, bad) = encoding::decode_sample(&head[bom_len..], encoding, at_eof);
-        if let Some(_at) = bad {
+        if bad.is_some() {
             return Err(Error::Encoding {
                 path: path.to_path_buf(),
                 line: Some(line_at(text.as_bytes(), text.len())),
@@ -144,94 +124,36 @@ impl CsvSource {
             });
         }
         let text = text.into_bytes();
-
-        // Skip preamble lines.
-        let mut data_start = 0usize;
-        for _ in 0..options.skip_rows {
-            match memchr::memchr(b'\n', &text[data_start..]) {
-                Some(p) => data_start += p + 1,
-                None if at_eof => data_start = text.len(),
-                None => return Err(Error::InvalidOption("--skip-rows goes beyond the first MiB of the file".into())),
-            }
-        }
+        let data_start = skip_preamble(&text, options.skip_rows, at_eof)?;
         let body = &text[data_start..];
-        let line_end = sniff::line_end(body);
-        let quote = options.quote.unwrap_or(b'"');
-        let preferred = match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
-            Some("tsv") | Some("tab") => b'\t',
-            Some("psv") => b'|',
-            _ => b',',
-        };
-        let delimiter = match options.delimiter {
-            Some(d) => d,
-            None => sniff::delimiter(body, quote, line_end, preferred),
-        };
-        let dialect = Dialect { delimiter, quote, line_end };
+        let dialect = choose_dialect(path, body, options);
         // Only whole records of the sample count.
         let sample_len = if at_eof { body.len() } else { last_record_end(body, &dialect).unwrap_or(0) };
         let (records, _) = Records::parse(&body[..sample_len], &dialect, usize::MAX);
         if records.is_empty() {
             return Err(Error::invalid(path, None, "no records found (the file holds only blank lines)"));
         }
-
-        let user_nulls: Vec<Vec<u8>> = options.null_values.iter().flatten().map(|s| s.as_bytes().to_vec()).collect();
-        let typed_null_tokens = options.null_values.is_none();
-        let null_strings: Vec<String> = options.null_values.clone().unwrap_or_default();
-        let header = options.header.unwrap_or_else(|| sniff::has_header(&records, &null_strings));
-
-        let first_count = records.field_count(0);
-        let ncols = if options.allow_ragged {
-            (0..records.len()).map(|r| records.field_count(r)).max().unwrap_or(0)
-        } else {
-            first_count
-        };
-        let raw_names: Vec<String> = (0..ncols)
-            .map(|c| match (header, records.field(0, c)) {
-                (true, Some(v)) => String::from_utf8_lossy(v).into_owned(),
-                _ => String::new(),
-            })
-            .collect();
-        let names = crate::naming::unique_column_names(raw_names);
-
-        let is_null = |v: &[u8]| {
-            v.is_empty()
-                || user_nulls.iter().any(|n| n.as_slice() == v)
-                || (typed_null_tokens && TYPED_NULL_TOKENS.iter().any(|t| t.as_bytes() == v))
-        };
-        let mut states = vec![ColumnState::default(); ncols];
-        let first_data = usize::from(header);
-        if options.infer_types == InferTypes::Yes {
-            for r in first_data..records.len() {
-                for (c, state) in states.iter_mut().enumerate() {
-                    if let Some(v) = records.field(r, c) {
-                        if !is_null(v) {
-                            state.observe(v);
-                        }
-                    }
-                }
-            }
-        }
+        let columns = SampledColumns::new(&records, options);
         // Where data starts: after the header record, or at the first record.
-        let mut start = data_start;
-        if header {
-            start += if records.len() > 1 { records.record_offsets[1] } else { sample_len };
-        } else {
-            start += records.record_offsets[0];
-        }
-        let first_line = line_at(&text, start);
+        let start = data_start
+            + match (columns.header, records.len()) {
+                (true, 1) => sample_len,
+                (true, _) => records.record_offsets[1],
+                (false, _) => records.record_offsets[0],
+            };
         let plan = Plan {
             encoding,
             encoding_how,
             bom_len,
             dialect,
-            header,
+            header: columns.header,
             data_start: start,
-            first_line,
-            names,
-            states,
+            first_line: line_at(&text, start),
+            names: columns.names,
+            states: columns.states,
             infer: options.infer_types,
-            user_nulls,
-            typed_null_tokens,
+            user_nulls: columns.user_nulls,
+            typed_null_tokens: columns.typed_null_tokens,
             allow_ragged: options.allow_ragged,
         };
         let table = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
@@ -240,6 +162,115 @@ impl CsvSource {
 
     fn snapshot(&self) -> Plan {
         self.plan.lock().expect("plan lock").clone()
+    }
+}
+
+/// The first [`SAMPLE_BYTES`] of the file, and whether that is all of it.
+fn read_head(path: &Path) -> Result<(Vec<u8>, bool)> {
+    let io = |e| Error::io(path, e);
+    let mut file = File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.is_dir() {
+        return Err(Error::invalid(path, None, "is a directory, not a file"));
+    }
+    let head = read_up_to(&mut file, SAMPLE_BYTES).map_err(io)?;
+    if head.is_empty() {
+        return Err(Error::invalid(path, None, "file is empty: no header and no records"));
+    }
+    let at_eof = head.len() < SAMPLE_BYTES;
+    Ok((head, at_eof))
+}
+
+/// The encoding given or detected, how it was chosen, and the length of the byte-order mark
+/// to skip.
+fn choose_encoding(
+    path: &Path,
+    head: &[u8],
+    at_eof: bool,
+    options: &ReadOptions,
+) -> Result<(TextEncoding, &'static str, usize)> {
+    let detected = encoding::detect(head, at_eof);
+    let Some(label) = &options.encoding else {
+        return Ok((detected.encoding, detected.how, detected.bom_len));
+    };
+    let enc = TextEncoding::from_label(label).ok_or_else(|| Error::Usage {
+        path: path.to_path_buf(),
+        message: format!("--encoding: unknown encoding {label:?} (utf-8, latin-1, cp1252, utf-16le, ...)"),
+    })?;
+    // A BOM of the same family is still skipped.
+    let bom = if detected.bom_len > 0 && detected.encoding == enc { detected.bom_len } else { 0 };
+    Ok((enc, "given", bom))
+}
+
+/// Where the text starts after `skip_rows` preamble lines.
+fn skip_preamble(text: &[u8], skip_rows: usize, at_eof: bool) -> Result<usize> {
+    let mut data_start = 0usize;
+    for _ in 0..skip_rows {
+        match memchr::memchr(b'\n', &text[data_start..]) {
+            Some(p) => data_start += p + 1,
+            None if at_eof => data_start = text.len(),
+            None => return Err(Error::InvalidOption("--skip-rows goes beyond the first MiB of the file".into())),
+        }
+    }
+    Ok(data_start)
+}
+
+/// Delimiter (given, or sniffed with the extension's usual one preferred), quote and line end.
+fn choose_dialect(path: &Path, body: &[u8], options: &ReadOptions) -> Dialect {
+    let line_end = sniff::line_end(body);
+    let quote = options.quote.unwrap_or(b'"');
+    let preferred = match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("tsv") | Some("tab") => b'\t',
+        Some("psv") => b'|',
+        _ => b',',
+    };
+    let delimiter = options.delimiter.unwrap_or_else(|| sniff::delimiter(body, quote, line_end, preferred));
+    Dialect { delimiter, quote, line_end }
+}
+
+/// What the sample's records say about the columns: header, names, and the types seen.
+struct SampledColumns {
+    header: bool,
+    names: Vec<String>,
+    states: Vec<ColumnState>,
+    user_nulls: Vec<Vec<u8>>,
+    typed_null_tokens: bool,
+}
+
+impl SampledColumns {
+    fn new(records: &Records, options: &ReadOptions) -> Self {
+        let user_nulls: Vec<Vec<u8>> = options.null_values.iter().flatten().map(|s| s.as_bytes().to_vec()).collect();
+        let typed_null_tokens = options.null_values.is_none();
+        let null_strings: Vec<String> = options.null_values.clone().unwrap_or_default();
+        let header = options.header.unwrap_or_else(|| sniff::has_header(records, &null_strings));
+        let ncols = if options.allow_ragged {
+            (0..records.len()).map(|r| records.field_count(r)).max().unwrap_or(0)
+        } else {
+            records.field_count(0)
+        };
+        let raw_names: Vec<String> = (0..ncols)
+            .map(|c| match (header, records.field(0, c)) {
+                (true, Some(v)) => String::from_utf8_lossy(v).into_owned(),
+                _ => String::new(),
+            })
+            .collect();
+        let is_null = |v: &[u8]| {
+            v.is_empty()
+                || user_nulls.iter().any(|n| n.as_slice() == v)
+                || (typed_null_tokens && TYPED_NULL_TOKENS.iter().any(|t| t.as_bytes() == v))
+        };
+        let mut states = vec![ColumnState::default(); ncols];
+        if options.infer_types == InferTypes::Yes {
+            for r in usize::from(header)..records.len() {
+                for (c, state) in states.iter_mut().enumerate() {
+                    match records.field(r, c) {
+                        Some(v) if !is_null(v) => state.observe(v),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let names = crate::naming::unique_column_names(raw_names);
+        SampledColumns { header, names, states, user_nulls, typed_null_tokens }
     }
 }
 
