@@ -122,6 +122,92 @@ fn cpg_label(path: &Path) -> Option<String> {
     (!l.is_empty() && l.len() < 40).then(|| l.to_string())
 }
 
+/// The code page given, else the header's language driver, else a `.cpg` file, else UTF-8;
+/// and where it came from (shown by `info`).
+fn choose_code_page(path: &Path, header: &Header, options: &ReadOptions) -> Result<(CodePage, String)> {
+    if let Some(label) = &options.encoding {
+        let cp = CodePage::from_label(label).ok_or_else(|| Error::Usage {
+            path: path.to_path_buf(),
+            message: format!(
+                "--encoding: unknown encoding {label:?} (try cp437, cp850, cp866, cp1251, cp1252, utf-8, mazovia, kamenicky)"
+            ),
+        })?;
+        return Ok((cp, "--encoding".to_string()));
+    }
+    let driver = header.language_driver;
+    if let Some(cp) = CodePage::from_language_driver(driver) {
+        return Ok((cp, format!("language driver 0x{driver:02X}")));
+    }
+    Ok(match cpg_label(path).and_then(|l| CodePage::from_label(&l).map(|cp| (cp, l))) {
+        Some((cp, l)) => (cp, format!(".cpg file ({l})")),
+        None if driver == 0 => (CodePage::Utf8, "no code page mark: ASCII/UTF-8".into()),
+        None => (CodePage::Utf8, format!("unknown language driver 0x{driver:02X}: ASCII/UTF-8 (use --encoding)")),
+    })
+}
+
+/// Field names are stored in the table's code page: decode the non-ASCII ones.
+fn decode_field_names(header: &mut Header, code_page: CodePage) {
+    for f in &mut header.fields {
+        if !f.name.is_ascii() {
+            let raw: Vec<u8> = f.name.chars().map(|c| c as u32 as u8).collect();
+            let mut s = String::new();
+            if code_page.decode_into(&raw, &mut s).is_ok() {
+                f.name = s;
+            }
+        }
+    }
+}
+
+/// The memo file of a table with memo fields: its path, kind and block size; `None` (with a
+/// warning) when it is missing and `--ignore-missing-memo` allows that.
+fn find_memo(
+    path: &Path,
+    table: &str,
+    header: &Header,
+    options: &ReadOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Option<(PathBuf, MemoKind, u64)>> {
+    let Some(p) = memo::find_memo_file(path, header.is_foxpro()) else {
+        if options.ignore_missing_memo {
+            warnings
+                .push("memo file (.dbt/.fpt) not found: memo fields read as null (--ignore-missing-memo)".to_string());
+            return Ok(None);
+        }
+        return Err(Error::invalid(
+            path,
+            None,
+            "memo file not found: the table has memo fields but no .dbt/.fpt file of the same name is beside it \
+             (use --ignore-missing-memo to read memo fields as null)",
+        )
+        .with_table(table));
+    };
+    let kind = if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("fpt")) {
+        MemoKind::Fpt
+    } else if header.version == 0x83 {
+        MemoKind::Dbt3
+    } else {
+        MemoKind::Dbt4
+    };
+    let m = MemoFile::open(&p, kind).map_err(|e| Error::invalid(&p, None, e))?;
+    let block = m.block_size();
+    Ok(Some((p, kind, block)))
+}
+
+/// The Arrow schema of the table's columns (unique names), plus `_deleted` when asked for.
+fn schema_of(layout: &Layout, include_deleted: bool) -> SchemaRef {
+    let mut names: Vec<String> = layout.columns.iter().map(|c| c.field.name.clone()).collect();
+    if include_deleted {
+        names.push("_deleted".into());
+    }
+    let names = crate::naming::unique_column_names(names);
+    let mut fields: Vec<Field> =
+        layout.columns.iter().zip(&names).map(|(c, n)| Field::new(n, c.kind.data_type(), true)).collect();
+    if include_deleted {
+        fields.push(Field::new(names.last().expect("_deleted"), arrow::datatypes::DataType::Boolean, false));
+    }
+    Arc::new(Schema::new(fields))
+}
+
 impl DbfSource {
     /// Open `path`: parse and check the header, choose the code page, find the memo file.
     pub fn open(path: &Path, options: &ReadOptions) -> Result<DbfSource> {
@@ -129,36 +215,8 @@ impl DbfSource {
         let bad = |m: String| Error::invalid(path, None, m);
         let mut header = Header::parse(&head, file_len).map_err(bad)?;
         let table = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
-
-        let (code_page, code_page_origin) = match &options.encoding {
-            Some(label) => (
-                CodePage::from_label(label)
-                    .ok_or_else(|| Error::InvalidOption(format!("unknown encoding {label:?} (try cp437, cp850, cp866, cp1251, cp1252, utf-8, mazovia, kamenicky)")))?,
-                "--encoding".to_string(),
-            ),
-            None => match CodePage::from_language_driver(header.language_driver) {
-                Some(cp) => (cp, format!("language driver 0x{:02X}", header.language_driver)),
-                None => match cpg_label(path).and_then(|l| CodePage::from_label(&l).map(|cp| (cp, l))) {
-                    Some((cp, l)) => (cp, format!(".cpg file ({l})")),
-                    None if header.language_driver == 0 => (CodePage::Utf8, "no code page mark: ASCII/UTF-8".into()),
-                    None => (
-                        CodePage::Utf8,
-                        format!("unknown language driver 0x{:02X}: ASCII/UTF-8 (use --encoding)", header.language_driver),
-                    ),
-                },
-            },
-        };
-        // Field names are stored in the table's code page.
-        for f in &mut header.fields {
-            if !f.name.is_ascii() {
-                let raw: Vec<u8> = f.name.chars().map(|c| c as u32 as u8).collect();
-                let mut s = String::new();
-                if code_page.decode_into(&raw, &mut s).is_ok() {
-                    f.name = s;
-                }
-            }
-        }
-
+        let (code_page, code_page_origin) = choose_code_page(path, &header, options)?;
+        decode_field_names(&mut header, code_page);
         // Never trust the record count: the records must be in the file.
         let need = header.header_len as u64 + header.record_count as u64 * header.record_len as u64;
         if need > file_len {
@@ -169,7 +227,6 @@ impl DbfSource {
             ))
             .with_table(&table));
         }
-
         let layout = columns::layout(&header).map_err(bad)?;
         let mut warnings = Vec::new();
         if let Some(declared) = header.declared_record_len {
@@ -179,47 +236,16 @@ impl DbfSource {
                 header.record_len
             ));
         }
-        let (mut memo_path, mut memo_kind, mut memo_block_size) = (None, None, None);
-        if layout.columns.iter().any(|c| c.kind.is_memo()) {
-            match memo::find_memo_file(path, header.is_foxpro()) {
-                Some(p) => {
-                    let is_fpt = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("fpt"));
-                    let kind = if is_fpt {
-                        MemoKind::Fpt
-                    } else if header.version == 0x83 {
-                        MemoKind::Dbt3
-                    } else {
-                        MemoKind::Dbt4
-                    };
-                    let m = MemoFile::open(&p, kind).map_err(|e| Error::invalid(&p, None, e))?;
-                    memo_block_size = Some(m.block_size());
-                    memo_path = Some(p);
-                    memo_kind = Some(kind);
-                }
-                None if options.ignore_missing_memo => {
-                    warnings.push("memo file (.dbt/.fpt) not found: memo fields read as null (--ignore-missing-memo)".to_string());
-                }
-                None => {
-                    return Err(bad(
-                        "memo file not found: the table has memo fields but no .dbt/.fpt file of the same name is beside it \
-                         (use --ignore-missing-memo to read memo fields as null)"
-                            .into(),
-                    )
-                    .with_table(&table))
-                }
-            }
-        }
-
-        let mut names: Vec<String> = layout.columns.iter().map(|c| c.field.name.clone()).collect();
-        if options.include_deleted {
-            names.push("_deleted".into());
-        }
-        let names = crate::naming::unique_column_names(names);
-        let mut fields: Vec<Field> =
-            layout.columns.iter().zip(&names).map(|(c, n)| Field::new(n, c.kind.data_type(), true)).collect();
-        if options.include_deleted {
-            fields.push(Field::new(names.last().expect("_deleted"), arrow::datatypes::DataType::Boolean, false));
-        }
+        let memo = if layout.columns.iter().any(|c| c.kind.is_memo()) {
+            find_memo(path, &table, &header, options, &mut warnings)?
+        } else {
+            None
+        };
+        let schema = schema_of(&layout, options.include_deleted);
+        let (memo_path, memo_kind, memo_block_size) = match memo {
+            Some((p, kind, block)) => (Some(p), Some(kind), Some(block)),
+            None => (None, None, None),
+        };
         Ok(DbfSource {
             path: path.to_path_buf(),
             table,
@@ -231,7 +257,7 @@ impl DbfSource {
             memo_kind,
             memo_block_size,
             include_deleted: options.include_deleted,
-            schema: Arc::new(Schema::new(fields)),
+            schema,
             warnings,
         })
     }
