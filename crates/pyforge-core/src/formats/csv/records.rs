@@ -207,10 +207,8 @@ impl<'a> Parser<'a> {
                     }));
                     self.rec.record_starts.push(self.rec.spans.len());
                     // csv-core skips blank lines before a record: find where its text starts.
-                    let skipped = self.input[record_start..self.in_pos]
-                        .iter()
-                        .take_while(|&&b| b == b'\n' || b == b'\r')
-                        .count();
+                    let skipped =
+                        self.input[record_start..self.in_pos].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
                     self.rec.record_offsets.push(record_start + skipped);
                     self.out_pos += rec_out;
                     return true;
@@ -294,7 +292,21 @@ mod tests {
         // doubled quotes, quoted line ends, lone and paired carriage returns, blank lines,
         // empty fields, a last line without an end.
         let pieces: &[&[u8]] = &[
-            b"a", b"bc", b"", b",", b",", b",", b"\n", b"\n", b"\r\n", b"\r", b"\"", b"\"x,\ny\"", b"\"\"", b" ", b";",
+            b"a",
+            b"bc",
+            b"",
+            b",",
+            b",",
+            b",",
+            b"\n",
+            b"\n",
+            b"\r\n",
+            b"\r",
+            b"\"",
+            b"\"x,\ny\"",
+            b"\"\"",
+            b" ",
+            b";",
         ];
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = || {
@@ -306,7 +318,8 @@ mod tests {
         for dialect in [D, Dialect { delimiter: b';', quote: b'\'', line_end: b'\n' }] {
             for _ in 0..3000 {
                 let len = (next() % 40) as usize;
-                let text: Vec<u8> = (0..len).flat_map(|_| pieces[(next() % pieces.len() as u64) as usize].to_vec()).collect();
+                let text: Vec<u8> =
+                    (0..len).flat_map(|_| pieces[(next() % pieces.len() as u64) as usize].to_vec()).collect();
                 let (fast, used) = Records::parse(&text, &dialect, usize::MAX);
                 let (reference, reference_used) = dfa_only(&text, &dialect);
                 let show = String::from_utf8_lossy(&text);
