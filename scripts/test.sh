@@ -47,10 +47,10 @@ cargo test --release --locked --workspace
 PYFORGE_TEST_VENV="$VENV" bash scripts/test_python_packages.sh
 
 # Fuzzing smoke (issue 10): every fuzz target's harness for 40 s on mutated corpus files, two
-# at a time, from the release build above (crates/pyforge-core/tests/fuzz_smoke.rs says why
+# at a time, from the release build above (crates/pyforge-core/tests/core/fuzz_smoke.rs says why
 # this is not libFuzzer in CI; scripts/fuzz.sh runs the coverage-guided targets).
 # PYFORGE_FUZZ_SMOKE_SECONDS=0 skips it.
 if [ "${PYFORGE_FUZZ_SMOKE_SECONDS:-40}" != 0 ]; then
   PYFORGE_FUZZ_SMOKE_SECONDS=${PYFORGE_FUZZ_SMOKE_SECONDS:-40} \
-    cargo test --release --locked --workspace --test fuzz_smoke -- --ignored --nocapture fuzz_smoke_every_target
+    cargo test --release --locked --workspace --test core -- --ignored --nocapture fuzz_smoke::fuzz_smoke_every_target
 fi

@@ -193,7 +193,7 @@ def compare_table(ours, cols: list[str], rows: list[list]) -> list[str]:
 # encryption (mdb-tables: "Page 2 ... is not a valid table definition page", "File does not appear
 # to be an Access database"), so there is nothing to compare with; PyForge's reading of them is
 # tested against the values Jackcess-encrypt's own tests expect in
-# crates/pyforge-core/tests/access_encrypted.rs and tests/python/test_access_encrypted.py.
+# crates/pyforge-core/tests/core/access_encrypted.rs and tests/python/test_access_encrypted.py.
 # The RC4 page-encoded db-enc.mdb and db97-enc.mdb are compared: mdbtools decodes RC4.
 EXCLUDED: dict[str, str] = {
     f"jackcess-encrypt/src__test__data__{name}": "Office encryption, which mdbtools cannot decrypt"

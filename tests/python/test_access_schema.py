@@ -2,7 +2,7 @@
 
 * Keys and indexes are compared with mdbtools' `mdb-schema` (an independent reader); where
   mdbtools is wrong (it writes only one relationship per database) the Rust test
-  crates/pyforge-core/tests/access_schema.rs checks Jackcess' documented expectations.
+  crates/pyforge-core/tests/core/access_schema.rs checks Jackcess' documented expectations.
 * Saved queries' SQL is compared with `mdb-queries`.
 * The DuckDB and SQLite DDL of every database executes in those engines, and the Parquet files
   `pyforge convert` writes load into the tables it creates, foreign keys checked.

@@ -9,7 +9,7 @@ Random databases (seeded, `crates/pyforge-samples/examples/access_random.rs`, re
 what mdbtools prints faithfully: no fixed Binary columns, no zero-length values, dates of
 1900..2899 in whole seconds) are compared the same way. The writer's random round trips
 against PyForge's reader alone (every type and value) are in
-crates/pyforge-core/tests/access_writer.rs.
+crates/pyforge-core/tests/core/access_writer.rs.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Inputs:
   * every .dbf of testdata/dbf (dbfread with the encoding the header names; files it
     cannot read are listed in HAND_CHECKED with what pyforge must do, checked by hand against
-    the bytes -- see also crates/pyforge-core/tests/dbf_reader.rs);
+    the bytes -- see also crates/pyforge-core/tests/core/dbf_reader.rs);
   * tables written by an independent writer, the `dbf` package (Ethan Furman): dBase III +
     .dbt, Clipper + .dbt, FoxPro 2 + .fpt, Visual FoxPro + .fpt with null flags, in cp866,
     cp1251, cp437 and cp1252, with deleted records.

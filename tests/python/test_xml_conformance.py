@@ -1,7 +1,7 @@
 """`pyforge validate` on the W3C XML Conformance Test Suite (testdata/xml/conformance): exit 1
 with one error line giving the file, line and column on every not-well-formed case, exit 0 on
 every valid and invalid (well-formed, only against its DTD) case. The skipped classes and the
-counts are those of the Rust test crates/pyforge-core/tests/xml_conformance.rs:
+counts are those of the Rust test crates/pyforge-core/tests/core/xml_conformance.rs:
 ENTITIES other than none (needs external entities, never fetched), EDITION without 5 (not-wf
 only before the fifth edition), TYPE=error (optional)."""
 from __future__ import annotations

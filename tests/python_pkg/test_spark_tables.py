@@ -28,7 +28,7 @@ from conftest import REPO_ROOT, require, run_console, spark_kind
 # (the Jet writer writes no indexes); this Jackcess database has primary keys and enforced
 # relationships but no descriptions. No Access file of the test data has both.
 KEYS_DB = "access/jackcess/test__data__V2007__indexTestV2007.accdb"
-SNAPSHOT = REPO_ROOT / "crates/pyforge-core/tests/snapshots/indexTestV2007.databricks.sql"
+SNAPSHOT = REPO_ROOT / "crates/pyforge-core/tests/core/snapshots/indexTestV2007.databricks.sql"
 
 
 def _testdata() -> Path:

@@ -1,5 +1,5 @@
 //! Driving code shared by the fuzz targets (`fuzz/`), the fuzz regression test and the fuzzing
-//! smoke run (`crates/pyforge-core/tests/fuzz_regressions.rs`, `fuzz_smoke.rs`): write an input
+//! smoke run (`crates/pyforge-core/tests/core/fuzz_regressions.rs`, `fuzz_smoke.rs`): write an input
 //! to a file, open it with one reader exactly as the CLI does (open → tables → open_table →
 //! every batch), and watch for panics.
 //!

@@ -15,6 +15,8 @@ use arrow::datatypes::{Int16Type, Int32Type};
 use arrow::record_batch::RecordBatch;
 use pyforge_core::{open, Error, ReadOptions, Source};
 
+use crate::helpers::{read_table, some, strings};
+
 fn enc(name: &str) -> PathBuf {
     pyforge_testdata::path(&format!("access/jackcess-encrypt/src__test__data__{name}"))
 }
@@ -28,14 +30,6 @@ fn source(name: &str, password: Option<&str>, include_system: bool) -> Box<dyn S
     open(&path, &options(password, include_system)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// All batches of one table, concatenated.
-fn read(source: &dyn Source, table: &str) -> RecordBatch {
-    let stream = source.open_table(table).unwrap_or_else(|e| panic!("{table}: {e}"));
-    let schema = stream.schema();
-    let batches: Vec<_> = stream.map(|b| b.unwrap()).collect();
-    arrow::compute::concat_batches(&schema, &batches).unwrap()
-}
-
 /// Table name -> row count the catalog records.
 fn tables(source: &dyn Source) -> BTreeMap<String, u64> {
     source.tables().unwrap().into_iter().map(|t| (t.name, t.rows.expect("Access records row counts"))).collect()
@@ -44,16 +38,6 @@ fn tables(source: &dyn Source) -> BTreeMap<String, u64> {
 fn ints(b: &RecordBatch, col: &str) -> Vec<Option<i32>> {
     let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}")).as_primitive::<Int32Type>();
     (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect()
-}
-
-fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
-    let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}"));
-    let a = a.as_string::<i32>();
-    (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
-}
-
-fn some(v: &[&str]) -> Vec<Option<String>> {
-    v.iter().map(|s| Some(s.to_string())).collect()
 }
 
 fn detail(source: &dyn Source, key: &str) -> String {
@@ -75,9 +59,9 @@ fn assert_catalog_decrypts(name: &str, password: Option<&str>, user_table: &str)
     let listed = tables(&*s);
     assert!(listed.contains_key("MSysQueries"), "{name}: {listed:?}");
     for (table, rows) in &listed {
-        assert_eq!(read(&*s, table).num_rows() as u64, *rows, "{name}: {table}");
+        assert_eq!(read_table(&*s, table).num_rows() as u64, *rows, "{name}: {table}");
     }
-    let objects = read(&*s, "MSysObjects");
+    let objects = read_table(&*s, "MSysObjects");
     let names = strings(&objects, "Name");
     let types = objects.column_by_name("Type").unwrap().as_primitive::<Int16Type>();
     let at = names
@@ -92,7 +76,7 @@ fn assert_catalog_decrypts(name: &str, password: Option<&str>, user_table: &str)
 fn assert_jet_table1(name: &str, password: Option<&str>) {
     let s = source(name, password, false);
     assert_eq!(tables(&*s), BTreeMap::from([("Table1".to_string(), 2)]), "{name}");
-    let b = read(&*s, "Table1");
+    let b = read_table(&*s, "Table1");
     assert_eq!(ints(&b, "ID"), vec![Some(1), Some(2)], "{name}");
     assert_eq!(strings(&b, "col1"), some(&["hello", "world"]), "{name}");
     assert_eq!(ints(&b, "col2"), vec![Some(0), Some(42)], "{name}");
@@ -122,7 +106,7 @@ fn rc4_page_encoding_ignores_a_password_given_anyway() {
 fn assert_office_table1(name: &str) {
     let s = source(name, Some("Test123"), false);
     assert_eq!(tables(&*s), BTreeMap::from([("Table1".to_string(), 1)]), "{name}");
-    let b = read(&*s, "Table1");
+    let b = read_table(&*s, "Table1");
     assert_eq!(ints(&b, "ID"), vec![Some(1)], "{name}");
     assert_eq!(strings(&b, "Field1"), some(&["foo"]), "{name}");
 }
@@ -145,7 +129,7 @@ fn access_2013_agile_encryption_opens_with_its_password() {
     // upstream doCheckOffice2013Db.
     let s = source("db2013-enc.accdb", Some("1234"), false);
     assert_eq!(tables(&*s), BTreeMap::from([("Customers".to_string(), 7)]));
-    let b = read(&*s, "Customers");
+    let b = read_table(&*s, "Customers");
     assert_eq!(ints(&b, "ID"), (1..=7).map(Some).collect::<Vec<_>>());
     let want = [Some("Test"), Some("Test2"), Some("a"), None, Some("c"), Some("d"), Some("f")];
     assert_eq!(strings(&b, "Field1"), want.map(|v| v.map(str::to_string)).to_vec());
@@ -157,7 +141,7 @@ fn non_standard_crypto_provider_opens_with_its_password() {
     // upstream testNonStandardProvider only asks for Table_One and its ID column.
     let s = source("db-nonstandard.accdb", Some("password"), false);
     assert_eq!(tables(&*s), BTreeMap::from([("Table_One".to_string(), 1)]));
-    let b = read(&*s, "Table_One");
+    let b = read_table(&*s, "Table_One");
     assert_eq!(b.schema().fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>(), ["ID", "Field1"]);
     assert_eq!(ints(&b, "ID"), vec![Some(1)]);
     assert_catalog_decrypts("db-nonstandard.accdb", Some("password"), "Table_One");

@@ -1,31 +1,12 @@
 //! Access reader on the known tricky files of the test data (testdata/access), and on
 //! databases the Jet writer makes where no redistributable file has the case.
 
-use std::path::{Path, PathBuf};
-
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::*;
 use arrow::record_batch::RecordBatch;
 use pyforge_core::{open, ReadOptions};
 
-fn jackcess(name: &str) -> PathBuf {
-    pyforge_testdata::path(&format!("access/jackcess/{name}"))
-}
-
-/// All batches of one table, concatenated.
-fn read(path: &Path, table: &str) -> RecordBatch {
-    let source = open(path, &ReadOptions::default()).unwrap();
-    let stream = source.open_table(table).unwrap();
-    let schema = stream.schema();
-    let batches: Vec<_> = stream.map(|b| b.unwrap()).collect();
-    arrow::compute::concat_batches(&schema, &batches).unwrap()
-}
-
-fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
-    let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}"));
-    let a = a.as_string::<i32>();
-    (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
-}
+use crate::helpers::{jackcess, read_file_table, strings};
 
 fn timestamps_us(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
     let a = b.column_by_name(col).unwrap().as_primitive::<TimestampMicrosecondType>();
@@ -46,8 +27,8 @@ fn fixed_length_text_is_read_not_nulled() {
         "V2007__fixedTextTestV2007.accdb",
         "V2010__fixedTextTestV2010.accdb",
     ] {
-        let p = jackcess(&format!("test__data__{v}"));
-        let b = read(&p, "users");
+        let p = jackcess(v);
+        let b = read_file_table(&p, "users");
         let flags = strings(&b, "c_flag_");
         assert!(!flags.is_empty(), "{v}");
         assert!(flags.iter().all(|f| f.as_deref() == Some("N")), "{v}: {flags:?}");
@@ -58,8 +39,8 @@ fn fixed_length_text_is_read_not_nulled() {
 fn dates_before_1900_are_right() {
     // oldDatesV2007: Jackcess' test table of dates around the 1899-12-30 epoch; mdbtools prints
     // every one as "1900-01-00".
-    let p = jackcess("test__data__V2007__oldDatesV2007.accdb");
-    let b = read(&p, "Table1");
+    let p = jackcess("V2007__oldDatesV2007.accdb");
+    let b = read_file_table(&p, "Table1");
     let d = timestamps_us(&b, "DateField");
     assert!(d.iter().all(Option::is_some));
     // Jackcess' testAncientDates expects these four (proleptic Gregorian, as Access stores them).
@@ -70,8 +51,8 @@ fn dates_before_1900_are_right() {
 #[test]
 fn extended_dates_are_exact_text() {
     // DateExtStr is a text copy Access wrote of each DateExt value.
-    let p = jackcess("test__data__V2019__extDateTestV2019.accdb");
-    let b = read(&p, "Table1");
+    let p = jackcess("V2019__extDateTestV2019.accdb");
+    let b = read_file_table(&p, "Table1");
     assert_eq!(b.schema().field_with_name("DateExt").unwrap().data_type(), &DataType::Utf8);
     let ext = strings(&b, "DateExt");
     let ids = b.column_by_name("ID").unwrap().as_primitive::<Int32Type>();
@@ -102,7 +83,7 @@ fn year_9999_and_pre_1000_dates() {
     t.finish().unwrap();
     w.finish().unwrap();
 
-    let b = read(&p, "DateTest");
+    let b = read_file_table(&p, "DateTest");
     let d = timestamps_us(&b, "DateTimeCol");
     let want = ["9999-12-31 00:00:00", "1898-01-01 00:00:00", "0632-01-01 00:00:00", "0100-01-01 00:00:00"];
     assert_eq!(d, want.map(|s| Some(s.to_string())).to_vec());
@@ -124,8 +105,8 @@ fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
 #[test]
 fn emoticons_survive() {
     // key holds the code point of the emoji stored in data between two "a"s.
-    let p = jackcess("test__data__V2010__testEmoticonsV2010.accdb");
-    let b = read(&p, "data");
+    let p = jackcess("V2010__testEmoticonsV2010.accdb");
+    let b = read_file_table(&p, "data");
     let keys = b.column_by_name("key").unwrap();
     let data = strings(&b, "data");
     assert!(b.num_rows() > 0);
@@ -138,8 +119,8 @@ fn emoticons_survive() {
 
 #[test]
 fn calculated_columns_hold_their_stored_results() {
-    let p = jackcess("test__data__V2010__calcFieldTestV2010.accdb");
-    let b = read(&p, "Table1");
+    let p = jackcess("V2010__calcFieldTestV2010.accdb");
+    let b = read_file_table(&p, "Table1");
     // LastFirst = [LastName] & ", " & [FirstName]
     let last = strings(&b, "LastName");
     let first = strings(&b, "FirstName");

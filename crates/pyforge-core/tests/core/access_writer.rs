@@ -4,22 +4,13 @@
 //! The seeded generator (`pyforge_samples::access::random`) makes every failure reproducible
 //! (the seed is in the message).
 
-use std::path::Path;
-
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::*;
-use arrow::record_batch::RecordBatch;
 use pyforge_core::{open, ReadOptions};
 use pyforge_samples::access::random::{random_tables, write_tables, write_tables_encoded, Profile};
 use pyforge_samples::access::{Column, ColumnType, JetWriter, Value};
 
-fn read(path: &Path, table: &str) -> RecordBatch {
-    let source = open(path, &ReadOptions::default()).unwrap();
-    let stream = source.open_table(table).unwrap();
-    let schema = stream.schema();
-    let batches: Vec<RecordBatch> = stream.map(|b| b.unwrap()).collect();
-    arrow::compute::concat_batches(&schema, &batches).unwrap()
-}
+use crate::helpers::read_file_table;
 
 fn guid_text(g: &[u8; 16]) -> String {
     let h = |r: std::ops::Range<usize>| g[r].iter().map(|b| format!("{b:02X}")).collect::<String>();
@@ -77,7 +68,7 @@ fn round_trip_encoded(seed: u64, max_rows: u64, db_key: u32) -> u64 {
     }
     let mut values = 0;
     for t in &tables {
-        let batch = read(&path, &t.name);
+        let batch = read_file_table(&path, &t.name);
         assert_eq!(batch.num_rows(), t.rows.len(), "seed {seed} table {}: rows", t.name);
         assert_eq!(batch.num_columns(), t.columns.len(), "seed {seed} table {}: columns", t.name);
         for (j, c) in t.columns.iter().enumerate() {
@@ -135,7 +126,7 @@ fn wide_span_uses_reference_usage_map() {
     w.finish().unwrap();
     db.finish().unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() > 4096 * 4096);
-    let b = read(&path, "Wide");
+    let b = read_file_table(&path, "Wide");
     assert_eq!(b.num_rows(), 12_000);
     let n = b.column(0).as_primitive::<Int32Type>();
     assert!((0..12_000).all(|i| n.value(i) == i as i32));
@@ -167,7 +158,7 @@ fn sample_database_reads_back() {
     let source = open(&path, &ReadOptions::default()).unwrap();
     let names: Vec<String> = source.tables().unwrap().iter().map(|t| t.name.clone()).collect();
     assert_eq!(names, ["Customers", "Products", "Orders"]);
-    let c = read(&path, "Customers");
+    let c = read_file_table(&path, "Customers");
     assert_eq!(c.num_rows(), 60);
     let names = c.column(1).as_string::<i32>();
     assert_eq!(names.value(9), "東京トレーディング 1");
@@ -175,5 +166,5 @@ fn sample_database_reads_back() {
     assert!(notes.is_null(0));
     assert_eq!(notes.value(4), "Ж".repeat(2500));
     assert!(notes.value(2).starts_with("Long history — order placed") && notes.value(2).len() > 4096);
-    assert_eq!(read(&path, "Orders").num_rows(), 400);
+    assert_eq!(read_file_table(&path, "Orders").num_rows(), 400);
 }

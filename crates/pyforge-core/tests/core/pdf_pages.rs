@@ -10,10 +10,10 @@ use pyforge_core::sink::{OutputFormat, WriteOptions};
 use pyforge_core::{open, Error, ReadOptions};
 use pyforge_samples::pdf::sample_pdf;
 
+use crate::helpers::{fuzz_regressions, write_file};
+
 fn write_pdf(dir: &Path, name: &str, pages: &[&[&str]]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, sample_pdf(pages, "Test title (draft)", "Ada Lovelace")).unwrap();
-    p
+    write_file(dir, name, &sample_pdf(pages, "Test title (draft)", "Ada Lovelace"))
 }
 
 const PAGES: &[&[&str]] = &[&["First page", "alpha beta"], &[], &["Third page gamma"], &["Fourth page delta"]];
@@ -197,7 +197,7 @@ fn hostile_inputs_are_errors_not_crashes() {
 /// time limit ends the read with its error, naming the file and the option that raises it.
 #[test]
 fn an_engine_that_runs_too_long_is_stopped_by_the_time_limit() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/pdf/cmap-parse-runs-minutes.pdf");
+    let path = fuzz_regressions().join("pdf/cmap-parse-runs-minutes.pdf");
     let limit = std::time::Duration::from_secs(2);
     let options = ReadOptions { pdf_time_limit: Some(limit), ..Default::default() };
     let started = std::time::Instant::now();

@@ -12,7 +12,7 @@
 //! Run (ignored by a plain `cargo test`):
 //!
 //! ```sh
-//! PYFORGE_FUZZ_SMOKE_SECONDS=60 cargo test --release --workspace --test fuzz_smoke -- --ignored --nocapture
+//! PYFORGE_FUZZ_SMOKE_SECONDS=60 cargo test --release -p pyforge-core --test core -- --ignored --nocapture fuzz_smoke::fuzz_smoke_every_target
 //! ```
 //!
 //! `PYFORGE_FUZZ_SMOKE_JOBS` targets run at a time (default 2), each in a process of its own
@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 
 use pyforge_fuzz_support::{drive, TARGETS};
 use pyforge_samples::rng::SplitMix64 as Rng;
+
+use crate::helpers::{fuzz_regressions, test_name};
 
 /// Longest time one input may take (libFuzzer runs use 10 s in an instrumented build).
 const PER_INPUT: Duration = Duration::from_secs(20);
@@ -80,7 +82,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         files_under(&dir, Some(&exts), &mut paths);
     }
     // Every regression input, as scripts/fuzz.sh takes them.
-    files_under(&repo().join("fuzz/regressions").join(target), None, &mut paths);
+    files_under(&fuzz_regressions().join(target), None, &mut paths);
     paths.sort();
     paths
         .iter()
@@ -241,13 +243,15 @@ fn fuzz_smoke_every_target() {
     let seconds = env_u64("PYFORGE_FUZZ_SMOKE_SECONDS", 60);
     let jobs = env_u64("PYFORGE_FUZZ_SMOKE_JOBS", 2).max(1) as usize;
     let exe = std::env::current_exe().expect("the test binary");
+    // The child processes run `one_target` of this module, by its full name.
+    let one_target = test_name(module_path!(), "one_target");
     let mut failures = Vec::new();
     for group in TARGETS.chunks(jobs) {
         let children: Vec<_> = group
             .iter()
             .map(|&(target, _, _)| {
                 let child = Command::new(&exe)
-                    .args(["--ignored", "--exact", "one_target", "--nocapture", "--test-threads=1"])
+                    .args(["--ignored", "--exact", &one_target, "--nocapture", "--test-threads=1"])
                     .env("PYFORGE_FUZZ_SMOKE_TARGET", target)
                     .env("PYFORGE_FUZZ_SMOKE_SECONDS", seconds.to_string())
                     .stdout(Stdio::piped())
@@ -294,6 +298,9 @@ fn fuzz_smoke_every_target() {
                     "{target}: {}\n{tail}",
                     status.map_or("killed: the run did not end".to_string(), |s| s.to_string())
                 ));
+            } else if summary.is_empty() {
+                // A process that ends well without a word ran no test: `--exact` matched none.
+                failures.push(format!("{target}: no test named {one_target} ran\n{out}"));
             }
         }
     }

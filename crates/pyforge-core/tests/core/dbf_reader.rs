@@ -12,6 +12,8 @@ use arrow::record_batch::RecordBatch;
 use pyforge_core::{ReadOptions, Source};
 use pyforge_samples::dbf::{self as writer, vfp_datetime, FieldSpec as F, MemoStyle, Table, Value};
 
+use crate::helpers::strings;
+
 fn corpus() -> PathBuf {
     pyforge_testdata::path("dbf")
 }
@@ -27,10 +29,6 @@ fn read_source(src: &dyn Source) -> pyforge_core::Result<RecordBatch> {
     let schema = pyforge_core::TableStream::schema(stream.as_ref());
     let batches: Vec<RecordBatch> = stream.collect::<pyforge_core::Result<_>>()?;
     Ok(arrow::compute::concat_batches(&schema, &batches).unwrap())
-}
-
-fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
-    b.column_by_name(col).unwrap().as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
 }
 
 fn s(v: &str) -> Value {

@@ -2,18 +2,14 @@
 //! compression, concatenated documents, malformed input and entity bombs.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::concat_batches;
 use arrow::datatypes::{DataType, Int64Type};
 use pyforge_core::{ArrayMode, NamespaceMode, ReadOptions};
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
+use crate::helpers::{cast_strings, some, write_file};
 
 fn read(path: &Path, opts: &ReadOptions) -> RecordBatch {
     let source = pyforge_core::open(path, opts).unwrap_or_else(|e| panic!("open: {e}"));
@@ -39,23 +35,12 @@ fn err(path: &Path, opts: &ReadOptions) -> String {
     r.expect_err("expected an error").to_string()
 }
 
-fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
-    let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}: {:?}", b.schema()));
-    let a = arrow::compute::cast(a, &DataType::Utf8).unwrap();
-    let a = a.as_string::<i32>();
-    (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
-}
-
 fn list(b: &RecordBatch, col: &str, row: usize) -> Vec<Option<String>> {
     let a = b.column_by_name(col).unwrap_or_else(|| panic!("no column {col}: {:?}", b.schema()));
     let l = a.as_list::<i32>().value(row);
     let l = arrow::compute::cast(&l, &DataType::Utf8).unwrap();
     let s = l.as_string::<i32>();
     (0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i).to_string())).collect()
-}
-
-fn some(v: &[&str]) -> Vec<Option<String>> {
-    v.iter().map(|s| Some(s.to_string())).collect()
 }
 
 const BOOKS: &str = r#"<?xml version="1.0"?>
@@ -69,7 +54,7 @@ const BOOKS: &str = r#"<?xml version="1.0"?>
 #[test]
 fn repeated_children_become_complete_lists() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "books.xml", BOOKS.as_bytes());
+    let p = write_file(dir.path(), "books.xml", BOOKS.as_bytes());
     let b = read(&p, &ReadOptions::default());
     assert_eq!(b.num_rows(), 3);
     assert_eq!(b.schema().field_with_name("id").unwrap().data_type(), &DataType::Int64);
@@ -77,19 +62,22 @@ fn repeated_children_become_complete_lists() {
     assert_eq!(list(&b, "author", 0), some(&["X", "Y"]));
     assert_eq!(list(&b, "author", 1), some(&["Z"]));
     assert!(list(&b, "author", 2).is_empty());
-    assert_eq!(strings(&b, "title"), vec![Some("A".into()), Some("B & C".into()), Some("Mixed  tail".into())]);
-    assert_eq!(strings(&b, "title_b"), vec![None, None, Some("bold".into())]);
-    assert_eq!(strings(&b, "note"), vec![None, Some("<raw> & kept".into()), None]);
+    assert_eq!(cast_strings(&b, "title"), vec![Some("A".into()), Some("B & C".into()), Some("Mixed  tail".into())]);
+    assert_eq!(cast_strings(&b, "title_b"), vec![None, None, Some("bold".into())]);
+    assert_eq!(cast_strings(&b, "note"), vec![None, Some("<raw> & kept".into()), None]);
     // The double 10 renders as "10.0" through Arrow's cast.
-    assert_eq!(strings(&b, "price"), vec![Some("9.5".into()), Some("10.0".into()), None]);
+    assert_eq!(cast_strings(&b, "price"), vec![Some("9.5".into()), Some("10.0".into()), None]);
 }
 
 #[test]
 fn arrays_as_json_text() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "books.xml", BOOKS.as_bytes());
+    let p = write_file(dir.path(), "books.xml", BOOKS.as_bytes());
     let b = read(&p, &ReadOptions { arrays: ArrayMode::Json, ..Default::default() });
-    assert_eq!(strings(&b, "author"), vec![Some(r#"["X","Y"]"#.into()), Some(r#"["Z"]"#.into()), Some("[]".into())]);
+    assert_eq!(
+        cast_strings(&b, "author"),
+        vec![Some(r#"["X","Y"]"#.into()), Some(r#"["Z"]"#.into()), Some("[]".into())]
+    );
 }
 
 #[test]
@@ -104,12 +92,12 @@ fn record_detection_prefers_the_element_holding_the_data() {
         x.push_str("</team>");
     }
     x.push_str("</game>");
-    let p = write(dir.path(), "g.xml", x.as_bytes());
+    let p = write_file(dir.path(), "g.xml", x.as_bytes());
     let src = pyforge_core::open(&p, &ReadOptions::default()).unwrap();
     assert_eq!(src.details()["record_path"], "/game/team/player");
     let b = read(&p, &ReadOptions::default());
     assert_eq!(b.num_rows(), 10);
-    assert_eq!(strings(&b, "first")[6], Some("F1".into()));
+    assert_eq!(cast_strings(&b, "first")[6], Some("F1".into()));
     // The user can choose another record.
     let b = read(&p, &ReadOptions { record_path: Some("/game/team".into()), ..Default::default() });
     assert_eq!(b.num_rows(), 2);
@@ -122,7 +110,7 @@ fn record_detection_prefers_the_element_holding_the_data() {
 fn namespaces_strip_prefix_preserve() {
     let dir = tempfile::tempdir().unwrap();
     let x = r#"<r xmlns:a="urn:a" xmlns:b="urn:b"><i><a:name>1</a:name><b:name>2</b:name><a:x>3</a:x></i><i><a:name>4</a:name><b:name>5</b:name><a:x>6</a:x></i></r>"#;
-    let p = write(dir.path(), "ns.xml", x.as_bytes());
+    let p = write_file(dir.path(), "ns.xml", x.as_bytes());
     let names = |mode| {
         let b = read(&p, &ReadOptions { namespaces: mode, ..Default::default() });
         b.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>()
@@ -135,16 +123,17 @@ fn namespaces_strip_prefix_preserve() {
 #[test]
 fn attributes_clashing_with_children_are_marked() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "c.xml", b"<r><i id='1'><id>a</id></i><i id='2'><id>b</id></i></r>");
+    let p = write_file(dir.path(), "c.xml", b"<r><i id='1'><id>a</id></i><i id='2'><id>b</id></i></r>");
     let b = read(&p, &ReadOptions::default());
-    assert_eq!(strings(&b, "@id"), some(&["1", "2"]));
-    assert_eq!(strings(&b, "id"), some(&["a", "b"]));
+    assert_eq!(cast_strings(&b, "@id"), some(&["1", "2"]));
+    assert_eq!(cast_strings(&b, "id"), some(&["a", "b"]));
 }
 
 #[test]
 fn sibling_lists_stay_aligned() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "e.xml", b"<r><p><e n='a' f='EQ'/><e n='b'/><e n='c' f='GE'/></p><p><e n='d'/></p></r>");
+    let p =
+        write_file(dir.path(), "e.xml", b"<r><p><e n='a' f='EQ'/><e n='b'/><e n='c' f='GE'/></p><p><e n='d'/></p></r>");
     // Detection may pick `e` (it holds the values); the alignment is checked with `p` as record.
     let b = read(&p, &ReadOptions { record_path: Some("/r/p".into()), ..Default::default() });
     assert_eq!(list(&b, "e_n", 0), some(&["a", "b", "c"]));
@@ -155,7 +144,7 @@ fn sibling_lists_stay_aligned() {
 #[test]
 fn compressed_inputs_read_the_same() {
     let dir = tempfile::tempdir().unwrap();
-    let plain = read(&write(dir.path(), "b.xml", BOOKS.as_bytes()), &ReadOptions::default());
+    let plain = read(&write_file(dir.path(), "b.xml", BOOKS.as_bytes()), &ReadOptions::default());
     let gz = {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         e.write_all(BOOKS.as_bytes()).unwrap();
@@ -168,7 +157,7 @@ fn compressed_inputs_read_the_same() {
     };
     let zs = zstd::encode_all(BOOKS.as_bytes(), 3).unwrap();
     for (name, bytes) in [("b.xml.gz", gz), ("b.xml.bz2", bz), ("b.xml.zst", zs)] {
-        let got = read(&write(dir.path(), name, &bytes), &ReadOptions::default());
+        let got = read(&write_file(dir.path(), name, &bytes), &ReadOptions::default());
         assert_eq!(got, plain, "{name}");
     }
 }
@@ -178,15 +167,15 @@ fn declared_and_bom_encodings_decode() {
     let dir = tempfile::tempdir().unwrap();
     let text = "<?xml version=\"1.0\" encoding=\"windows-1251\"?><r><i n=\"Привет\">Мир</i><i n=\"б\">в</i></r>";
     let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
-    let b = read(&write(dir.path(), "w.xml", &bytes), &ReadOptions::default());
-    assert_eq!(strings(&b, "n"), some(&["Привет", "б"]));
-    assert_eq!(strings(&b, "i"), some(&["Мир", "в"]));
+    let b = read(&write_file(dir.path(), "w.xml", &bytes), &ReadOptions::default());
+    assert_eq!(cast_strings(&b, "n"), some(&["Привет", "б"]));
+    assert_eq!(cast_strings(&b, "i"), some(&["Мир", "в"]));
     let utf16: Vec<u8> = "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-16\"?><r><i>é</i><i>ü</i></r>"
         .encode_utf16()
         .flat_map(|u| u.to_le_bytes())
         .collect();
-    let b = read(&write(dir.path(), "u.xml", &utf16), &ReadOptions::default());
-    assert_eq!(strings(&b, "i"), some(&["é", "ü"]));
+    let b = read(&write_file(dir.path(), "u.xml", &utf16), &ReadOptions::default());
+    assert_eq!(cast_strings(&b, "i"), some(&["é", "ü"]));
 }
 
 #[test]
@@ -194,30 +183,30 @@ fn concatenated_documents_get_a_document_column() {
     let dir = tempfile::tempdir().unwrap();
     let x = "<?xml version=\"1.0\"?>\n<r><i>1</i><i>2</i></r>\n<?xml version=\"1.0\"?>\n<r><i>3</i></r>\n";
     // Two roots are not one well-formed document: refused unless recovering.
-    let p = write(dir.path(), "c.xml", x.as_bytes());
+    let p = write_file(dir.path(), "c.xml", x.as_bytes());
     let e = err(&p, &ReadOptions::default());
     assert!(e.contains("line 3") && e.contains("XML declaration is only allowed at the very start"), "{e}");
-    let e = err(&write(dir.path(), "two.xml", b"<r/>\n<r/>"), &ReadOptions::default());
+    let e = err(&write_file(dir.path(), "two.xml", b"<r/>\n<r/>"), &ReadOptions::default());
     assert!(e.contains("line 2") && e.contains("second root element <r>"), "{e}");
     let b = read(&p, &ReadOptions { recover: true, ..Default::default() });
-    assert_eq!(strings(&b, "i"), some(&["1", "2", "3"]));
+    assert_eq!(cast_strings(&b, "i"), some(&["1", "2", "3"]));
     let d = b.column_by_name("_document").unwrap().as_primitive::<Int64Type>();
     assert_eq!(d.values().to_vec(), vec![1, 1, 2]);
     // One document: no such column.
-    let b = read(&write(dir.path(), "one.xml", b"<r><i>1</i><i>2</i></r>"), &ReadOptions::default());
+    let b = read(&write_file(dir.path(), "one.xml", b"<r><i>1</i><i>2</i></r>"), &ReadOptions::default());
     assert!(b.column_by_name("_document").is_none());
 }
 
 #[test]
 fn malformed_xml_names_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "bad.xml", b"<r>\n  <i>1</i>\n  <i>2</j>\n</r>\n");
+    let p = write_file(dir.path(), "bad.xml", b"<r>\n  <i>1</i>\n  <i>2</j>\n</r>\n");
     let e = err(&p, &ReadOptions::default());
     assert!(e.contains("bad.xml") && e.contains("line 3") && e.contains("column"), "{e}");
-    let p = write(dir.path(), "cut.xml", b"<r>\n<i>1</i>\n<i>2");
+    let p = write_file(dir.path(), "cut.xml", b"<r>\n<i>1</i>\n<i>2");
     let e = err(&p, &ReadOptions::default());
     assert!(e.contains("line 3") && e.contains("not closed") || e.contains("closed"), "{e}");
-    let p = write(dir.path(), "undef.xml", b"<r><i>&nope;</i></r>");
+    let p = write_file(dir.path(), "undef.xml", b"<r><i>&nope;</i></r>");
     assert!(err(&p, &ReadOptions::default()).contains("undefined entity"));
 }
 
@@ -230,47 +219,47 @@ fn entity_bombs_and_external_entities_are_refused() {
         x.push_str(&format!(" <!ENTITY lol{i} \"{}\">\n", format!("&{prev};").repeat(10)));
     }
     x.push_str("]>\n<lolz><i>&lol9;</i><i>x</i></lolz>\n");
-    let e = err(&write(dir.path(), "bomb.xml", x.as_bytes()), &ReadOptions::default());
+    let e = err(&write_file(dir.path(), "bomb.xml", x.as_bytes()), &ReadOptions::default());
     assert!(e.contains("bomb"), "{e}");
     let x = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><r><i>&xxe;</i></r>";
-    let e = err(&write(dir.path(), "xxe.xml", x.as_bytes()), &ReadOptions::default());
+    let e = err(&write_file(dir.path(), "xxe.xml", x.as_bytes()), &ReadOptions::default());
     assert!(e.contains("external entity"), "{e}");
     // Small internal entities are fine.
     let x = "<!DOCTYPE r [<!ENTITY co \"ACME &amp; Co\">]><r><i a='&co;'>&co;!</i><i>b</i></r>";
-    let b = read(&write(dir.path(), "ok.xml", x.as_bytes()), &ReadOptions::default());
-    assert_eq!(strings(&b, "i"), some(&["ACME & Co!", "b"]));
-    assert_eq!(strings(&b, "a"), vec![Some("ACME & Co".into()), None]);
+    let b = read(&write_file(dir.path(), "ok.xml", x.as_bytes()), &ReadOptions::default());
+    assert_eq!(cast_strings(&b, "i"), some(&["ACME & Co!", "b"]));
+    assert_eq!(cast_strings(&b, "a"), vec![Some("ACME & Co".into()), None]);
 }
 
 #[test]
 fn json_lines_arrays_and_record_paths() {
     let dir = tempfile::tempdir().unwrap();
     let jsonl = "{\"id\":1,\"u\":{\"name\":\"a\"},\"tags\":[\"x\",\"y\"],\"items\":[{\"sku\":\"s1\",\"q\":2},{\"sku\":\"s2\"}]}\n\n{\"id\":2,\"u\":{\"name\":null},\"tags\":[],\"extra\":true}\n";
-    let b = read(&write(dir.path(), "e.jsonl", jsonl.as_bytes()), &ReadOptions::default());
+    let b = read(&write_file(dir.path(), "e.jsonl", jsonl.as_bytes()), &ReadOptions::default());
     assert_eq!(b.num_rows(), 2);
-    assert_eq!(strings(&b, "id"), some(&["1", "2"]));
+    assert_eq!(cast_strings(&b, "id"), some(&["1", "2"]));
     assert_eq!(b.schema().field_with_name("id").unwrap().data_type(), &DataType::Int64);
-    assert_eq!(strings(&b, "u_name"), vec![Some("a".into()), None]);
+    assert_eq!(cast_strings(&b, "u_name"), vec![Some("a".into()), None]);
     assert_eq!(list(&b, "tags", 0), some(&["x", "y"]));
     assert_eq!(list(&b, "items_sku", 0), some(&["s1", "s2"]));
     assert_eq!(list(&b, "items_q", 0), vec![Some("2".into()), None]);
-    assert_eq!(strings(&b, "extra"), vec![None, Some("true".into())]);
+    assert_eq!(cast_strings(&b, "extra"), vec![None, Some("true".into())]);
     let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
     assert_eq!(names, ["id", "u_name", "tags", "items_sku", "items_q", "extra"], "document order kept");
 
     let array = "[\n {\"a\": 1, \"b\": [[1,2],[3]]},\n {\"a\": 2}\n]";
-    let b = read(&write(dir.path(), "a.json", array.as_bytes()), &ReadOptions::default());
-    assert_eq!(strings(&b, "a"), some(&["1", "2"]));
+    let b = read(&write_file(dir.path(), "a.json", array.as_bytes()), &ReadOptions::default());
+    assert_eq!(cast_strings(&b, "a"), some(&["1", "2"]));
     assert_eq!(list(&b, "b_item", 0), some(&["1", "2", "3"]));
 
     let doc = "{\"meta\":{\"n\":2},\"data\":{\"items\":[{\"k\":\"v1\"},{\"k\":\"v2\"}]}}";
-    let p = write(dir.path(), "d.json", doc.as_bytes());
+    let p = write_file(dir.path(), "d.json", doc.as_bytes());
     let b = read(&p, &ReadOptions { record_path: Some("$.data.items".into()), ..Default::default() });
-    assert_eq!(strings(&b, "k"), some(&["v1", "v2"]));
+    assert_eq!(cast_strings(&b, "k"), some(&["v1", "v2"]));
     let b = read(&p, &ReadOptions::default());
-    assert_eq!(strings(&b, "k"), some(&["v1", "v2"]), "records under a path are detected");
+    assert_eq!(cast_strings(&b, "k"), some(&["v1", "v2"]), "records under a path are detected");
 
-    let e = err(&write(dir.path(), "bad.jsonl", b"{\"a\":1}\n{\"a\":2,}\n"), &ReadOptions::default());
+    let e = err(&write_file(dir.path(), "bad.jsonl", b"{\"a\":1}\n{\"a\":2,}\n"), &ReadOptions::default());
     assert!(e.contains("line 2") && e.contains("malformed JSON"), "{e}");
 }
 
@@ -281,18 +270,18 @@ fn json_numbers_keep_every_digit() {
     let dir = tempfile::tempdir().unwrap();
     let jsonl = "{\"big\": 123456789012345678901234567890, \"exact\": 0.12345678901234567890123, \"d\": 1.5}\n\
                  {\"big\": -18446744073709551617, \"exact\": 2.5, \"d\": 1e3}\n";
-    let b = read(&write(dir.path(), "n.jsonl", jsonl.as_bytes()), &ReadOptions::default());
+    let b = read(&write_file(dir.path(), "n.jsonl", jsonl.as_bytes()), &ReadOptions::default());
     assert!(
         matches!(b.schema().field_with_name("big").unwrap().data_type(), DataType::Decimal128(_, 0)),
         "{:?}",
         b.schema()
     );
-    assert_eq!(strings(&b, "big"), some(&["123456789012345678901234567890", "-18446744073709551617"]));
-    let exact = strings(&b, "exact");
+    assert_eq!(cast_strings(&b, "big"), some(&["123456789012345678901234567890", "-18446744073709551617"]));
+    let exact = cast_strings(&b, "exact");
     assert_eq!(exact[0].as_deref().map(|s| s.trim_end_matches('0')), Some("0.12345678901234567890123"));
     assert_eq!(exact[1].as_deref().map(|s| s.trim_end_matches('0')), Some("2.5"));
     assert_eq!(b.schema().field_with_name("d").unwrap().data_type(), &DataType::Float64);
-    assert_eq!(strings(&b, "d"), some(&["1.5", "1000.0"]));
+    assert_eq!(cast_strings(&b, "d"), some(&["1.5", "1000.0"]));
 }
 
 #[test]
@@ -309,7 +298,7 @@ fn nested_struct_mode_groups_values() {
     <author><name>Austen</name></author>
   </book>
 </catalog>"#;
-    let p = write(dir.path(), "books.xml", xml.as_bytes());
+    let p = write_file(dir.path(), "books.xml", xml.as_bytes());
     let opts = ReadOptions { nested: NestedMode::Struct, ..Default::default() };
     let b = read(&p, &opts);
     let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
@@ -336,7 +325,7 @@ fn nested_struct_mode_groups_values() {
 
     // JSON objects nest the same way.
     let jsonl = "{\"id\":1,\"u\":{\"name\":\"a\",\"geo\":{\"lat\":1.5}},\"items\":[{\"sku\":\"s1\",\"q\":2},{\"sku\":\"s2\"}]}\n{\"id\":2,\"u\":{\"name\":null}}\n";
-    let b = read(&write(dir.path(), "e.jsonl", jsonl.as_bytes()), &opts);
+    let b = read(&write_file(dir.path(), "e.jsonl", jsonl.as_bytes()), &opts);
     let u = b.column_by_name("u").unwrap().as_struct();
     assert_eq!(u.column_names(), ["name", "geo"]);
     let items = b.column_by_name("items").unwrap().as_list::<i32>();
@@ -345,7 +334,7 @@ fn nested_struct_mode_groups_values() {
 
     // Repetition inside repetition: a list inside each item's struct.
     let deep = "{\"o\":[{\"lines\":[{\"x\":1},{\"x\":2}]},{\"lines\":[{\"x\":3},{\"x\":4},{\"x\":5}]}]}\n{\"o\":[]}\n{\"o\":[{\"lines\":[]}]}\n";
-    let b = read(&write(dir.path(), "deep.jsonl", deep.as_bytes()), &opts);
+    let b = read(&write_file(dir.path(), "deep.jsonl", deep.as_bytes()), &opts);
     let o = b.column_by_name("o").unwrap().as_list::<i32>();
     let xs = |row: usize| -> Vec<Vec<i64>> {
         let items = o.value(row);
@@ -378,7 +367,7 @@ fn nested_struct_mode_keeps_repetition_inside_repetition() {
   <customer id="c2"><order no="3"/></customer>
   <customer id="c3"/>
 </shop>"#;
-    let p = write(dir.path(), "shop.xml", xml.as_bytes());
+    let p = write_file(dir.path(), "shop.xml", xml.as_bytes());
     let opts =
         ReadOptions { nested: NestedMode::Struct, record_path: Some("/shop/customer".into()), ..Default::default() };
     let b = read(&p, &opts);
@@ -419,7 +408,7 @@ fn nested_struct_mode_keeps_repetition_inside_repetition() {
     }
     big.push_str("</shop>");
     // (Read from a sampled structure: `info` does not know the row count.)
-    let source = pyforge_core::open(&write(dir.path(), "big.xml", big.as_bytes()), &opts).unwrap();
+    let source = pyforge_core::open(&write_file(dir.path(), "big.xml", big.as_bytes()), &opts).unwrap();
     let stream = source.open_table(&source.tables().unwrap()[0].name).unwrap();
     let schema = stream.schema();
     let batches: Vec<RecordBatch> = stream.map(|b| b.unwrap()).collect();
@@ -456,7 +445,7 @@ fn a_sampled_structure_never_loses_what_comes_after_the_sample() {
         s
     };
     let read_all = |name: &str, doc: &str| {
-        let p = write(dir.path(), name, doc.as_bytes());
+        let p = write_file(dir.path(), name, doc.as_bytes());
         let full = read(&p, &ReadOptions { sample_elements: Some(u64::MAX), ..Default::default() });
         let source = pyforge_core::open(&p, &sample).unwrap();
         let t = source.tables().unwrap();
@@ -468,18 +457,19 @@ fn a_sampled_structure_never_loses_what_comes_after_the_sample() {
     };
     // A new child element, a new attribute, text where there was none, a repeat, a wider type.
     let b = read_all("new_child.xml", &records("<r id=\"10\"><n>10</n><late>x</late></r>"));
-    assert_eq!(strings(&b, "late")[10].as_deref(), Some("x"));
+    assert_eq!(cast_strings(&b, "late")[10].as_deref(), Some("x"));
     let b = read_all("new_attr.xml", &records("<r id=\"10\" flag=\"y\"><n>10</n></r>"));
-    assert_eq!(strings(&b, "flag")[10].as_deref(), Some("y"));
+    assert_eq!(cast_strings(&b, "flag")[10].as_deref(), Some("y"));
     let b = read_all("new_text.xml", &records("<r id=\"10\">free text<n>10</n></r>"));
-    assert_eq!(strings(&b, "r")[10].as_deref(), Some("free text"));
+    assert_eq!(cast_strings(&b, "r")[10].as_deref(), Some("free text"));
     let b = read_all("repeat.xml", &records("<r id=\"10\"><n>10</n><n>11</n></r>"));
     assert_eq!(list(&b, "n", 10), some(&["10", "11"]));
     let b = read_all("wider.xml", &records("<r id=\"x10\"><n>10.5</n></r>"));
     assert_eq!(b.schema().field_with_name("id").unwrap().data_type(), &DataType::Utf8);
-    assert_eq!(strings(&b, "n")[10].as_deref(), Some("10.5"));
+    assert_eq!(cast_strings(&b, "n")[10].as_deref(), Some("10.5"));
     // Through the pipeline, the reread is invisible: the output holds everything.
-    let p = write(dir.path(), "pipeline.xml", records("<r id=\"10\" flag=\"y\"><n>10</n><n>11</n></r>").as_bytes());
+    let p =
+        write_file(dir.path(), "pipeline.xml", records("<r id=\"10\" flag=\"y\"><n>10</n><n>11</n></r>").as_bytes());
     let out = dir.path().join("pipeline.parquet");
     let opts = pyforge_core::convert::ConvertOptions { read: sample.clone(), ..Default::default() };
     let report = pyforge_core::convert::convert(&p, Some(&out), &opts, &|_| {}).unwrap();
@@ -491,28 +481,29 @@ fn a_sampled_structure_never_loses_what_comes_after_the_sample() {
 #[test]
 fn json_duplicate_keys_are_refused_or_first_wins() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "dup.json", b"[{\"a\":1,\"b\":{\"x\":1},\"a\":2},\n{\"a\":3,\"b\":{\"x\":2,\"x\":5}}]");
+    let p =
+        write_file(dir.path(), "dup.json", b"[{\"a\":1,\"b\":{\"x\":1},\"a\":2},\n{\"a\":3,\"b\":{\"x\":2,\"x\":5}}]");
     let e = err(&p, &ReadOptions::default());
     assert!(e.contains("dup.json") && e.contains("line 1") && e.contains("duplicate key \"a\""), "{e}");
     let b = read(&p, &ReadOptions { recover: true, ..Default::default() });
     assert_eq!(b.num_rows(), 2);
     assert_eq!(b.schema().field_with_name("a").unwrap().data_type(), &DataType::Int64);
-    assert_eq!(strings(&b, "a"), some(&["1", "3"]));
-    assert_eq!(strings(&b, "b_x"), some(&["1", "2"]));
+    assert_eq!(cast_strings(&b, "a"), some(&["1", "3"]));
+    assert_eq!(cast_strings(&b, "b_x"), some(&["1", "2"]));
     // The same key in different objects (or nested levels) is not a repeat.
     let b = read(
-        &write(dir.path(), "ok.jsonl", b"{\"a\":1,\"o\":{\"a\":2}}\n{\"a\":3,\"o\":{\"a\":4}}\n"),
+        &write_file(dir.path(), "ok.jsonl", b"{\"a\":1,\"o\":{\"a\":2}}\n{\"a\":3,\"o\":{\"a\":4}}\n"),
         &ReadOptions::default(),
     );
-    assert_eq!(strings(&b, "a"), some(&["1", "3"]));
-    assert_eq!(strings(&b, "o_a"), some(&["2", "4"]));
+    assert_eq!(cast_strings(&b, "a"), some(&["1", "3"]));
+    assert_eq!(cast_strings(&b, "o_a"), some(&["2", "4"]));
 }
 
 #[test]
 fn json_nesting_limit_and_non_json_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
-    let e = err(&write(dir.path(), "deep.json", deep.as_bytes()), &ReadOptions::default());
+    let e = err(&write_file(dir.path(), "deep.json", deep.as_bytes()), &ReadOptions::default());
     assert!(e.contains("deep.json") && e.contains("nested more than 128 levels"), "{e}");
     for (name, text) in [
         ("nan.jsonl", "{\"a\":1}\n{\"a\":NaN}\n"),
@@ -522,7 +513,7 @@ fn json_nesting_limit_and_non_json_are_refused() {
         ("comma.json", "[{\"a\":1},\n{\"a\":2},]"),
         ("comma2.jsonl", "{\"a\":1}\n{\"a\":2,}\n"),
     ] {
-        let e = err(&write(dir.path(), name, text.as_bytes()), &ReadOptions::default());
+        let e = err(&write_file(dir.path(), name, text.as_bytes()), &ReadOptions::default());
         assert!(e.contains(name) && e.contains("line 2") && e.contains("malformed JSON"), "{name}: {e}");
         assert!(e.contains("--recover reads them"), "{name}: {e}");
     }
@@ -534,7 +525,7 @@ fn json_nesting_limit_and_non_json_are_refused() {
 fn json_recover_reads_nan_infinity_comments_and_trailing_commas() {
     let dir = tempfile::tempdir().unwrap();
     let text = "// exported by a script\n[{\"a\": 1.5, \"s\": \"NaN, // ]\"},\n {\"a\": NaN, \"s\": \"x\",},\n                 /* two\n more */ {\"a\": -Infinity, \"s\": \"y\"}, {\"a\": Infinity, \"s\": \"z\"},\n]\n";
-    let p = write(dir.path(), "lenient.json", text.as_bytes());
+    let p = write_file(dir.path(), "lenient.json", text.as_bytes());
     assert!(err(&p, &ReadOptions::default()).contains("line 1"));
     let b = read(&p, &ReadOptions { recover: true, ..Default::default() });
     assert_eq!(b.num_rows(), 4);
@@ -543,15 +534,15 @@ fn json_recover_reads_nan_infinity_comments_and_trailing_commas() {
     assert_eq!(a[0], 1.5);
     assert!(a[1].is_nan());
     assert_eq!(a[2..], [f64::NEG_INFINITY, f64::INFINITY]);
-    assert_eq!(strings(&b, "s"), some(&["NaN, // ]", "x", "y", "z"]));
+    assert_eq!(cast_strings(&b, "s"), some(&["NaN, // ]", "x", "y", "z"]));
     // Two comments, NaN and two infinities, two trailing commas.
     assert_eq!(repairs_reported(&p), Some(7));
     // JSON Lines keep their line numbers: the error after a blanked comment names line 3.
-    let jl = write(dir.path(), "lenient.jsonl", b"{\"a\":1} // one\n/* two */\n{\"a\":}\n");
+    let jl = write_file(dir.path(), "lenient.jsonl", b"{\"a\":1} // one\n/* two */\n{\"a\":}\n");
     let e = err(&jl, &ReadOptions { recover: true, ..Default::default() });
     assert!(e.contains("line 3") && !e.contains("--recover reads them"), "{e}");
     // An unclosed block comment is not guessed at.
-    let open = write(dir.path(), "open.json", b"[1, 2] /* never closed");
+    let open = write_file(dir.path(), "open.json", b"[1, 2] /* never closed");
     let e = err(&open, &ReadOptions { recover: true, ..Default::default() });
     assert!(e.contains("open.json") && e.contains("not closed"), "{e}");
 }
@@ -570,13 +561,13 @@ fn repairs_reported(path: &Path) -> Option<u64> {
 fn recover_counts_every_repair_and_strict_reads_report_none() {
     let dir = tempfile::tempdir().unwrap();
     // Two repeated keys: "a" in the first object, "x" in the second's nested object.
-    let json = write(dir.path(), "dup.json", b"[{\"a\":1,\"a\":2},\n{\"a\":3,\"b\":{\"x\":2,\"x\":5}}]");
+    let json = write_file(dir.path(), "dup.json", b"[{\"a\":1,\"a\":2},\n{\"a\":3,\"b\":{\"x\":2,\"x\":5}}]");
     assert_eq!(repairs_reported(&json), Some(2));
     // Three roots: two repairs (the second and third root).
-    let xml = write(dir.path(), "roots.xml", b"<r><i>1</i></r>\n<r><i>2</i></r>\n<r><i>3</i></r>\n");
+    let xml = write_file(dir.path(), "roots.xml", b"<r><i>1</i></r>\n<r><i>2</i></r>\n<r><i>3</i></r>\n");
     assert_eq!(repairs_reported(&xml), Some(2));
     // Nothing to repair: no count.
-    let fine = write(dir.path(), "fine.json", b"[{\"a\":1},{\"a\":2}]");
+    let fine = write_file(dir.path(), "fine.json", b"[{\"a\":1},{\"a\":2}]");
     assert_eq!(repairs_reported(&fine), None);
 }
 
@@ -599,11 +590,11 @@ fn json_lines_over_many_chunks_keep_order_lines_and_repairs() {
         }
     }
     assert!(text.len() > 4 << 20, "several chunks: {} bytes", text.len());
-    let b = read(&write(dir.path(), "many.jsonl", text.as_bytes()), &ReadOptions::default());
+    let b = read(&write_file(dir.path(), "many.jsonl", text.as_bytes()), &ReadOptions::default());
     assert_eq!(b.num_rows(), rows);
-    let ids = strings(&b, "id");
+    let ids = cast_strings(&b, "id");
     assert!(ids.iter().enumerate().all(|(i, v)| v.as_deref() == Some(i.to_string().as_str())), "rows in file order");
-    assert_eq!(strings(&b, "o_k")[59_999].as_deref(), Some("2"));
+    assert_eq!(cast_strings(&b, "o_k")[59_999].as_deref(), Some("2"));
 
     // Line 55,000 + the 55 blank lines before it: a trailing comma.
     let mut lines: Vec<&str> = text.lines().collect();
@@ -611,7 +602,7 @@ fn json_lines_over_many_chunks_keep_order_lines_and_repairs() {
     let broken = format!("{},}}", lines[bad_line - 1].trim_end_matches('}'));
     lines[bad_line - 1] = &broken;
     let broken_text = lines.join("\n");
-    let e = err(&write(dir.path(), "late_error.jsonl", broken_text.as_bytes()), &ReadOptions::default());
+    let e = err(&write_file(dir.path(), "late_error.jsonl", broken_text.as_bytes()), &ReadOptions::default());
     assert!(e.contains(&format!("late_error.jsonl line {bad_line}:")), "{e}");
 
     // A repeated key in the first and in the last chunk: two repairs.
@@ -619,6 +610,6 @@ fn json_lines_over_many_chunks_keep_order_lines_and_repairs() {
     lines[0] = "{\"id\":0,\"id\":1,\"name\":\"a\",\"o\":{\"k\":1}}".into();
     let last = lines.len() - 1;
     lines[last] = format!("{{\"id\":{},\"name\":\"z\",\"o\":{{\"k\":1,\"k\":2}}}}", rows - 1);
-    let p = write(dir.path(), "repairs.jsonl", lines.join("\n").as_bytes());
+    let p = write_file(dir.path(), "repairs.jsonl", lines.join("\n").as_bytes());
     assert_eq!(repairs_reported(&p), Some(2));
 }

@@ -2,16 +2,12 @@
 //! Jackcess' own test suite documents for the same files (IndexTest, RelationshipTest,
 //! QueryTest in github.com/jahlborn/jackcess), and the Databricks DDL as a snapshot.
 
-use std::path::PathBuf;
-
 use pyforge_core::formats::access::ddl::{database_ddl, Dialect};
 use pyforge_core::formats::access::read_structure;
 use pyforge_core::formats::access::structure::{DatabaseStructure, TableStructure};
 use pyforge_core::ReadOptions;
 
-fn jackcess(name: &str) -> PathBuf {
-    pyforge_testdata::path(&format!("access/jackcess/test__data__{name}"))
-}
+use crate::helpers::jackcess;
 
 fn structure(name: &str) -> DatabaseStructure {
     read_structure(&jackcess(name), &ReadOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -138,8 +134,10 @@ fn index_properties_are_jackcess_expectations() {
 #[test]
 fn databricks_ddl_of_index_test_is_the_snapshot() {
     // Beside this test, in the crate being tested (not the test data's repository root).
-    let snapshot =
-        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/indexTestV2007.databricks.sql"));
+    let snapshot = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/core/snapshots/indexTestV2007.databricks.sql"
+    ));
     let got = database_ddl(&structure("V2007__indexTestV2007.accdb"), Dialect::Databricks);
     let got = got.split_once('\n').map_or("", |(_, rest)| rest); // the first line names the version
     if std::env::var_os("PYFORGE_UPDATE_SNAPSHOTS").is_some() {

@@ -10,6 +10,8 @@ use arrow::record_batch::RecordBatch;
 use pyforge_core::{open, ReadOptions};
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 
+use crate::helpers::cast_strings;
+
 fn read(path: &Path, opts: &ReadOptions) -> Vec<(String, RecordBatch)> {
     let source = open(path, opts).unwrap();
     let mut out = Vec::new();
@@ -32,12 +34,6 @@ fn read(path: &Path, opts: &ReadOptions) -> Vec<(String, RecordBatch)> {
 
 fn names(b: &RecordBatch) -> Vec<String> {
     b.schema().fields().iter().map(|f| f.name().clone()).collect()
-}
-
-fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
-    let a = b.column_by_name(col).unwrap();
-    let a = arrow::compute::cast(a, &DataType::Utf8).unwrap();
-    a.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
 }
 
 fn save(wb: &mut Workbook, dir: &Path, name: &str) -> std::path::PathBuf {
@@ -67,7 +63,7 @@ fn blank_header_cell_never_shifts_data() {
     assert_eq!(b.column(0).data_type(), &DataType::Int64);
     assert_eq!(b.column(0).as_primitive::<Int64Type>().values().to_vec(), vec![1i64, 2, 3]);
     assert_eq!(b.column(1).as_primitive::<Float64Type>().values().to_vec(), vec![10.5f64, 11.5, 12.5]);
-    assert_eq!(strings(b, "name"), [Some("n0".into()), Some("n1".into()), Some("n2".into())]);
+    assert_eq!(cast_strings(b, "name"), [Some("n0".into()), Some("n1".into()), Some("n2".into())]);
 }
 
 #[test]
@@ -102,7 +98,7 @@ fn types_dates_errors_and_mixed_columns() {
     assert_eq!(b.column(1).as_primitive::<TimestampMillisecondType>().value(0), 1_709_299_800_000);
     assert!(b.column(1).is_null(1));
     assert_eq!(b.column(2).data_type(), &DataType::Boolean);
-    assert_eq!(strings(b, "mixed"), [Some("3".into()), Some("three".into())]);
+    assert_eq!(cast_strings(b, "mixed"), [Some("3".into()), Some("three".into())]);
     assert_eq!(b.column(4).data_type(), &DataType::Int64);
     assert!(b.column(4).is_null(0));
     assert_eq!(b.column(4).as_primitive::<Int64Type>().value(1), 42);
@@ -118,7 +114,7 @@ fn types_dates_errors_and_mixed_columns() {
     let opts = ReadOptions { excel_errors_as_text: true, ..Default::default() };
     let tables_2 = read(&p, &opts);
     let b = &tables_2[0].1;
-    assert_eq!(strings(b, "calc"), [Some("#DIV/0!".into()), Some("42".into())]);
+    assert_eq!(cast_strings(b, "calc"), [Some("#DIV/0!".into()), Some("42".into())]);
 }
 
 #[test]
@@ -136,7 +132,7 @@ fn late_text_widens_an_int_column_without_loss() {
     let tables_3 = read(&p, &ReadOptions::default());
     let b = &tables_3[0].1;
     assert_eq!(b.num_rows(), 3002);
-    let v = strings(b, "v");
+    let v = cast_strings(b, "v");
     assert_eq!(v[0].as_deref(), Some("0"));
     assert_eq!(v[2999].as_deref(), Some("2999"));
     assert_eq!(v[3000].as_deref(), Some("n/a"));
@@ -159,7 +155,7 @@ fn no_header_and_header_row() {
     let b = &tables_4[0].1;
     assert_eq!(names(b), ["A", "B"]);
     assert_eq!(b.num_rows(), 3);
-    assert_eq!(strings(b, "A"), [Some("Report of 2024".into()), Some("k".into()), Some("a".into())]);
+    assert_eq!(cast_strings(b, "A"), [Some("Report of 2024".into()), Some("k".into()), Some("a".into())]);
 
     let tables_5 = read(&p, &ReadOptions { excel_header_row: Some(3), ..Default::default() });
     let b = &tables_5[0].1;
@@ -181,7 +177,7 @@ fn huge_declared_dimensions_do_not_allocate_the_grid() {
     let b = &tables_6[0].1;
     assert_eq!(names(b), ["A", "XFD"]);
     assert_eq!(b.num_rows(), 2);
-    assert_eq!(strings(b, "XFD"), [None, Some("last".into())]);
+    assert_eq!(cast_strings(b, "XFD"), [None, Some("last".into())]);
     assert!(started.elapsed().as_secs() < 10);
 }
 
@@ -214,20 +210,20 @@ fn combine_stacks_sheets_by_column_name() {
     assert_eq!(t.len(), 1);
     let b = &t[0].1;
     assert_eq!(names(b), ["_sheet", "id", "qty", "note"]);
-    assert_eq!(strings(b, "_sheet"), [Some("Jan".into()), Some("Feb".into())]);
-    assert_eq!(strings(b, "id"), [Some("1".into()), None]);
+    assert_eq!(cast_strings(b, "_sheet"), [Some("Jan".into()), Some("Feb".into())]);
+    assert_eq!(cast_strings(b, "id"), [Some("1".into()), None]);
     assert_eq!(b.column(2).as_primitive::<Float64Type>().values().to_vec(), vec![5.0f64, 7.5]);
-    assert_eq!(strings(b, "note"), [None, Some("late".into())]);
+    assert_eq!(cast_strings(b, "note"), [None, Some("late".into())]);
 
     // --sheets / --exclude-sheets choose the sheets that are stacked.
     let only_feb =
         ReadOptions { excel_combine: true, excel_combine_only: Some(vec!["Feb".into()]), ..Default::default() };
     let t = read(&p, &only_feb);
-    assert_eq!(strings(&t[0].1, "_sheet"), [Some("Feb".into())]);
+    assert_eq!(cast_strings(&t[0].1, "_sheet"), [Some("Feb".into())]);
     assert_eq!(names(&t[0].1), ["_sheet", "qty", "note"]);
     let t =
         read(&p, &ReadOptions { excel_combine: true, excel_combine_exclude: vec!["Feb".into()], ..Default::default() });
-    assert_eq!(strings(&t[0].1, "_sheet"), [Some("Jan".into())]);
+    assert_eq!(cast_strings(&t[0].1, "_sheet"), [Some("Jan".into())]);
     let bad = ReadOptions { excel_combine: true, excel_combine_only: Some(vec!["Mar".into()]), ..Default::default() };
     let e = open(&p, &bad).err().expect("unknown sheet is an error").to_string();
     assert!(e.contains("Mar") && e.contains("Jan") && e.contains("Feb"), "{e}");
@@ -247,10 +243,10 @@ fn merged_cells_top_left_or_filled() {
     let p = save(&mut wb, dir.path(), "merged.xlsx");
     let tables_7 = read(&p, &ReadOptions::default());
     let b = &tables_7[0].1;
-    assert_eq!(strings(b, "group"), [Some("fruit".into()), None, None]);
+    assert_eq!(cast_strings(b, "group"), [Some("fruit".into()), None, None]);
     let tables_8 = read(&p, &ReadOptions { excel_fill_merged: true, ..Default::default() });
     let b = &tables_8[0].1;
-    assert_eq!(strings(b, "group"), [Some("fruit".into()), Some("fruit".into()), Some("fruit".into())]);
+    assert_eq!(cast_strings(b, "group"), [Some("fruit".into()), Some("fruit".into()), Some("fruit".into())]);
 }
 
 #[test]
