@@ -27,6 +27,8 @@ fi
 # about 80 lines (the ones that were longer are listed there and may only shrink).
 cargo fmt --all --check
 python3 scripts/check_function_length.py
+# ... and no new import circles between modules (the ones left are listed there).
+python3 scripts/check_module_cycles.py
 
 # One release build serves the Python tests and the wheel: the whole workspace in one go, so
 # the CLI, `cargo test` and maturin resolve the same features and share every artifact.

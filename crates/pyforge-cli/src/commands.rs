@@ -533,6 +533,15 @@ pub fn info(ui: &Ui, a: InfoArgs) -> Result<u8> {
 /// `pyforge schema`: the core writes the DDL (or the structure), this prints it.
 pub fn schema(a: crate::cli::SchemaArgs) -> Result<u8> {
     use pyforge_core::formats::access;
+    // Named here, where the registry is at hand: the Access reader itself knows only Access.
+    let format = pyforge_core::detect(&a.input)?;
+    if format.name() != "access" {
+        return Err(pyforge_core::Error::UnsupportedFormat {
+            path: a.input.clone(),
+            reason: format!("`schema` reads Access databases (.mdb, .accdb); this is {}", format.name()),
+        }
+        .into());
+    }
     let options = a.access.apply(ReadOptions::default());
     if a.json {
         let structure = access::read_structure(&a.input, &options)?;
@@ -587,7 +596,7 @@ pub fn formats_document() -> serde_json::Value {
         .iter()
         .map(|f| json!({"name": f.name(), "extensions": f.extensions(), "description": f.description()}))
         .collect();
-    json!({"inputs": list, "outputs": pyforge_core::format::OUTPUT_FORMATS})
+    json!({"inputs": list, "outputs": pyforge_core::registry::OUTPUT_FORMATS})
 }
 
 pub fn formats(a: FormatsArgs) -> Result<u8> {
@@ -601,7 +610,7 @@ pub fn formats(a: FormatsArgs) -> Result<u8> {
         println!("  {:<8} {:<32} {}", f.name(), exts.join(" "), f.description());
     }
     println!();
-    println!("Output formats: {}", pyforge_core::format::OUTPUT_FORMATS.join(", "));
+    println!("Output formats: {}", pyforge_core::registry::OUTPUT_FORMATS.join(", "));
     Ok(0)
 }
 

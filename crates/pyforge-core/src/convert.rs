@@ -149,7 +149,7 @@ fn is_dir_like(p: &Path) -> bool {
 /// Convert one input to an explicit [`Destination`].
 pub fn convert_to(input: &Path, dest: &Destination, opts: &ConvertOptions, events: EventFn) -> Result<ConvertReport> {
     opts.write.codec().check(opts.write.format)?;
-    let source = crate::format::open(input, &effective_read_options(opts))?;
+    let source = crate::registry::open(input, &effective_read_options(opts))?;
     convert_source(source, input, dest, opts, events)
 }
 

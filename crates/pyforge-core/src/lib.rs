@@ -16,6 +16,7 @@
 //!
 //! The core knows no network and no Databricks: remote inputs are staged locally first.
 
+pub mod column_names;
 pub mod convert;
 pub mod dependency_log;
 pub mod error;
@@ -26,13 +27,15 @@ pub mod manifest;
 pub mod naming;
 pub mod options;
 pub mod panic_guard;
+pub mod registry;
 pub mod sink;
 pub mod source;
 pub mod types;
 
 pub use error::{Error, Result};
-pub use format::{detect, open, registry, Format};
+pub use format::Format;
 pub use options::{ArrayMode, InferTypes, NamespaceMode, NestedMode, ReadOptions};
+pub use registry::{detect, open, registry};
 pub use source::{ColumnInfo, Source, TableInfo, TableStream};
 
 /// The PyForge version.

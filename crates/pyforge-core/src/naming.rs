@@ -1,50 +1,9 @@
-//! Names: unique column names for headers, safe file names for tables, and the names of
-//! outputs made from input files (the one rule the CLI, Python and Spark all use).
+//! Names of outputs: safe file names for tables, and the names of outputs made from input
+//! files (the one rule the CLI, Python and Spark all use). Column names are in
+//! [`crate::column_names`].
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-/// Make header names usable and unique: an empty name becomes `column_N` (N its 1-based
-/// position), a repeated one gets `_2`, `_3`, ... (`col`, `col_2`), never colliding with a
-/// name that already exists.
-///
-/// ```
-/// let names = pyforge_core::naming::unique_column_names(vec!["a".into(), "".into(), "a".into()]);
-/// assert_eq!(names, ["a", "column_2", "a_2"]);
-/// ```
-pub fn unique_column_names(raw: Vec<String>) -> Vec<String> {
-    let wanted: Vec<String> = raw
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| if n.trim().is_empty() { format!("column_{}", i + 1) } else { n })
-        .collect();
-    let mut taken: HashSet<String> = HashSet::new();
-    let mut firsts: HashSet<&str> = HashSet::new();
-    // First occurrences keep their name, so later duplicates never steal it.
-    let keep: Vec<bool> = wanted.iter().map(|n| firsts.insert(n.as_str())).collect();
-    for (n, k) in wanted.iter().zip(&keep) {
-        if *k {
-            taken.insert(n.clone());
-        }
-    }
-    wanted
-        .iter()
-        .zip(keep)
-        .map(|(n, k)| {
-            if k {
-                return n.clone();
-            }
-            let mut i = 2;
-            loop {
-                let candidate = format!("{n}_{i}");
-                if taken.insert(candidate.clone()) {
-                    return candidate;
-                }
-                i += 1;
-            }
-        })
-        .collect()
-}
 
 const RESERVED: &[&str] = &[
     "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2",
@@ -117,7 +76,7 @@ pub fn unique_file_stems<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<St
 fn split_extension(name: &str) -> (&str, &str) {
     // Extensions are ASCII: compare on an ASCII-lowercased copy, whose byte offsets are the name's.
     let lower = name.to_ascii_lowercase();
-    let known = crate::format::registry()
+    let known = crate::registry::registry()
         .iter()
         .flat_map(|f| f.extensions().iter())
         .filter(|e| lower.len() > e.len() + 1 && lower.ends_with(&format!(".{e}")))
@@ -205,7 +164,7 @@ mod tests {
 
     #[test]
     fn column_names_are_unique_and_never_steal() {
-        let n = unique_column_names(vec!["col".into(), "col".into(), "col_2".into(), " ".into()]);
+        let n = crate::column_names::unique_column_names(vec!["col".into(), "col".into(), "col_2".into(), " ".into()]);
         assert_eq!(n, ["col", "col_3", "col_2", "column_4"]);
     }
 

@@ -219,7 +219,7 @@ pub fn drive_path(format: &str, path: &Path) -> Outcome {
 }
 
 fn read_all(format: &str, path: &Path, options: &ReadOptions, outcome: &mut Outcome) -> std::result::Result<(), Error> {
-    let f = pyforge_core::format::by_name(format)
+    let f = pyforge_core::registry::by_name(format)
         .ok_or_else(|| Error::InvalidOption(format!("no format named {format}")))?;
     let source = f.open(path, options)?;
     let _ = source.details();

@@ -17,8 +17,8 @@ use super::schema::{access_type_name, arrow_type, effective_type, ColumnKind};
 use super::structure::{
     link_target_exists, properties_of, table_structure, DatabaseStructure, QueryInfo, RelationshipInfo, TableStructure,
 };
+use crate::column_names::unique_column_names;
 use crate::error::Result;
-use crate::naming::unique_column_names;
 use crate::source::{ColumnInfo, TableInfo};
 use crate::types::type_name;
 

@@ -9,64 +9,12 @@
 
 use std::collections::HashSet;
 use std::fmt::Write;
-use std::str::FromStr;
 
 use arrow::datatypes::DataType;
 
+pub use super::dialect::Dialect;
 use super::query_sql::{duplicate_output_column, translate_select, KnownNames, TranslateError};
 use super::structure::{ColumnStructure, DatabaseStructure, IndexInfo, RelationshipInfo, TableStructure};
-
-/// The SQL dialects `pyforge schema` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Databricks,
-    Duckdb,
-    Postgres,
-    Sqlite,
-}
-
-impl Dialect {
-    pub const NAMES: [&'static str; 4] = ["databricks", "duckdb", "postgres", "sqlite"];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Databricks => "databricks",
-            Dialect::Duckdb => "duckdb",
-            Dialect::Postgres => "postgres",
-            Dialect::Sqlite => "sqlite",
-        }
-    }
-
-    /// Quote an identifier: backticks in Databricks, double quotes elsewhere, the quote
-    /// character doubled inside.
-    pub fn quote(self, name: &str) -> String {
-        match self {
-            Dialect::Databricks => format!("`{}`", name.replace('`', "``")),
-            _ => format!("\"{}\"", name.replace('"', "\"\"")),
-        }
-    }
-
-    /// A string literal. Spark SQL reads backslash escapes in literals; the others do not.
-    pub fn string(self, s: &str) -> String {
-        match self {
-            Dialect::Databricks => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
-            _ => format!("'{}'", s.replace('\'', "''")),
-        }
-    }
-}
-
-impl FromStr for Dialect {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "databricks" | "spark" => Ok(Dialect::Databricks),
-            "duckdb" => Ok(Dialect::Duckdb),
-            "postgres" | "postgresql" => Ok(Dialect::Postgres),
-            "sqlite" => Ok(Dialect::Sqlite),
-            other => Err(format!("unknown SQL dialect {other:?}; expected one of {}", Dialect::NAMES.join(", "))),
-        }
-    }
-}
 
 /// The SQL type of a column of Arrow type `t` (the type PyForge writes it with).
 pub fn sql_type(d: Dialect, t: &DataType, text_size: u16) -> String {

@@ -16,6 +16,7 @@
 
 mod catalog;
 pub mod ddl;
+pub mod dialect;
 mod fast;
 mod guard;
 mod parallel;
@@ -127,11 +128,14 @@ impl Source for AccessSource {
 /// The structure (keys, indexes, properties, relationships, queries) of the Access database
 /// at `path`; an error naming the file when it is not an Access database.
 pub fn read_structure(path: &Path, options: &ReadOptions) -> Result<structure::DatabaseStructure> {
-    let format = crate::format::detect(path)?;
-    if format.name() != "access" {
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 512), &mut head))
+        .map_err(|e| Error::io(path, e))?;
+    if !AccessFormat.sniff(&head) {
         return Err(Error::UnsupportedFormat {
             path: path.to_path_buf(),
-            reason: format!("`schema` reads Access databases (.mdb, .accdb); this is {}", format.name()),
+            reason: "`schema` reads Access databases (.mdb, .accdb); this file is not one".into(),
         });
     }
     Ok(AccessSource::open(path, options)?.structure())

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::ddl::Dialect;
+use super::dialect::Dialect;
 use super::structure::QueryInfo;
 
 /// Why a query is not a view.

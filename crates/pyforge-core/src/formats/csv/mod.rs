@@ -269,7 +269,7 @@ impl SampledColumns {
                 }
             }
         }
-        let names = crate::naming::unique_column_names(raw_names);
+        let names = crate::column_names::unique_column_names(raw_names);
         SampledColumns { header, names, states, user_nulls, typed_null_tokens }
     }
 }
@@ -429,7 +429,7 @@ impl CsvStream {
                     let mut names = plan.names.clone();
                     let base = names.len();
                     names.extend((0..extra_columns.len()).map(|i| format!("column_{}", base + i + 1)));
-                    plan.names = crate::naming::unique_column_names(names);
+                    plan.names = crate::column_names::unique_column_names(names);
                     plan.states.extend(extra_columns);
                     changed.push(format!("{} extra columns", plan.names.len() - base));
                 }

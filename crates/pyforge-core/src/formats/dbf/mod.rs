@@ -199,7 +199,7 @@ fn schema_of(layout: &Layout, include_deleted: bool) -> SchemaRef {
     if include_deleted {
         names.push("_deleted".into());
     }
-    let names = crate::naming::unique_column_names(names);
+    let names = crate::column_names::unique_column_names(names);
     let mut fields: Vec<Field> =
         layout.columns.iter().zip(&names).map(|(c, n)| Field::new(n, c.kind.data_type(), true)).collect();
     if include_deleted {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::rows::Row;
 use super::values::{ErrorCells, Kind, Val};
 use super::workbook::column_letters;
-use crate::naming::unique_column_names;
+use crate::column_names::unique_column_names;
 
 /// How the header row is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

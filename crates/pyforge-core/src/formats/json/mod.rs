@@ -31,7 +31,7 @@ use crate::source::Source;
 mod lenient;
 
 /// Element name of top-level JSON values.
-pub const ROOT: &str = "value";
+pub const ROOT: &str = crate::formats::tree::JSON_ROOT;
 /// Element name of the items of an array inside an array.
 pub const ITEM: &str = "item";
 

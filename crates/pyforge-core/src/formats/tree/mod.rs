@@ -24,7 +24,26 @@ pub mod plan;
 pub mod rows;
 pub mod source;
 
+use arrow::datatypes::DataType;
+
 use crate::error::Result;
+
+/// One output column: a leaf (attribute or text) of an element path below the record.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub node: usize,
+    /// Index into the node's leaves.
+    pub leaf: usize,
+    /// One item per occurrence of the node in a record (a repeated element is on its path).
+    pub list: bool,
+    /// Type of the values (of the items, for lists).
+    pub item_type: DataType,
+}
+
+/// Element name of the top-level values of a JSON input (see [`crate::formats::json`]); here so
+/// that record paths given as JSON paths (`$.data.items`) can be turned into element paths.
+pub const JSON_ROOT: &str = "value";
 
 /// Receiver of the events of a tree-shaped input.
 pub trait Visitor {

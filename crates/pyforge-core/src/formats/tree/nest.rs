@@ -20,7 +20,7 @@ use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields};
 
 use super::discover::{Node, Structure};
-use super::plan::Column;
+use super::Column;
 use crate::error::Result;
 use crate::options::NamespaceMode;
 
@@ -163,7 +163,7 @@ impl Builder<'_> {
                 }
             }
         }
-        let names = crate::naming::unique_column_names(names);
+        let names = crate::column_names::unique_column_names(names);
         names.into_iter().zip(entries.into_iter().map(|e| e.shape)).collect()
     }
 }

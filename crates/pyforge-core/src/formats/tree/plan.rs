@@ -7,24 +7,12 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use super::discover::{Node, Structure};
 use super::nest::Nesting;
+pub use super::Column;
 use crate::error::{Error, Result};
 use crate::options::{ArrayMode, InferTypes, NamespaceMode, NestedMode};
 
 /// Name of the column holding the 1-based document number when a file holds several.
 pub const DOCUMENT_COLUMN: &str = "_document";
-
-/// One output column: a leaf (attribute or text) of an element path below the record.
-#[derive(Debug, Clone)]
-pub struct Column {
-    pub name: String,
-    pub node: usize,
-    /// Index into the node's leaves.
-    pub leaf: usize,
-    /// One item per occurrence of the node in a record (a repeated element is on its path).
-    pub list: bool,
-    /// Type of the values (of the items, for lists).
-    pub item_type: DataType,
-}
 
 /// How records become rows.
 #[derive(Debug, Clone)]
@@ -241,7 +229,7 @@ impl Plan {
         if document_column {
             names.push(DOCUMENT_COLUMN.to_string());
         }
-        let names = crate::naming::unique_column_names(names);
+        let names = crate::column_names::unique_column_names(names);
 
         let mut node_columns = vec![Vec::new(); nodes.len()];
         let mut anchor_columns = vec![Vec::new(); nodes.len()];

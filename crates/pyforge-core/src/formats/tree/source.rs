@@ -78,7 +78,7 @@ fn given_path(p: &str) -> String {
         Some(rest) => {
             let rest = rest.trim_end_matches("[*]").trim_end_matches("[]");
             let segs: Vec<&str> = rest.split('.').filter(|s| !s.is_empty()).collect();
-            format!("/{}/{}", crate::formats::json::ROOT, segs.join("/"))
+            format!("/{}/{}", super::JSON_ROOT, segs.join("/"))
         }
         None => p.to_string(),
     }
