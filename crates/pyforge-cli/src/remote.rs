@@ -23,7 +23,8 @@ use pyforge_core::convert::ConvertOptions;
 use pyforge_databricks::config::Config;
 use pyforge_databricks::http::HttpClient;
 use pyforge_databricks::stage::Staging;
-use pyforge_databricks::store::{RemotePath, RemoteStore, Stores};
+use pyforge_databricks::store::{RemotePath, RemoteStore};
+use pyforge_databricks::stores::Stores;
 use pyforge_databricks::Location;
 
 use crate::commands::Ui;

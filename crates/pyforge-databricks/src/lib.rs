@@ -29,6 +29,7 @@ pub mod http;
 pub mod location;
 pub mod stage;
 pub mod store;
+pub mod stores;
 pub mod volumes;
 
 pub use error::{Error, Result};
