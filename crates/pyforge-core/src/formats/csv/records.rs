@@ -73,21 +73,7 @@ impl<'a> Records<'a> {
     /// than the DFA; any other record is read by `csv-core`, from the same position, so both
     /// give the same fields.
     pub fn parse(input: &'a [u8], dialect: &Dialect, limit: usize) -> (Records<'a>, usize) {
-        let mut p = Parser {
-            input,
-            dialect: *dialect,
-            rdr: dialect.reader(),
-            rec: Records {
-                input,
-                data: vec![0; 4096],
-                spans: Vec::with_capacity(input.len() / 8 + 16),
-                record_starts: vec![0],
-                record_offsets: Vec::new(),
-            },
-            ends: vec![0usize; 256],
-            in_pos: 0,
-            out_pos: 0,
-        };
+        let mut p = Parser::new(input, dialect);
         // Old Mac files (`\r` ends lines) always go through the DFA.
         let fast = dialect.line_end == b'\n';
         while p.rec.len() < limit {
@@ -115,6 +101,25 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    fn new(input: &'a [u8], dialect: &Dialect) -> Self {
+        Parser {
+            input,
+            dialect: *dialect,
+            rdr: dialect.reader(),
+            rec: Records {
+                input,
+                // Only fields the DFA unquotes are written here; it grows when they need more.
+                data: vec![0; 4096],
+                spans: Vec::with_capacity(input.len() / 8 + 16),
+                record_starts: vec![0],
+                record_offsets: Vec::new(),
+            },
+            ends: vec![0usize; 256],
+            in_pos: 0,
+            out_pos: 0,
+        }
+    }
+
     /// Read the line at `in_pos` if it is plain: a record split at its delimiters, or a blank
     /// line skipped (as `csv-core` skips them). False, reading nothing, for any other line and
     /// at the end of the input. See [`Parser::split_plain`] for what is plain.
@@ -266,21 +271,7 @@ mod tests {
 
     /// `input` read by `csv-core` alone, record by record: the reference for the plain-line path.
     fn dfa_only<'a>(input: &'a [u8], dialect: &Dialect) -> (Records<'a>, usize) {
-        let mut p = Parser {
-            input,
-            dialect: *dialect,
-            rdr: dialect.reader(),
-            rec: Records {
-                input,
-                data: vec![0; 16],
-                spans: Vec::new(),
-                record_starts: vec![0],
-                record_offsets: Vec::new(),
-            },
-            ends: vec![0usize; 256],
-            in_pos: 0,
-            out_pos: 0,
-        };
+        let mut p = Parser::new(input, dialect);
         while p.dfa_record() {}
         p.rec.data.truncate(p.out_pos);
         (p.rec, p.in_pos)
