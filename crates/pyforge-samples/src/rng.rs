@@ -1,6 +1,7 @@
-//! A small seedable pseudo-random generator (splitmix64) for generated test data (the Access
-//! writer's random tables) and the fuzzing smoke run's mutations: reproducible from a seed, no
-//! dependency, not for anything that needs unpredictability.
+//! The project's one seedable pseudo-random generator (splitmix64), for generated data (the
+//! `pyforge samples` files, the Access writer's sample and random tables) and the fuzzing smoke
+//! run's mutations: reproducible from a seed, no dependency, not for anything that needs
+//! unpredictability.
 //!
 //! ```
 //! use pyforge_samples::rng::SplitMix64;

@@ -7,22 +7,9 @@ use pyforge_core::convert::{convert, no_events, ConvertOptions};
 use pyforge_core::error::{Error, Result};
 use pyforge_core::sink::AtomicFile;
 
-/// A tiny deterministic pseudo-random generator (xorshift), so samples are identical
-/// everywhere without a dependency. Not [`crate::rng::SplitMix64`]: the sample files are made
-/// from this sequence and stay byte-identical from release to release.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+// The project's one seedable generator: the samples are the same bytes on every run and
+// every machine.
+use crate::rng::SplitMix64 as Rng;
 
 const CITIES: &[&str] = &["Lisboa", "Zürich", "São Paulo", "Kraków", "Reykjavík", "Montréal", "Ōsaka", "Cork"];
 const PRODUCTS: &[&str] =

@@ -5,20 +5,9 @@ use std::path::Path;
 
 use super::{Column, ColumnType as T, JetWriter, Value, WriteResult};
 
-/// A small deterministic generator (xorshift), so that generated files are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+// The project's one seedable generator: the samples are the same bytes on every run and
+// every machine.
+use crate::rng::SplitMix64 as Rng;
 
 /// 2024-01-01 00:00:00 in microseconds since 1970.
 const Y2024: i64 = 1_704_067_200_000_000;
