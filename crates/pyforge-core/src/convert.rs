@@ -165,7 +165,7 @@ pub fn convert_source(
     let names = select_tables(input, all.iter().map(|t| t.name.as_str()).collect(), opts)?;
     let plan = OutputPlan::new(input, dest, opts, all.len(), &names)?;
     // The checksum runs beside the conversion; only folder outputs record it.
-    let checksum = plan.manifest_path.as_ref().map(|_| {
+    let checksum = plan.manifest_path().map(|_| {
         let p = input.to_path_buf();
         std::thread::spawn(move || sha256_file(&p))
     });
@@ -204,11 +204,8 @@ struct OutputPlan {
     layout: Layout,
     /// A new output folder, built under a temporary name and renamed into place whole.
     stage: Option<StagedDir>,
-    /// Where the folder's files are written now (the stage, or the existing folder).
-    folder_root: Option<PathBuf>,
     /// Each selected table and its output path.
     targets: Vec<(String, PathBuf)>,
-    manifest_path: Option<PathBuf>,
 }
 
 impl OutputPlan {
@@ -221,15 +218,13 @@ impl OutputPlan {
             Layout::Folder(dir) if std::fs::symlink_metadata(dir).is_err() => Some(StagedDir::create(dir, opts.force)?),
             _ => None,
         };
-        let folder_root: Option<PathBuf> = match (&layout, &stage) {
-            (Layout::Folder(_), Some(s)) => Some(s.path().to_path_buf()),
-            (Layout::Folder(dir), None) => Some(dir.clone()),
-            (Layout::File(_), _) => None,
-        };
+        let mut plan = OutputPlan { layout, stage, targets: Vec::new() };
         let partitioned = !opts.partition_by.is_empty();
         let ext = opts.write.file_extension();
-        let targets: Vec<(String, PathBuf)> = match (&layout, &folder_root) {
-            (Layout::Folder(_), Some(dir)) => {
+        plan.targets = match &plan.layout {
+            Layout::File(p) => vec![(names[0].clone(), p.clone())],
+            Layout::Folder(_) => {
+                let dir = plan.folder_root().expect("a folder layout has a root");
                 let stems = unique_file_stems(names.iter().map(String::as_str));
                 names
                     .iter()
@@ -237,12 +232,23 @@ impl OutputPlan {
                     .map(|(n, s)| (n.clone(), dir.join(if partitioned { s } else { format!("{s}.{ext}") })))
                     .collect()
             }
-            (Layout::File(p), _) | (Layout::Folder(p), None) => vec![(names[0].clone(), p.clone())],
         };
-        let manifest_path = folder_root.as_ref().map(|root| root.join(MANIFEST_NAME));
-        let plan = OutputPlan { layout, stage, folder_root, targets, manifest_path };
         plan.check(input, opts.force)?;
         Ok(plan)
+    }
+
+    /// Where a folder output's files are written now: the stage, or the existing folder.
+    fn folder_root(&self) -> Option<&Path> {
+        match (&self.layout, &self.stage) {
+            (Layout::Folder(_), Some(s)) => Some(s.path()),
+            (Layout::Folder(dir), None) => Some(dir),
+            (Layout::File(_), _) => None,
+        }
+    }
+
+    /// Where a folder output's manifest is written (folder outputs only).
+    fn manifest_path(&self) -> Option<PathBuf> {
+        self.folder_root().map(|root| root.join(MANIFEST_NAME))
     }
 
     /// No output may be the input, and none may exist unless `force`.
@@ -254,7 +260,7 @@ impl OutputPlan {
             }
             crate::sink::check_absent(t, force)?;
         }
-        match &self.manifest_path {
+        match &self.manifest_path() {
             Some(m) => crate::sink::check_absent(m, force),
             None => Ok(()),
         }
@@ -285,7 +291,7 @@ impl OutputPlan {
         for (s, mut r) in staged {
             s.commit()?;
             r.details = after.iter().find(|t| t.name == r.name).map(|t| t.details.clone()).unwrap_or_default();
-            if let (Layout::Folder(dir), Some(root)) = (&self.layout, &self.folder_root) {
+            if let (Layout::Folder(dir), Some(root)) = (&self.layout, self.folder_root()) {
                 // Report where the file will be once the folder is in place.
                 if let Ok(rel) = r.output.strip_prefix(root) {
                     r.output = dir.join(rel);
@@ -307,7 +313,8 @@ impl OutputPlan {
         reports: &[TableReport],
         failed: &[FailedTable],
     ) -> Result<(PathBuf, Option<PathBuf>)> {
-        let (Layout::Folder(dir), Some(m)) = (self.layout, self.manifest_path) else {
+        let m = self.manifest_path();
+        let (Layout::Folder(dir), Some(m)) = (self.layout, m) else {
             unreachable!("only folder outputs have a manifest")
         };
         let manifest = Manifest {
