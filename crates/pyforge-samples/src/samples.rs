@@ -57,16 +57,16 @@ pub fn sales_csv(rows: usize) -> String {
 pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
+    // Each file is written whole or not at all; `written` lists them in the order written.
+    let put = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
         let path = dir.join(name);
         let f = AtomicFile::create(&path, force)?;
         std::io::Write::write_all(&mut f.file()?, bytes).map_err(|e| Error::io(&path, e))?;
         f.commit()?;
-        written.push(path);
-        Ok(())
+        Ok(path)
     };
     let sales = sales_csv(1000);
-    put("sales.csv", sales.as_bytes())?;
+    written.push(put("sales.csv", sales.as_bytes())?);
     let tsv: String = {
         let mut rng = Rng(42);
         let mut s = String::from("sensor\ttimestamp\ttemperature_c\thumidity\tok\n");
@@ -84,15 +84,15 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         }
         s
     };
-    put("sensors.tsv", tsv.as_bytes())?;
+    written.push(put("sensors.tsv", tsv.as_bytes())?);
     // A legacy Windows export: cp1252 bytes, semicolons, a preamble line to skip.
     let legacy = "id;name;city;amount\n1;José Müller;Köln;12,50\n2;Françoise Légère;Genève;7,00\n3;Øyvind Åsen;Tromsø;\n4;Zoë “Zed” Smith;Besançon;1.234,75\n";
     let (bytes, _, bad) = encoding_rs::WINDOWS_1252.encode(legacy);
     debug_assert!(!bad);
-    put("legacy_cp1252.csv", &bytes)?;
+    written.push(put("legacy_cp1252.csv", &bytes)?);
     // XML and JSON Lines samples: nesting, attributes, repeated children, CDATA, a namespace.
-    put("library.xml", library_xml(60).as_bytes())?;
-    put("events.jsonl", events_jsonl(200).as_bytes())?;
+    written.push(put("library.xml", library_xml(60).as_bytes())?);
+    written.push(put("events.jsonl", events_jsonl(200).as_bytes())?);
     // Parquet sample made from the CSV sample by the pipeline itself.
     let parquet = dir.join("sales.parquet");
     let opts = ConvertOptions { force, ..Default::default() };
@@ -100,25 +100,17 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     written.push(parquet);
     // DBF samples: a Visual FoxPro table with a .fpt memo file, and a dBase III table in the
     // Russian DOS code page with a .dbt memo file.
-    // Spreadsheets (issue 4).
-    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
-        let path = dir.join(name);
-        let f = AtomicFile::create(&path, force)?;
-        std::io::Write::write_all(&mut f.file()?, bytes).map_err(|e| Error::io(&path, e))?;
-        f.commit()?;
-        written.push(path);
-        Ok(())
-    };
     for (stem, table) in [("customers_vfp", dbf_sample_vfp()), ("inventory_dbase3", dbf_sample_dbase3())] {
         let (bytes, memo) = crate::dbf::encode(&table.as_table());
-        put(&format!("{stem}.dbf"), &bytes)?;
+        written.push(put(&format!("{stem}.dbf"), &bytes)?);
         if let Some((ext, m)) = memo {
-            put(&format!("{stem}.{ext}"), &m)?;
+            written.push(put(&format!("{stem}.{ext}"), &m)?);
         }
     }
-    put("sales.xlsx", &crate::excel::sales_xlsx(300)?)?;
-    put("stations.ods", &crate::excel::stations_ods(120)?)?;
-    put("northwind_mini.mdb", &access_sample(dir)?)?;
+    // Spreadsheets, the Access database and a PDF.
+    written.push(put("sales.xlsx", &crate::excel::sales_xlsx(300)?)?);
+    written.push(put("stations.ods", &crate::excel::stations_ods(120)?)?);
+    written.push(put("northwind_mini.mdb", &access_sample(dir)?)?);
     // A three-page PDF report; page 2 is blank on purpose (blank pages are kept as empty text).
     let pdf = crate::pdf::sample_pdf(
         &[
@@ -129,7 +121,7 @@ pub fn write_samples(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         "Quarterly sales report",
         "PyForge",
     );
-    put("report.pdf", &pdf)?;
+    written.push(put("report.pdf", &pdf)?);
     Ok(written)
 }
 
