@@ -20,17 +20,16 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DATA = HERE / "data"
 
-CITIES = ["Lisboa", "Zürich", "São Paulo", "Kraków", "Reykjavík", "Montréal", "Ōsaka", "Cork"]
-WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
+# The sibling XML bench's words and its process runner (wall time and peak RSS from wait4).
+sys.path.insert(0, str(HERE))
+from xml_bench import CITIES, WORDS, run  # noqa: E402
 
 
 def generate(path: Path, records: int, seed: int = 11) -> None:
@@ -66,18 +65,6 @@ def peer_polars(src: str, out: str) -> None:
     import polars as pl
 
     pl.scan_ndjson(src).sink_parquet(out, compression="snappy")
-
-
-def run(argv: list[str]) -> tuple[float, int, int]:
-    t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace") if p.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        print(f"  FAILED ({code}): {' '.join(argv)}\n{err[-2000:]}", file=sys.stderr)
-    return wall, usage.ru_maxrss * 1024, code
 
 
 def rows_of(path: Path) -> int:
