@@ -361,7 +361,7 @@ mod tests {
         assert_eq!(piped.0.len(), 20_000);
     }
 
-    /// Chunk `c` of the parallel walk: `c` records, failing after its first if `c == fail`.
+    /// Chunk `c` of the parallel walk: `c % 7 + 1` records, failing after its first if `c == fail`.
     fn chunk_events(c: usize, fail: Option<usize>, v: &mut dyn Visitor) -> Result<()> {
         for i in 0..c % 7 + 1 {
             v.open("record", Attrs::NONE)?;
