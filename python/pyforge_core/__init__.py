@@ -10,8 +10,10 @@ same readers, the same options, the same output layout, and no Java.
 >>> table = PyForgeCore().read_table("shop.mdb", table="Orders")  # doctest: +SKIP
 
 Options are the command's long options with ``_`` for ``-``: ``convert(path, format="csv",
-compression="zstd", tables=["Orders"], force=True)`` runs ``pyforge convert path --format=csv
---compression=zstd --tables=Orders --force``; ``True`` gives a flag, a list repeats the option.
+compression="zstd", tables=["Orders"], force=True)`` asks what ``pyforge convert path
+--format=csv --compression=zstd --tables=Orders --force`` does. ``True`` sets a flag; a list
+(or a comma-separated string) gives the values of a repeated option. They travel as one typed
+request to the converter, the same request the command builds from its arguments.
 """
 
 from __future__ import annotations
@@ -67,25 +69,25 @@ class ConversionFailed(PyForgeError):
         self.result = result
 
 
-def _option_args(options: Mapping[str, Any]) -> list[str]:
-    """Keyword options as command-line options (``--name=value``; ``True`` a bare flag)."""
-    args: list[str] = []
-    for key, value in options.items():
-        if value is None or value is False:
+def _value(value: Any) -> Any:
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_value(v) for v in value]
+    return value
+
+
+def _request(input_path: Any, options: Mapping[str, Any], **fields: Any) -> str:
+    """The converter's request as JSON: the input, ``fields`` and the keyword options
+    (``None`` leaves an option at its default; ``no_header=True`` is ``header=False``)."""
+    request: dict[str, Any] = {"input": os.fspath(input_path)}
+    for key, value in {**options, **fields}.items():
+        if value is None:
             continue
-        flag = "--" + key.replace("_", "-")
-        if value is True:
-            args.append(flag)
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            args.extend(f"{flag}={item}" for item in value)
-        else:
-            args.append(f"{flag}={value}")
-    return args
-
-
-def _positional(*paths: Any) -> list[str]:
-    # After "--" nothing is taken for an option, so a path may start with "-".
-    return ["--", *(os.fspath(p) for p in paths if p is not None)]
+        if key == "no_header":
+            key, value = "header", not value
+        request[key] = _value(value)
+    return json.dumps(request)
 
 
 def _import_stream(capsule: Any):
@@ -147,10 +149,8 @@ class PyForgeCore:
         progress = options.pop("progress", None)
         if progress is not None and not callable(progress):
             raise TypeError(f"progress must be callable, not {type(progress).__name__}")
-        if options.get("output_dir") is not None:
-            options["output_dir"] = os.fspath(options["output_dir"])
-        args = _option_args(options) + _positional(input_path, output_path)
-        raw = json.loads(_native.convert(args, self._host, self._token, progress))
+        request = _request(input_path, options, output=None if output_path is None else os.fspath(output_path))
+        raw = json.loads(_native.convert(request, self._host, self._token, progress))
         files = raw["files"]
         tables = [dict(t, input=f["input"]) for f in files if f["status"] == "ok" for t in f["tables"]]
         single = files[0] if len(files) == 1 else None
@@ -177,8 +177,7 @@ class PyForgeCore:
         options are the read options of ``pyforge info`` (``encoding``, ``delimiter``,
         ``password``, ``record_path``, ``header_row``, ...).
         """
-        args = _option_args(options) + _positional(path)
-        _name, capsule = _native.open_table(args, table, self._host, self._token)
+        _name, capsule = _native.open_table(_request(path, options), table, self._host, self._token)
         return _import_stream(capsule)
 
     def read_table(self, path: str | os.PathLike, table: str | None = None, **options: Any):
@@ -193,8 +192,7 @@ class PyForgeCore:
 
     def info(self, path: str | os.PathLike, **options: Any) -> dict:
         """What ``pyforge info --json`` shows: format, details, tables with rows and columns."""
-        args = _option_args(options) + _positional(path)
-        return json.loads(_native.info(args, self._host, self._token))
+        return json.loads(_native.info(_request(path, options), self._host, self._token))
 
     def validate(self, path: str | os.PathLike, **options: Any) -> dict:
         """Read every table of ``path`` to the end, as ``pyforge validate``; returns
@@ -204,8 +202,7 @@ class PyForgeCore:
         >>> PyForgeCore().validate("shop.mdb")                       # doctest: +SKIP
         {'path': 'shop.mdb', 'format': 'access', 'tables': 8, 'rows': 3120}
         """
-        args = _option_args(options) + _positional(path)
-        return json.loads(_native.validate(args, self._host, self._token))
+        return json.loads(_native.validate(_request(path, options), self._host, self._token))
 
     @staticmethod
     def formats() -> dict:

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use pyforge_core::request::{ConvertRequest, InputOptions, InputRequest, OutputOptions};
 
 /// Convert Access, Excel, DBF, CSV, XML and PDF files to Parquet, CSV, JSON Lines or Arrow.
 ///
@@ -61,9 +62,6 @@ pub struct ConvertArgs {
     /// shop.mdb -> DIR/shop/), instead of giving OUTPUT. DIR is created when missing.
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub output_dir: Option<PathBuf>,
-    /// Set from --output-dir: OUTPUT is a folder to name outputs in.
-    #[arg(skip)]
-    pub into_dir: bool,
     /// The output's name without extension, instead of the input's (with --output-dir or
     /// beside the input). In-process callers (Python, Spark) pass the batch names of
     /// `pyforge_core::naming::output_stems` here, so they name outputs as a folder run does.
@@ -117,7 +115,7 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub excel: ExcelArgs,
     #[command(flatten)]
-    pub remote: crate::remote::RemoteArgs,
+    pub remote: RemoteArgs,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }
@@ -131,7 +129,7 @@ pub struct PdfArgs {
     pub pages: Option<String>,
     /// Give up on a PDF whose parsing, or whose text extraction, takes longer than this many
     /// seconds (protects against hostile files).
-    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..), help_heading = "PDF input")]
+    #[arg(long, value_name = "SECS", default_value_t = pyforge_core::request::DEFAULT_PDF_TIME_LIMIT, value_parser = clap::value_parser!(u64).range(1..), help_heading = "PDF input")]
     pub pdf_time_limit: u64,
 }
 
@@ -220,15 +218,6 @@ pub struct DbfArgs {
     pub include_deleted: bool,
 }
 
-impl DbfArgs {
-    /// Copy these options into `o`.
-    pub fn apply(&self, mut o: pyforge_core::ReadOptions) -> pyforge_core::ReadOptions {
-        o.ignore_missing_memo = self.ignore_missing_memo;
-        o.include_deleted = self.include_deleted;
-        o
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct InfoArgs {
     pub input: PathBuf,
@@ -246,7 +235,7 @@ pub struct InfoArgs {
     #[command(flatten)]
     pub excel: ExcelArgs,
     #[command(flatten)]
-    pub remote: crate::remote::RemoteArgs,
+    pub remote: RemoteArgs,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }
@@ -279,7 +268,7 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub excel: ExcelArgs,
     #[command(flatten)]
-    pub remote: crate::remote::RemoteArgs,
+    pub remote: RemoteArgs,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }
@@ -333,11 +322,112 @@ pub struct AccessArgs {
     pub include_system: bool,
 }
 
-impl AccessArgs {
-    /// Copy these options into `o`.
-    pub fn apply(&self, mut o: pyforge_core::ReadOptions) -> pyforge_core::ReadOptions {
-        o.password = self.password.clone();
-        o.include_system = self.include_system;
-        o
+/// Options for Volume paths (dbfs:/Volumes/..., /Volumes/...) off Databricks compute, and for
+/// staging cloud URLs (s3://, abfss://, gs://; credentials from the AWS_*, AZURE_*, GOOGLE_*
+/// environment variables).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RemoteArgs {
+    /// Profile of ~/.databrickscfg (or DATABRICKS_CONFIG_FILE) for the workspace and
+    /// credentials. Default: DATABRICKS_CONFIG_PROFILE, else the DATABRICKS_* variables, else
+    /// the DEFAULT profile.
+    #[arg(long, value_name = "NAME", help_heading = "Databricks")]
+    pub profile: Option<String>,
+    /// Folder for staging remote files (Volumes not mounted here, cloud URLs); removed afterwards.
+    /// Default: /local_disk0/tmp where it exists, else the system temp folder.
+    #[arg(long, value_name = "DIR", help_heading = "Databricks")]
+    pub temp_dir: Option<PathBuf>,
+}
+
+/// The [`ReadArgs`] of a command's arguments (each command flattens the same groups).
+macro_rules! read_args {
+    ($a:expr) => {
+        ReadArgs { text: &$a.text, xml: &$a.xml, dbf: &$a.dbf, access: &$a.access, excel: &$a.excel, pdf: &$a.pdf }
+    };
+}
+
+/// The read options of every command that reads inputs, as they appear on the command line.
+pub struct ReadArgs<'a> {
+    pub text: &'a TextArgs,
+    pub xml: &'a XmlArgs,
+    pub dbf: &'a DbfArgs,
+    pub access: &'a AccessArgs,
+    pub excel: &'a ExcelArgs,
+    pub pdf: &'a PdfArgs,
+}
+
+impl ReadArgs<'_> {
+    /// The request's read options.
+    pub fn options(&self) -> InputOptions {
+        let (t, x, e) = (self.text, self.xml, self.excel);
+        InputOptions {
+            encoding: t.encoding.clone(),
+            delimiter: t.delimiter.clone(),
+            quote: t.quote.clone(),
+            header: if t.header {
+                Some(true)
+            } else if t.no_header {
+                Some(false)
+            } else {
+                None
+            },
+            skip_rows: t.skip_rows,
+            null_values: t.null_values.clone(),
+            allow_ragged: t.allow_ragged,
+            record_path: x.record_path.clone(),
+            namespaces: x.namespaces.clone(),
+            arrays: x.arrays.clone(),
+            nested: x.nested.clone(),
+            recover: x.recover,
+            ignore_missing_memo: self.dbf.ignore_missing_memo,
+            include_deleted: self.dbf.include_deleted,
+            password: self.access.password.clone(),
+            include_system: self.access.include_system,
+            header_row: e.header_row,
+            combine: e.combine,
+            fill_merged: e.fill_merged,
+            errors: e.errors.clone(),
+            pages: self.pdf.pages.clone(),
+            pdf_time_limit: self.pdf.pdf_time_limit,
+        }
+    }
+}
+
+impl ConvertArgs {
+    /// The conversion this command line asks for.
+    pub fn request(&self) -> ConvertRequest {
+        ConvertRequest {
+            input: self.input.clone(),
+            output: self.output.clone(),
+            output_dir: self.output_dir.clone(),
+            recursive: self.recursive,
+            read: read_args!(self).options(),
+            write: OutputOptions {
+                format: self.format.clone(),
+                compression: self.compression.clone(),
+                row_group_size: self.row_group_size,
+                partition_by: self.partition_by.clone(),
+                all_strings: self.all_strings,
+                force: self.force,
+                tables: self.tables.clone(),
+                exclude_tables: self.exclude_tables.clone(),
+                fail_fast: self.fail_fast,
+                output_stem: self.output_stem.clone(),
+                page_markers: self.page_markers,
+            },
+        }
+    }
+}
+
+impl InfoArgs {
+    /// The input and read options this command line names.
+    pub fn request(&self) -> InputRequest {
+        InputRequest { input: self.input.clone(), read: read_args!(self).options() }
+    }
+}
+
+impl ValidateArgs {
+    /// The input and read options this command line names.
+    pub fn request(&self) -> InputRequest {
+        InputRequest { input: self.input.clone(), read: read_args!(self).options() }
     }
 }

@@ -2,71 +2,26 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use anyhow::{bail, Result};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use pyforge_core::convert::{convert_many, convert_to, scan_table, ConvertOptions, Destination, Event};
-use pyforge_core::sink::{Compression, OutputFormat, WriteOptions};
-use pyforge_core::{types::type_name, ReadOptions};
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use pyforge_core::convert::{ConvertReport, Event};
+use pyforge_core::run::{FileOutcome, Outcome, RunObserver, RunReport};
+use pyforge_core::ReadOptions;
+use pyforge_databricks::http::RetryNotice;
+use pyforge_databricks::run::{PathNames, RemoteOptions};
 use serde_json::json;
 
-use crate::cli::{
-    ConvertArgs, ExcelArgs, FormatsArgs, InfoArgs, PdfArgs, SamplesArgs, TextArgs, ValidateArgs, XmlArgs,
-};
-use crate::inputs::{resolve, Inputs};
+use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, RemoteArgs, SamplesArgs, ValidateArgs};
+use crate::progress::ConvertProgress;
 
-/// How chatty to be, and where results go.
+/// How chatty to be.
 pub struct Ui {
     pub verbose: u8,
     pub quiet: bool,
-    /// In-process callers (the Python API) collect one result per input file here instead of
-    /// reading printed lines; nothing is printed for a file when this is set.
-    pub collect: Option<Collected>,
-    /// In-process callers' progress listener (see [`crate::progress::ProgressListener`]).
-    pub listener: Option<crate::progress::ProgressListener>,
-}
-
-/// Per-file results of `convert` for in-process callers, as JSON objects:
-/// `{"input", "status": "ok", "format", "output", "manifest", "rows", "tables": [{"name",
-/// "output", "rows", "columns": [{"name", "type"}], "details"}]}`, `{"input", "status": "failed",
-/// "error"}` or `{"input", "status": "skipped"}` (after a failure with --fail-fast). Paths are
-/// shown as the user gave them (`dbfs:/Volumes/...` for staged Volume files).
-#[derive(Debug, Default)]
-pub struct Collected(Mutex<Vec<serde_json::Value>>);
-
-impl Collected {
-    /// Everything collected so far, in the order the files finished.
-    pub fn take(&self) -> Vec<serde_json::Value> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    fn push(&self, v: serde_json::Value) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(v);
-    }
-
-    fn report(&self, input: &Path, r: &pyforge_core::Result<pyforge_core::convert::ConvertReport>) {
-        let shown = crate::remote::shown;
-        self.push(match r {
-            Ok(rep) => json!({
-                "input": shown(input),
-                "status": "ok",
-                "format": rep.format,
-                "output": shown(&rep.output),
-                "manifest": rep.manifest.as_deref().map(shown),
-                "rows": rep.tables.iter().map(|t| t.rows).sum::<u64>(),
-                "tables": rep.tables.iter().map(|t| json!({
-                    "name": t.name,
-                    "output": shown(&t.output),
-                    "rows": t.rows,
-                    "columns": t.columns,
-                    "details": t.details,
-                })).collect::<Vec<_>>(),
-            }),
-            Err(e) => json!({"input": shown(input), "status": "failed", "error": crate::remote::shown_text(&e.to_string().replace('\n', " "))}),
-        });
-    }
 }
 
 impl Ui {
@@ -74,426 +29,214 @@ impl Ui {
     pub(crate) fn bars(&self) -> bool {
         !self.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
     }
-}
 
-fn byte_option(name: &str, v: &Option<String>) -> Result<Option<u8>> {
-    let Some(s) = v else { return Ok(None) };
-    let b = match s.as_str() {
-        "\\t" | "tab" | "TAB" => b'\t',
-        "comma" => b',',
-        "semicolon" => b';',
-        "pipe" => b'|',
-        "space" => b' ',
-        s if s.len() == 1 => s.as_bytes()[0],
-        s => bail!("--{name} must be a single ASCII character (or tab, comma, semicolon, pipe, space), not {s:?}"),
-    };
-    Ok(Some(b))
-}
-
-fn read_options(t: &TextArgs) -> Result<ReadOptions> {
-    Ok(ReadOptions {
-        encoding: t.encoding.clone(),
-        delimiter: byte_option("delimiter", &t.delimiter)?,
-        quote: byte_option("quote", &t.quote)?,
-        header: if t.header {
-            Some(true)
-        } else if t.no_header {
-            Some(false)
-        } else {
-            None
-        },
-        skip_rows: t.skip_rows,
-        null_values: t.null_values.clone(),
-        allow_ragged: t.allow_ragged,
-        ..Default::default()
-    })
-}
-
-/// Add the XML/JSON options.
-fn xml_options(mut r: ReadOptions, x: &XmlArgs) -> ReadOptions {
-    r.record_path = x.record_path.clone();
-    r.namespaces = match x.namespaces.as_str() {
-        "prefix" => pyforge_core::NamespaceMode::Prefix,
-        "preserve" => pyforge_core::NamespaceMode::Preserve,
-        _ => pyforge_core::NamespaceMode::Strip,
-    };
-    r.arrays = if x.arrays == "json" { pyforge_core::ArrayMode::Json } else { pyforge_core::ArrayMode::List };
-    r.nested = if x.nested == "struct" { pyforge_core::NestedMode::Struct } else { pyforge_core::NestedMode::Flatten };
-    r.recover = x.recover;
-    r
-}
-
-/// Add the spreadsheet options to `o`.
-fn excel_options(mut o: ReadOptions, e: &ExcelArgs) -> Result<ReadOptions> {
-    o.excel_header_row = e.header_row;
-    o.excel_combine = e.combine;
-    o.excel_fill_merged = e.fill_merged;
-    o.excel_errors_as_text = pyforge_core::formats::excel::parse_error_mode(&e.errors)?;
-    Ok(o)
-}
-
-/// Add the PDF options to `o`.
-fn with_pdf(mut o: ReadOptions, p: &PdfArgs) -> ReadOptions {
-    o.pages = p.pages.clone();
-    o.pdf_time_limit = Some(std::time::Duration::from_secs(p.pdf_time_limit));
-    o
-}
-
-/// The output format when -f is not given: the output file's extension if it names one
-/// (`out.parquet`, `out.jsonl`), else txt when every input is a PDF, else parquet.
-fn default_output_format(input: &str, recursive: bool, output: Option<&Path>) -> &'static str {
-    let named = output
-        .filter(|o| !o.is_dir())
-        .and_then(|o| o.extension())
-        .and_then(|e| OutputFormat::parse(&e.to_string_lossy().to_lowercase()).ok());
-    if let Some(f) = named {
-        return f.name();
-    }
-    let is_pdf = |p: &Path| pyforge_core::detect(p).map(|f| f.name() == "pdf").unwrap_or(false);
-    // A Volume path that is not mounted here does not resolve: its name decides.
-    let all_pdf = match resolve(input, recursive) {
-        Ok(Inputs::One(p)) => is_pdf(&p),
-        Ok(Inputs::Many(ps)) => !ps.is_empty() && ps.iter().all(|p| is_pdf(p)),
-        Err(_) => input.to_lowercase().ends_with(".pdf"),
-    };
-    if all_pdf {
-        "txt"
-    } else {
-        "parquet"
+    /// The remote side of a run: `--profile`, `--temp-dir`, and retries told with -v and on a
+    /// terminal (where a person is waiting and would otherwise see nothing move).
+    pub(crate) fn remote(&self, r: &RemoteArgs) -> RemoteOptions {
+        let notice: Option<RetryNotice> =
+            (self.verbose > 0 || self.bars()).then(|| Arc::new(|m: &str| eprintln!("pyforge: {m}")) as RetryNotice);
+        RemoteOptions {
+            profile: r.profile.clone(),
+            temp_dir: r.temp_dir.clone(),
+            retry_notice: notice,
+            ..Default::default()
+        }
     }
 }
 
-pub fn convert(ui: &Ui, mut a: ConvertArgs) -> Result<u8> {
-    if let Some(dir) = a.output_dir.take() {
-        a.output = Some(dir);
-        a.into_dir = true;
-    }
-    let format = OutputFormat::parse(a.format.as_deref().unwrap_or_else(|| {
-        default_output_format(&a.input, a.recursive, if a.into_dir { None } else { a.output.as_deref() })
-    }))?;
-    let compression = a.compression.as_deref().map(Compression::parse).transpose()?;
-    let mut opts = ConvertOptions {
-        read: with_pdf(
-            excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?,
-            &a.pdf,
-        ),
-        write: WriteOptions { format, compression, row_group_size: a.row_group_size, page_markers: a.page_markers },
-        partition_by: a.partition_by.clone(),
-        all_strings: a.all_strings,
-        force: a.force,
-        tables: a.tables.clone(),
-        exclude_tables: a.exclude_tables.clone(),
-        fail_fast: a.fail_fast,
-        output_stem: a.output_stem.clone(),
-    };
-    if a.excel.combine {
-        // With --combine the workbook is one table: --sheets/--exclude-sheets choose the sheets
-        // that go into it rather than the tables written.
-        opts.read.excel_combine_only = opts.tables.take();
-        opts.read.excel_combine_exclude = std::mem::take(&mut opts.exclude_tables);
-    }
-    opts.write.codec().check(format)?;
-    let started = Instant::now();
-    // Volume paths (dbfs:/Volumes/...): in place where mounted, else staged (remote.rs).
-    if let Some(code) = crate::remote::convert(ui, &a, &opts, started)? {
-        return Ok(code);
-    }
-    run_convert(ui, &a.input, a.output.as_deref(), a.into_dir, a.recursive, &opts, started)
+pub fn convert(ui: &Ui, a: ConvertArgs) -> Result<u8> {
+    let remote = ui.remote(&a.remote);
+    let printer = Printer::new(ui, remote.names.clone());
+    let report = pyforge_databricks::run::convert(&a.request(), &remote, &printer)?;
+    Ok(u8::from(report.failed()))
 }
 
-/// Convert a local INPUT (file, folder or glob); `into`: OUTPUT is a folder to name outputs in
-/// (--output-dir).
-pub(crate) fn run_convert(
-    ui: &Ui,
-    input: &str,
-    output: Option<&Path>,
-    into: bool,
-    recursive: bool,
-    opts: &ConvertOptions,
+/// What a person sees of a `convert` run: progress on a terminal, a line per file, a summary.
+struct Printer<'a> {
+    ui: &'a Ui,
+    names: PathNames,
     started: Instant,
-) -> Result<u8> {
-    match resolve(input, recursive)? {
-        Inputs::One(input) => convert_single(ui, &input, output, into, opts, started),
-        Inputs::Many(inputs) => convert_batch(ui, &inputs, output, opts, started),
-    }
+    /// The run converts a folder or glob.
+    many: AtomicBool,
+    /// The progress of a one-file run (on a terminal).
+    progress: Mutex<Option<ConvertProgress>>,
+    /// The files-done bar of a batch (on a terminal).
+    bar: Mutex<Option<ProgressBar>>,
+    /// Lines of files finishing at once are printed whole.
+    print: Mutex<()>,
 }
 
-pub(crate) fn convert_single(
-    ui: &Ui,
-    input: &Path,
-    output: Option<&Path>,
-    into: bool,
-    opts: &ConvertOptions,
-    started: Instant,
-) -> Result<u8> {
-    let mut created = None;
-    let dest = match output {
-        Some(dir) if into => {
-            created = make_dir(dir)?;
-            Destination::Auto(Some(dir.to_path_buf()))
-        }
-        Some(o) => Destination::Path(o.to_path_buf()),
-        None => Destination::Auto(None),
-    };
-    let progress = ui.bars().then(|| {
-        let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
-        crate::progress::ConvertProgress::start(size)
-    });
-    let listened = ui.listener.as_ref().map(|l| crate::progress::ListenedFile::start(l, input));
-    let verbose = ui.verbose;
-    let events = |e: &Event| match e {
-        Event::Rows { table, rows, .. } => {
-            if let Some(p) = &progress {
-                p.rows(table, *rows);
-            }
-            if let Some(l) = &listened {
-                l.rows(table, *rows);
-            }
-        }
-        Event::Reread { table, reason, .. } => {
-            if let Some(p) = &progress {
-                p.restart(table);
-            }
-            if verbose > 0 {
-                let msg = format!("{table}: reading again ({reason})");
-                match &progress {
-                    Some(p) => p.println(msg),
-                    None => eprintln!("{msg}"),
-                }
-            }
-        }
-        _ => {}
-    };
-    let report = convert_to(input, &dest, opts, &events);
-    drop(progress);
-    if let Some(l) = &listened {
-        l.done(report.as_ref().map_or(0, |r| r.tables.iter().map(|t| t.rows).sum()), report.is_ok());
-    }
-    if report.is_err() {
-        // A failed conversion leaves no output, and a folder made for it is output too.
-        if let (Some(top), Some(dir)) = (&created, output) {
-            unmake_dir(top, dir);
+impl<'a> Printer<'a> {
+    fn new(ui: &'a Ui, names: PathNames) -> Self {
+        Printer {
+            ui,
+            names,
+            started: Instant::now(),
+            many: AtomicBool::new(false),
+            progress: Mutex::new(None),
+            bar: Mutex::new(None),
+            print: Mutex::new(()),
         }
     }
-    let report = report?;
-    if let Some(c) = &ui.collect {
-        c.report(input, &Ok(report));
-        return Ok(0);
+
+    fn shown(&self, p: &Path) -> String {
+        self.names.path(p)
     }
-    if !ui.quiet {
+
+    /// A line for stderr, above the progress display when there is one.
+    fn note(&self, line: String) {
+        match &*lock(&self.progress) {
+            Some(p) => p.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn print_single(&self, report: &ConvertReport) {
         let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
         println!(
             "{} -> {}: {} table{}, {rows} rows ({:.2} s)",
-            crate::remote::shown(input),
-            crate::remote::shown(&report.output),
+            self.shown(&report.input),
+            self.shown(&report.output),
             report.tables.len(),
             if report.tables.len() == 1 { "" } else { "s" },
-            started.elapsed().as_secs_f64()
+            self.started.elapsed().as_secs_f64()
         );
-        if ui.verbose > 0 {
+        if self.ui.verbose > 0 {
             for t in &report.tables {
-                println!("  {} -> {} ({} rows)", t.name, crate::remote::shown(&t.output), t.rows);
+                println!("  {} -> {} ({} rows)", t.name, self.shown(&t.output), t.rows);
                 for c in &t.columns {
                     println!("    {}: {}", c.name, c.data_type);
                 }
             }
         }
     }
-    Ok(0)
-}
 
-pub(crate) fn convert_batch(
-    ui: &Ui,
-    inputs: &[std::path::PathBuf],
-    output: Option<&Path>,
-    opts: &ConvertOptions,
-    started: Instant,
-) -> Result<u8> {
-    if let Some(o) = output {
-        if o.exists() && !o.is_dir() {
-            bail!("{}: with many inputs the output must be a folder", o.display());
-        }
-    }
-    let created = output.map(make_dir).transpose()?.flatten();
-    let multi = MultiProgress::new();
-    let bar = ui.bars().then(|| {
-        let b = multi.add(ProgressBar::new(inputs.len() as u64));
-        b.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} files [{elapsed}] {msg}").expect("valid template"),
-        );
-        b
-    });
-    let print = Mutex::new(());
-    let quiet = ui.quiet;
-    let files_done = std::sync::atomic::AtomicUsize::new(0);
-    let tell = |input: &Path, done: bool, extra: serde_json::Value| {
-        if let Some(l) = &ui.listener {
-            let n = files_done.fetch_add(usize::from(done), std::sync::atomic::Ordering::Relaxed) + usize::from(done);
-            let mut v = json!({"input": crate::remote::shown(input), "files_done": n, "files_total": inputs.len(), "done": done});
-            if let (Some(v), serde_json::Value::Object(extra)) = (v.as_object_mut(), extra) {
-                v.extend(extra);
-            }
-            l(&v);
-        }
-    };
-    let on_done = |input: &Path, r: &pyforge_core::Result<pyforge_core::convert::ConvertReport>| {
-        let (status, rows) = match r {
-            Ok(rep) => ("ok", rep.tables.iter().map(|t| t.rows).sum::<u64>()),
-            Err(_) => ("failed", 0),
-        };
-        tell(input, true, json!({"status": status, "rows": rows}));
-        if let Some(c) = &ui.collect {
-            c.report(input, r);
-            return;
-        }
-        let _guard = print.lock();
-        let line = match r {
+    fn print_batch_file(&self, input: &Path, result: &pyforge_core::Result<ConvertReport>) {
+        let _guard = lock(&self.print);
+        let line = match result {
+            Ok(_) if self.ui.quiet => None,
             Ok(rep) => {
-                if quiet {
-                    None
-                } else {
-                    let rows: u64 = rep.tables.iter().map(|t| t.rows).sum();
-                    Some(format!(
-                        "ok     {} -> {} ({rows} rows)",
-                        crate::remote::shown(input),
-                        crate::remote::shown(&rep.output)
-                    ))
-                }
+                let rows: u64 = rep.tables.iter().map(|t| t.rows).sum();
+                Some(format!("ok     {} -> {} ({rows} rows)", self.shown(input), self.shown(&rep.output)))
             }
-            Err(e) => Some(format!("FAILED {}", crate::remote::shown_text(&e.to_string().replace('\n', " ")))),
+            Err(e) => Some(format!("FAILED {}", self.names.text(&e.to_string().replace('\n', " ")))),
         };
-        if let Some(b) = &bar {
+        let bar = lock(&self.bar);
+        if let Some(b) = &*bar {
             b.inc(1);
         }
         if let Some(l) = line {
-            match (&bar, r.is_err()) {
+            match (&*bar, result.is_err()) {
                 (Some(b), _) => b.println(l),
                 (None, true) => eprintln!("{l}"),
                 (None, false) => println!("{l}"),
             }
         }
-    };
-    // The bar's message names the file most recently started (files convert in parallel).
-    let started_file = |e: &Event| {
-        if let Event::TableStarted { input, .. } = e {
-            if let Some(b) = &bar {
-                b.set_message(crate::remote::shown(input));
+    }
+
+    fn print_summary(&self, report: &RunReport) {
+        if let Some(b) = lock(&self.bar).take() {
+            b.finish_and_clear();
+        }
+        let (ok, failed, skipped) = report.counts();
+        let summary = format!(
+            "{ok} converted, {failed} failed{} ({:.2} s)",
+            if skipped > 0 { format!(", {skipped} skipped after the first failure") } else { String::new() },
+            self.started.elapsed().as_secs_f64()
+        );
+        if failed > 0 {
+            eprintln!("{summary}");
+        } else if !self.ui.quiet {
+            println!("{summary}");
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl RunObserver for Printer<'_> {
+    fn started(&self, inputs: &[PathBuf], many: bool) {
+        self.many.store(many, Ordering::Relaxed);
+        if !self.ui.bars() {
+            return;
+        }
+        if many {
+            let b = ProgressBar::new(inputs.len() as u64);
+            b.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} files [{elapsed}] {msg}").expect("valid template"),
+            );
+            *lock(&self.bar) = Some(b);
+        } else if let Some(input) = inputs.first() {
+            let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+            *lock(&self.progress) = Some(ConvertProgress::start(size));
+        }
+    }
+
+    fn event(&self, event: &Event) {
+        match event {
+            Event::TableStarted { input, .. } => {
+                // The bar's message names the file most recently started (files convert in parallel).
+                if let Some(b) = &*lock(&self.bar) {
+                    b.set_message(self.shown(input));
+                }
             }
-            tell(input, false, json!({}));
-        }
-    };
-    let items = convert_many(inputs, output, opts, &started_file, &on_done)?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    let ok = items.iter().filter(|i| matches!(i.result, Some(Ok(_)))).count();
-    let failed = items.iter().filter(|i| matches!(i.result, Some(Err(_)))).count();
-    let skipped = items.iter().filter(|i| i.result.is_none()).count();
-    if let Some(c) = &ui.collect {
-        for i in items.iter().filter(|i| i.result.is_none()) {
-            c.push(json!({"input": crate::remote::shown(&i.input), "status": "skipped"}));
-        }
-        return Ok(u8::from(failed > 0));
-    }
-    let summary = format!(
-        "{ok} converted, {failed} failed{} ({:.2} s)",
-        if skipped > 0 { format!(", {skipped} skipped after the first failure") } else { String::new() },
-        started.elapsed().as_secs_f64()
-    );
-    if failed > 0 {
-        // When every file failed the folder made for them is empty: remove it (a folder holding
-        // any output stays, remove_dir refuses it).
-        if let (Some(top), Some(dir)) = (&created, output) {
-            unmake_dir(top, dir);
-        }
-        eprintln!("{summary}");
-        return Ok(1);
-    }
-    if !ui.quiet {
-        println!("{summary}");
-    }
-    Ok(0)
-}
-
-/// Create the output folder `dir` with its missing parents; return the highest folder this made
-/// (None when `dir` existed), so a run that writes nothing can remove what it made.
-fn make_dir(dir: &Path) -> Result<Option<PathBuf>> {
-    let mut top = None;
-    let mut at = Some(dir);
-    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-        top = Some(d.to_path_buf());
-        at = d.parent();
-    }
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-    Ok(top)
-}
-
-/// Remove `dir` and its parents up to `top` (the folders [`make_dir`] made) while they are empty.
-fn unmake_dir(top: &Path, dir: &Path) {
-    let mut at = Some(dir);
-    while let Some(d) = at {
-        if std::fs::remove_dir(d).is_err() || d == top {
-            break;
-        }
-        at = d.parent();
-    }
-}
-
-/// The read options of the read-only commands (`info`, `validate`, the Python `read_table`).
-pub fn input_read_options(a: &InfoArgs) -> Result<ReadOptions> {
-    Ok(with_pdf(
-        excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?,
-        &a.pdf,
-    ))
-}
-
-/// What `info --json` prints: {path, format, size_bytes, details, tables: [{name, rows,
-/// columns, details}]}.
-pub fn info_document(ui: &Ui, mut a: InfoArgs) -> Result<serde_json::Value> {
-    let shown_input = a.input.display().to_string();
-    let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
-    a.input = local;
-    let source = pyforge_core::open(&a.input, &input_read_options(&a)?)?;
-    let size = std::fs::metadata(&a.input).map(|m| m.len()).unwrap_or(0);
-    let mut tables = Vec::new();
-    for t in source.tables()? {
-        // Formats that do not record row counts (CSV) are scanned, so the counts and types
-        // shown are exactly what `convert` would write.
-        let (rows, columns) = match t.rows {
-            Some(r) => (r, t.columns.clone()),
-            None => {
-                let (schema, rows) = scan_table(source.as_ref(), &t.name)?;
-                let cols = schema
-                    .fields()
-                    .iter()
-                    .map(|f| pyforge_core::ColumnInfo { name: f.name().clone(), data_type: type_name(f.data_type()) })
-                    .collect();
-                (rows, cols)
+            Event::Rows { table, rows, .. } => {
+                if let Some(p) = &*lock(&self.progress) {
+                    p.rows(table, *rows);
+                }
             }
-        };
-        tables.push(json!({"name": t.name, "rows": rows, "columns": columns, "details": t.details}));
-    }
-    // Readers may learn facts while reading (warnings such as error cells read as null).
-    if let Ok(after) = source.tables() {
-        for (t, a) in tables.iter_mut().zip(after) {
-            if !a.details.is_empty() {
-                t["details"] = json!(a.details);
+            Event::Reread { table, reason, .. } => {
+                if let Some(p) = &*lock(&self.progress) {
+                    p.restart(table);
+                }
+                if self.ui.verbose > 0 {
+                    self.note(format!("{table}: reading again ({reason})"));
+                }
             }
+            _ => {}
         }
     }
-    Ok(json!({
-        "path": shown_input,
-        "format": source.format_name(),
-        "size_bytes": size,
-        "details": source.details(),
-        "tables": tables,
-    }))
+
+    fn file_done(&self, input: &Path, result: &pyforge_core::Result<ConvertReport>) {
+        if self.many.load(Ordering::Relaxed) {
+            return self.print_batch_file(input, result);
+        }
+        // One file: its progress display goes; its line is printed once the run ends well.
+        lock(&self.progress).take();
+    }
+
+    fn finished(&self, report: &RunReport) {
+        if report.many {
+            return self.print_summary(report);
+        }
+        if let (false, Some(FileOutcome { outcome: Outcome::Converted(r), .. })) = (self.ui.quiet, report.files.first())
+        {
+            self.print_single(r);
+        }
+    }
+
+    fn detail(&self, message: &str) {
+        if self.ui.verbose > 0 {
+            eprintln!("pyforge: {message}");
+        }
+    }
+
+    fn warning(&self, message: &str) {
+        eprintln!("pyforge: warning: {message}");
+    }
+
+    fn uploaded(&self, files: usize, place: &str) {
+        if !self.ui.quiet {
+            println!("uploaded {files} file{} to {place}", if files == 1 { "" } else { "s" });
+        }
+    }
 }
 
 pub fn info(ui: &Ui, a: InfoArgs) -> Result<u8> {
-    let as_json = a.json;
-    let doc = info_document(ui, a)?;
-    if as_json {
+    let doc = pyforge_databricks::run::info_document(&a.request(), &ui.remote(&a.remote))?;
+    if a.json {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(0);
     }
@@ -542,7 +285,11 @@ pub fn schema(a: crate::cli::SchemaArgs) -> Result<u8> {
         }
         .into());
     }
-    let options = a.access.apply(ReadOptions::default());
+    let options = ReadOptions {
+        password: a.access.password.clone(),
+        include_system: a.access.include_system,
+        ..Default::default()
+    };
     if a.json {
         let structure = access::read_structure(&a.input, &options)?;
         println!("{}", serde_json::to_string_pretty(&structure)?);
@@ -553,29 +300,8 @@ pub fn schema(a: crate::cli::SchemaArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// What `validate` checks, as `{"path", "format", "tables", "rows"}`: every table is read to
-/// the end (an error names the file).
-pub fn validate_document(ui: &Ui, mut a: ValidateArgs) -> Result<serde_json::Value> {
-    let shown_input = a.input.display().to_string();
-    let (local, _staged) = crate::remote::local_input(ui, &a.input, &a.remote)?;
-    a.input = local;
-    let source = pyforge_core::open(
-        &a.input,
-        &with_pdf(
-            excel_options(a.access.apply(a.dbf.apply(xml_options(read_options(&a.text)?, &a.xml))), &a.excel)?,
-            &a.pdf,
-        ),
-    )?;
-    let mut rows = 0;
-    let tables = source.tables()?;
-    for t in &tables {
-        rows += scan_table(source.as_ref(), &t.name)?.1;
-    }
-    Ok(json!({"path": shown_input, "format": source.format_name(), "tables": tables.len(), "rows": rows}))
-}
-
 pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<u8> {
-    let doc = validate_document(ui, a)?;
+    let doc = pyforge_databricks::run::validate_document(&a.request(), &ui.remote(&a.remote))?;
     if !ui.quiet {
         let tables = doc["tables"].as_u64().unwrap_or(0);
         let text = |k: &str| doc[k].as_str().unwrap_or_default().to_string();

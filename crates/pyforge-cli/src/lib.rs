@@ -1,15 +1,11 @@
-//! The `pyforge` command as a library: the binary's `main` and the Python package's `pyforge`
-//! console command both call [`run`]; the Python API calls [`api`] for the same commands with
-//! results as JSON values instead of printed lines.
+//! The `pyforge` command: clap arguments mapped onto the typed requests of `pyforge-core`,
+//! run by `pyforge-databricks` (which stages remote paths) and printed for a person. The
+//! binary's `main` calls [`run`]; the Python module calls the same requests directly.
 
-pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod databricks;
-pub mod inputs;
 pub mod progress;
-pub mod remote;
-pub mod volume_files;
 
 use std::ffi::OsString;
 
@@ -50,7 +46,7 @@ where
         eprintln!("pyforge: interrupted");
         std::process::exit(130);
     });
-    let ui = commands::Ui { verbose: cli.verbose, quiet: cli.quiet, collect: None, listener: None };
+    let ui = commands::Ui { verbose: cli.verbose, quiet: cli.quiet };
     let result = match cli.command {
         cli::Command::Convert(a) => commands::convert(&ui, a),
         cli::Command::Info(a) => commands::info(&ui, a),
@@ -64,12 +60,22 @@ where
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pyforge: error: {}", remote::shown_text(&one_line(&e)));
-            match e.downcast_ref::<pyforge_core::Error>() {
-                Some(pyforge_core::Error::Usage { .. }) => EXIT_USAGE,
-                _ => EXIT_FAILED,
+            eprintln!("pyforge: error: {}", one_line(&e));
+            if is_usage(&e) {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILED
             }
         }
+    }
+}
+
+/// Whether `e` is a usage error (options that do not fit the input).
+fn is_usage(e: &anyhow::Error) -> bool {
+    match (e.downcast_ref::<pyforge_core::Error>(), e.downcast_ref::<pyforge_databricks::run::RunError>()) {
+        (Some(pyforge_core::Error::Usage { .. }), _) => true,
+        (_, Some(r)) => r.is_usage(),
+        _ => false,
     }
 }
 

@@ -30,7 +30,7 @@ pub(crate) struct ConvertProgress {
 impl ConvertProgress {
     /// Start showing the progress of reading an input of `total` bytes.
     pub(crate) fn start(total: u64) -> Self {
-        let by_bytes = bytes_read().is_some() && total > 0;
+        let by_bytes = pyforge_core::run::process_bytes_read().is_some() && total > 0;
         let bar = if by_bytes { ProgressBar::new(total) } else { ProgressBar::new_spinner() };
         bar.set_draw_target(ProgressDrawTarget::hidden());
         let template = if by_bytes {
@@ -39,7 +39,7 @@ impl ConvertProgress {
             "{spinner} {msg} [{elapsed}]"
         };
         bar.set_style(ProgressStyle::with_template(template).expect("valid template").progress_chars("=> "));
-        let baseline = Arc::new(AtomicU64::new(bytes_read().unwrap_or(0)));
+        let baseline = Arc::new(AtomicU64::new(pyforge_core::run::process_bytes_read().unwrap_or(0)));
         let stop = Arc::new(AtomicBool::new(false));
         let ticker = {
             let (bar, baseline, stop) = (bar.clone(), baseline.clone(), stop.clone());
@@ -58,7 +58,7 @@ impl ConvertProgress {
 
     /// The input is read again from the start (wider column types): count from zero.
     pub(crate) fn restart(&self, table: &str) {
-        self.baseline.store(bytes_read().unwrap_or(0), Ordering::Relaxed);
+        self.baseline.store(pyforge_core::run::process_bytes_read().unwrap_or(0), Ordering::Relaxed);
         self.bar.reset_eta();
         self.bar.set_message(format!("{table}: reading again"));
     }
@@ -88,7 +88,8 @@ fn tick(bar: &ProgressBar, baseline: &AtomicU64, stop: &AtomicBool, total: u64, 
     let mut shown = false;
     while !stop.load(Ordering::Relaxed) {
         if by_bytes {
-            let read = bytes_read().unwrap_or(0).saturating_sub(baseline.load(Ordering::Relaxed));
+            let read =
+                pyforge_core::run::process_bytes_read().unwrap_or(0).saturating_sub(baseline.load(Ordering::Relaxed));
             bar.set_position(read.min(total));
         } else {
             bar.tick();
@@ -98,92 +99,5 @@ fn tick(bar: &ProgressBar, baseline: &AtomicU64, stop: &AtomicBool, total: u64, 
             shown = true;
         }
         std::thread::sleep(TICK);
-    }
-}
-
-/// An in-process caller's progress listener (the Python API's `progress=` callback). It is
-/// called with `{"input", "table", "rows", "bytes_read", "bytes_total", "files_done",
-/// "files_total", "done"}`: while a file converts (at most every [`LISTEN_EVERY`]), and once
-/// when each file is done (`"done": true`, with its `"status"`).
-pub type ProgressListener = Arc<dyn Fn(&serde_json::Value) + Send + Sync>;
-
-/// The shortest time between two calls of a listener while a file converts.
-pub const LISTEN_EVERY: Duration = Duration::from_millis(100);
-
-/// The progress of one file, told to a listener.
-pub(crate) struct ListenedFile {
-    listener: ProgressListener,
-    input: String,
-    total: u64,
-    baseline: u64,
-    last: std::sync::Mutex<Option<Instant>>,
-}
-
-impl ListenedFile {
-    pub(crate) fn start(listener: &ProgressListener, input: &std::path::Path) -> Self {
-        ListenedFile {
-            listener: listener.clone(),
-            input: crate::remote::shown(input),
-            total: std::fs::metadata(input).map(|m| m.len()).unwrap_or(0),
-            baseline: bytes_read().unwrap_or(0),
-            last: std::sync::Mutex::new(None),
-        }
-    }
-
-    /// Rows written so far for `table` (told when [`LISTEN_EVERY`] has passed).
-    pub(crate) fn rows(&self, table: &str, rows: u64) {
-        {
-            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-            if last.is_some_and(|t| t.elapsed() < LISTEN_EVERY) {
-                return;
-            }
-            *last = Some(Instant::now());
-        }
-        (self.listener)(&self.update(Some(table), rows, false, None));
-    }
-
-    /// The file is done: converted (`rows` in all) or failed.
-    pub(crate) fn done(&self, rows: u64, ok: bool) {
-        (self.listener)(&self.update(None, rows, true, Some(if ok { "ok" } else { "failed" })));
-    }
-
-    fn update(&self, table: Option<&str>, rows: u64, done: bool, status: Option<&str>) -> serde_json::Value {
-        let read = bytes_read().map(|b| b.saturating_sub(self.baseline).min(self.total));
-        let mut v = serde_json::json!({
-            "input": self.input, "table": table, "rows": rows,
-            "bytes_read": if done { Some(self.total) } else { read }, "bytes_total": self.total,
-            "files_done": u64::from(done), "files_total": 1, "done": done,
-        });
-        if let Some(s) = status {
-            v["status"] = s.into();
-        }
-        v
-    }
-}
-
-/// Bytes this process has read so far (`rchar` of `/proc/self/io`), where the system says.
-fn bytes_read() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/io").ok()?;
-    text.lines().find_map(|l| l.strip_prefix("rchar:")).and_then(|v| v.trim().parse().ok())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_kernel_counts_what_we_read() {
-        let Some(before) = bytes_read() else {
-            #[cfg(target_os = "linux")]
-            panic!("/proc/self/io is missing on Linux");
-            #[cfg(not(target_os = "linux"))]
-            return;
-        };
-        let data = vec![7u8; 1 << 20];
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.bin");
-        std::fs::write(&p, &data).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap().len(), data.len());
-        assert!(bytes_read().unwrap() - before >= 1 << 20);
     }
 }

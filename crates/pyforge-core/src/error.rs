@@ -83,6 +83,11 @@ pub enum Error {
     #[error("{path}: {message}")]
     Protected { path: PathBuf, message: String },
 
+    /// The inputs of a run cannot be found or do not fit the output: a folder with no file of a
+    /// supported format, a glob that matches nothing, many inputs into one file.
+    #[error("{subject}: {message}")]
+    Inputs { subject: String, message: String },
+
     /// Internal signal: a reader learnt something about its input that invalidates what it has
     /// produced so far (a column type widened). The pipeline discards the partial output and
     /// reads the table again; it never reaches a user.

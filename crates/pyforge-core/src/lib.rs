@@ -28,6 +28,8 @@ pub mod naming;
 pub mod options;
 pub mod panic_guard;
 pub mod registry;
+pub mod request;
+pub mod run;
 pub mod sink;
 pub mod source;
 pub mod types;

@@ -13,7 +13,10 @@
 //! - [`volumes`]: the Unity Catalog volumes API;
 //! - [`store`]: one interface ([`store::RemoteStore`]) over Volumes and cloud buckets;
 //! - [`cloud`] (feature `cloud`): `s3://`, `abfss://` and `gs://` through `object_store`;
-//! - [`stage`]: the local staging folder for remote inputs and outputs.
+//! - [`stage`]: the local staging folder for remote inputs and outputs;
+//! - [`run`]: `convert`, `info` and `validate` runs whose paths may be remote (staged, converted
+//!   by `pyforge_core::run`, uploaded), the typed API the command and the Python module call;
+//! - [`volume_files`]: reading, writing and listing Volume files for in-process callers.
 //!
 //! Secrets (tokens, client secrets) are held in [`config::Secret`], which never prints its value:
 //! not in `Debug`, errors or logs.
@@ -27,9 +30,11 @@ pub mod error;
 pub mod files_api;
 pub mod http;
 pub mod location;
+pub mod run;
 pub mod stage;
 pub mod store;
 pub mod stores;
+pub mod volume_files;
 pub mod volumes;
 
 pub use error::{Error, Result};

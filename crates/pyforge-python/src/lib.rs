@@ -1,13 +1,19 @@
 //! `pyforge_core._native`: the converter for Python. The Python package `pyforge_core` (in
 //! `python/pyforge_core/`) is the public API; this module is its engine.
 //!
-//! Commands take the command line's own arguments (built from keyword arguments in Python), so
-//! every option behaves exactly as in the `pyforge` command; results are JSON text the Python
-//! side decodes. Tables reach Python through the Arrow C stream interface in a PyCapsule named
-//! `arrow_array_stream` (pyarrow 14 and later import it without a copy).
+//! Requests arrive as JSON objects of option names and values (the Python keyword arguments,
+//! named as the command's long options with `_` for `-`), become the typed requests of
+//! `pyforge_core::request` and run through `pyforge_databricks::run`, as the command's do;
+//! results are JSON text the Python side decodes. Tables reach Python through the Arrow C
+//! stream interface in a PyCapsule named `arrow_array_stream` (pyarrow 14 and later import it
+//! without a copy).
 //!
-//! Example (Python): `_native.convert(["sales.csv", "--force"])` returns
+//! Example (Python): `_native.convert('{"input": "sales.csv", "force": true}')` returns
 //! `'{"ok": 1, "failed": 0, "skipped": 0, "files": [...]}'`.
+
+mod errors;
+mod progress;
+mod report;
 
 use std::path::PathBuf;
 
@@ -15,13 +21,16 @@ use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use arrow::ffi_stream::FFI_ArrowArrayStream;
 use arrow::record_batch::{RecordBatch, RecordBatchReader};
-use pyforge_cli::api::{self, ApiError, ErrorKind, OpenTable};
-use pyforge_cli::remote::Credentials;
-use pyforge_cli::volume_files;
+use pyforge_core::request::{ConvertRequest, InputRequest};
+use pyforge_databricks::run::{self, Credentials, OpenTable, RemoteOptions};
+use pyforge_databricks::volume_files;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
+use serde_json::Value;
+
+use errors::{python_text, to_py};
 
 create_exception!(_native, PyForgeError, PyException, "Base class of every PyForge error.");
 create_exception!(_native, UsageError, PyForgeError, "Options that do not parse or do not fit the input.");
@@ -43,102 +52,83 @@ create_exception!(
     "A Databricks workspace request failed (auth, permissions, transport)."
 );
 
-fn to_py(e: ApiError) -> PyErr {
-    let m = e.message;
-    match e.kind {
-        ErrorKind::Usage => UsageError::new_err(m),
-        ErrorKind::InvalidInput => InvalidInputError::new_err(m),
-        ErrorKind::UnsupportedFormat => UnsupportedFormatError::new_err(m),
-        ErrorKind::NoSuchTable => TableNotFoundError::new_err(m),
-        ErrorKind::OutputExists => OutputExistsError::new_err(m),
-        ErrorKind::Protected => PasswordError::new_err(m),
-        ErrorKind::NotFound => InputNotFoundError::new_err(m),
-        ErrorKind::Remote => RemoteError::new_err(m),
-        ErrorKind::Failed => PyForgeError::new_err(m),
-    }
+/// The remote side of one call: its own path names, and the credentials handed over.
+fn remote_options(request: &mut Value, host: Option<String>, token: Option<String>) -> PyResult<RemoteOptions> {
+    let credentials = match (host, token) {
+        (Some(host), Some(token)) => Some(Credentials { host, token: pyforge_databricks::config::Secret::new(token) }),
+        (None, None) => None,
+        _ => return Err(UsageError::new_err("host and token go together: pass both or neither")),
+    };
+    // `profile` and `temp_dir` are options of the call, not of the conversion.
+    let mut take = |name: &str| request.as_object_mut().and_then(|o| o.remove(name));
+    let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
+    let profile = text(take("profile"));
+    let temp_dir = text(take("temp_dir")).map(PathBuf::from);
+    Ok(RemoteOptions { profile, temp_dir, credentials, ..Default::default() })
 }
 
-fn credentials(host: Option<String>, token: Option<String>) -> PyResult<Option<Credentials>> {
-    match (host, token) {
-        (Some(host), Some(token)) => {
-            Ok(Some(Credentials { host, token: pyforge_databricks::config::Secret::new(token) }))
-        }
-        (None, None) => Ok(None),
-        _ => Err(UsageError::new_err("host and token go together: pass both or neither")),
-    }
+/// A request's JSON text as a value.
+fn parse_request(text: &str) -> PyResult<Value> {
+    serde_json::from_str(text).map_err(|e| UsageError::new_err(format!("not a request: {e}")))
 }
 
-/// Run the `pyforge` command line (`argv[0]` is the program name); returns the exit code.
+/// Convert as `pyforge convert` does; `request` is a JSON object (`{"input", "output", ...
+/// options}`). Returns `{"files": [per-file results], "ok", "failed", "skipped"}` as JSON text.
+/// `progress`, if given, is called with a dict per update (see `progress.rs`); the first
+/// exception it raises stops further calls and is raised once the conversion ends.
 #[pyfunction]
-fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
-    py.detach(|| pyforge_cli::run(argv))
-}
-
-/// `pyforge convert ARGS` as JSON text (see `pyforge_cli::api::convert`). `progress`, if
-/// given, is called with a dict per update (`pyforge_cli::progress::ProgressListener`); the
-/// first exception it raises stops further calls and is raised once the conversion ends.
-#[pyfunction]
-#[pyo3(signature = (args, host=None, token=None, progress=None))]
+#[pyo3(signature = (request, host=None, token=None, progress=None))]
 fn convert(
     py: Python<'_>,
-    args: Vec<String>,
+    request: &str,
     host: Option<String>,
     token: Option<String>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<String> {
-    let creds = credentials(host, token)?;
-    let raised: std::sync::Arc<std::sync::Mutex<Option<PyErr>>> = Default::default();
-    let listener = progress.map(|callback| {
-        let raised = raised.clone();
-        std::sync::Arc::new(move |update: &serde_json::Value| {
-            let mut raised = raised.lock().unwrap_or_else(|e| e.into_inner());
-            if raised.is_none() {
-                *raised = Python::attach(|py| to_dict(py, update).and_then(|d| callback.call1(py, (d,))).err());
-            }
-        }) as pyforge_cli::progress::ProgressListener
-    });
-    let v = py.detach(|| api::convert_with_progress(&args, creds, listener)).map_err(to_py)?;
-    if let Some(e) = raised.lock().unwrap_or_else(|e| e.into_inner()).take() {
-        return Err(e);
-    }
-    Ok(v.to_string())
+    let mut value = parse_request(request)?;
+    let remote = remote_options(&mut value, host, token)?;
+    let req = ConvertRequest::from_json(&value).map_err(|e| to_py(&run::RunError::from(e)))?;
+    let observer = progress::Listener::new(progress, remote.names.clone());
+    let result = py.detach(|| run::convert(&req, &remote, &observer));
+    observer.raised()?;
+    let report = result.map_err(|e| to_py(&e))?;
+    Ok(report::document(&report, &remote.names).to_string())
 }
 
-/// A flat JSON object (progress updates) as a Python dict.
-fn to_dict<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-    use pyo3::types::PyDict;
-    let d = PyDict::new(py);
-    for (k, v) in v.as_object().into_iter().flatten() {
-        match v {
-            serde_json::Value::Null => d.set_item(k, py.None())?,
-            serde_json::Value::Bool(b) => d.set_item(k, b)?,
-            serde_json::Value::Number(n) => match n.as_u64() {
-                Some(u) => d.set_item(k, u)?,
-                None => d.set_item(k, n.as_f64())?,
-            },
-            serde_json::Value::String(s) => d.set_item(k, s)?,
-            other => d.set_item(k, other.to_string())?,
-        }
-    }
-    Ok(d)
+/// A read-only request (`info`, `validate`, a table): its typed form and remote options.
+fn input_request(
+    request: &str,
+    host: Option<String>,
+    token: Option<String>,
+) -> PyResult<(InputRequest, RemoteOptions)> {
+    let mut value = parse_request(request)?;
+    let remote = remote_options(&mut value, host, token)?;
+    let req = InputRequest::from_json(&value).map_err(|e| to_py(&run::RunError::from(e)))?;
+    Ok((req, remote))
 }
 
-/// `pyforge info --json ARGS` as JSON text.
+/// What `pyforge info --json` prints, as JSON text; `request` as for [`convert`] with the read
+/// options only.
 #[pyfunction]
-#[pyo3(signature = (args, host=None, token=None))]
-fn info(py: Python<'_>, args: Vec<String>, host: Option<String>, token: Option<String>) -> PyResult<String> {
-    let creds = credentials(host, token)?;
-    let v = py.detach(|| api::info(&args, creds)).map_err(to_py)?;
+#[pyo3(signature = (request, host=None, token=None))]
+fn info(py: Python<'_>, request: &str, host: Option<String>, token: Option<String>) -> PyResult<String> {
+    let (req, remote) = input_request(request, host, token)?;
+    let v = py.detach(|| run::info_document(&req, &remote)).map_err(|e| to_py(&e))?;
     Ok(v.to_string())
 }
 
-/// `pyforge validate ARGS` as JSON text: `{"path", "format", "tables", "rows"}`.
+/// `pyforge validate` as JSON text: `{"path", "format", "tables", "rows"}`.
 #[pyfunction]
-#[pyo3(signature = (args, host=None, token=None))]
-fn validate(py: Python<'_>, args: Vec<String>, host: Option<String>, token: Option<String>) -> PyResult<String> {
-    let creds = credentials(host, token)?;
-    let v = py.detach(|| api::validate(&args, creds)).map_err(to_py)?;
+#[pyo3(signature = (request, host=None, token=None))]
+fn validate(py: Python<'_>, request: &str, host: Option<String>, token: Option<String>) -> PyResult<String> {
+    let (req, remote) = input_request(request, host, token)?;
+    let v = py.detach(|| run::validate_document(&req, &remote)).map_err(|e| to_py(&e))?;
     Ok(v.to_string())
+}
+
+/// The output names of a batch (see `pyforge_core::naming::output_stems`).
+fn stems(inputs: &[PathBuf], output_dir: Option<&std::path::Path>) -> Vec<String> {
+    pyforge_core::naming::output_stems(inputs, output_dir)
 }
 
 /// The output names (without extension) of a batch of inputs going into `output_dir` (or
@@ -146,7 +136,7 @@ fn validate(py: Python<'_>, args: Vec<String>, host: Option<String>, token: Opti
 #[pyfunction]
 #[pyo3(signature = (inputs, output_dir=None))]
 fn output_stems(inputs: Vec<PathBuf>, output_dir: Option<PathBuf>) -> Vec<String> {
-    api::output_stems(&inputs, output_dir.as_deref())
+    stems(&inputs, output_dir.as_deref())
 }
 
 /// The bytes of a Volume file (mount where mounted, else the Files API).
@@ -159,8 +149,14 @@ fn volume_read<'py>(
     token: Option<String>,
 ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
     let creds = credentials(host, token)?;
-    let data = py.detach(|| volume_files::read(&path, creds)).map_err(to_py)?;
+    let data = py.detach(|| volume_files::read(&path, creds)).map_err(|e| to_py(&e))?;
     Ok(pyo3::types::PyBytes::new(py, &data))
+}
+
+/// Credentials handed over by the caller (both or neither).
+fn credentials(host: Option<String>, token: Option<String>) -> PyResult<Option<Credentials>> {
+    let mut none = Value::Null;
+    Ok(remote_options(&mut none, host, token)?.credentials)
 }
 
 /// Write bytes to a Volume file (an existing file is OutputExistsError unless `overwrite`).
@@ -175,7 +171,7 @@ fn volume_write(
     token: Option<String>,
 ) -> PyResult<()> {
     let creds = credentials(host, token)?;
-    py.detach(|| volume_files::write(&path, &data, overwrite, creds)).map_err(to_py)
+    py.detach(|| volume_files::write(&path, &data, overwrite, creds)).map_err(|e| to_py(&e))
 }
 
 /// The entries of a Volume folder as JSON text.
@@ -183,7 +179,7 @@ fn volume_write(
 #[pyo3(signature = (path, host=None, token=None))]
 fn volume_list(py: Python<'_>, path: String, host: Option<String>, token: Option<String>) -> PyResult<String> {
     let creds = credentials(host, token)?;
-    Ok(py.detach(|| volume_files::list(&path, creds)).map_err(to_py)?.to_string())
+    Ok(py.detach(|| volume_files::list(&path, creds)).map_err(|e| to_py(&e))?.to_string())
 }
 
 /// Whether a file or folder exists at a Volume path.
@@ -191,7 +187,7 @@ fn volume_list(py: Python<'_>, path: String, host: Option<String>, token: Option
 #[pyo3(signature = (path, host=None, token=None))]
 fn volume_exists(py: Python<'_>, path: String, host: Option<String>, token: Option<String>) -> PyResult<bool> {
     let creds = credentials(host, token)?;
-    py.detach(|| volume_files::exists(&path, creds)).map_err(to_py)
+    py.detach(|| volume_files::exists(&path, creds)).map_err(|e| to_py(&e))
 }
 
 /// Unity Catalog's record of a volume as JSON text.
@@ -206,7 +202,7 @@ fn volume_info(
     token: Option<String>,
 ) -> PyResult<String> {
     let creds = credentials(host, token)?;
-    Ok(py.detach(|| volume_files::info(&catalog, &schema, &volume, creds)).map_err(to_py)?.to_string())
+    Ok(py.detach(|| volume_files::info(&catalog, &schema, &volume, creds)).map_err(|e| to_py(&e))?.to_string())
 }
 
 /// A table being read, as an Arrow record batch reader (errors keep their message).
@@ -219,15 +215,8 @@ impl Iterator for TableReader {
     type Item = Result<RecordBatch, ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // As ApiError: the message in Python's words (`allow_ragged=True`, not `--allow-ragged`).
-        self.table.stream.next().map(|r| {
-            r.map_err(|e| {
-                ArrowError::ExternalError(Box::new(ApiError {
-                    kind: ErrorKind::InvalidInput,
-                    message: api::python_text(&e.to_string()),
-                }))
-            })
-        })
+        // The message in Python's words (`allow_ragged=True`, not `--allow-ragged`).
+        self.table.stream.next().map(|r| r.map_err(|e| ArrowError::ExternalError(python_text(&e.to_string()).into())))
     }
 }
 
@@ -237,20 +226,20 @@ impl RecordBatchReader for TableReader {
     }
 }
 
-/// Open one table of an input (`args` as for `info`): `(table name, capsule)`, where the
+/// Open one table of an input (`request` as for `info`): `(table name, capsule)`, where the
 /// capsule holds an Arrow C stream that pyarrow imports (`RecordBatchReader`). Without `table`
 /// the input must have exactly one table.
 #[pyfunction]
-#[pyo3(signature = (args, table=None, host=None, token=None))]
+#[pyo3(signature = (request, table=None, host=None, token=None))]
 fn open_table<'py>(
     py: Python<'py>,
-    args: Vec<String>,
+    request: &str,
     table: Option<String>,
     host: Option<String>,
     token: Option<String>,
 ) -> PyResult<(String, Bound<'py, PyCapsule>)> {
-    let creds = credentials(host, token)?;
-    let opened = py.detach(|| api::open_table(&args, table.as_deref(), creds)).map_err(to_py)?;
+    let (req, remote) = input_request(request, host, token)?;
+    let opened = py.detach(|| run::open_table(&req, table.as_deref(), "table=", &remote)).map_err(|e| to_py(&e))?;
     let name = opened.name.clone();
     let schema = opened.stream.schema();
     let stream = FFI_ArrowArrayStream::new(Box::new(TableReader { schema, table: opened }));
@@ -264,28 +253,48 @@ fn open_table<'py>(
 #[pyfunction]
 #[pyo3(signature = (profile=None))]
 fn env_info(profile: Option<String>) -> String {
-    api::env_info(profile.as_deref()).to_string()
+    let (info, _problem) = pyforge_databricks::env::detect(profile.as_deref());
+    serde_json::to_value(&info).unwrap_or(Value::Null).to_string()
 }
 
 /// `pyforge formats --json` as JSON text.
 #[pyfunction]
 fn formats() -> String {
-    api::formats().to_string()
+    let list: Vec<Value> = pyforge_core::registry()
+        .iter()
+        .map(|f| serde_json::json!({"name": f.name(), "extensions": f.extensions(), "description": f.description()}))
+        .collect();
+    serde_json::json!({"inputs": list, "outputs": pyforge_core::registry::OUTPUT_FORMATS}).to_string()
 }
 
 /// `pyforge samples DIR`: the paths written.
 #[pyfunction]
 #[pyo3(signature = (dir, force=false))]
 fn samples(py: Python<'_>, dir: PathBuf, force: bool) -> PyResult<Vec<String>> {
-    let files = py.detach(|| api::samples(&dir, force)).map_err(to_py)?;
+    let files =
+        py.detach(|| pyforge_samples::write_samples(&dir, force)).map_err(|e| to_py(&run::RunError::from(e)))?;
     Ok(files.into_iter().map(|p| p.display().to_string()).collect())
+}
+
+/// An error and its causes on one line (causes the message already contains are skipped).
+fn one_line(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cause = c.source();
+    }
+    s.replace('\n', " ")
 }
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", pyforge_core::VERSION)?;
-    m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(info, m)?)?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;

@@ -3,21 +3,20 @@
 //! converter uses (same credentials, retries and timeouts).
 //!
 //! ```no_run
-//! let bytes = pyforge_cli::volume_files::read("/Volumes/main/raw/files/a.csv", None)?;
-//! # Ok::<(), pyforge_cli::api::ApiError>(())
+//! let bytes = pyforge_databricks::volume_files::read("/Volumes/main/raw/files/a.csv", None)?;
+//! # Ok::<(), pyforge_databricks::run::RunError>(())
 //! ```
 
 use std::path::PathBuf;
 
-use pyforge_databricks::config::Config;
-use pyforge_databricks::files_api::FilesApi;
-use pyforge_databricks::http::HttpClient;
-use pyforge_databricks::location::VolumePath;
-use pyforge_databricks::volumes::VolumesApi;
 use serde_json::{json, Value};
 
-use crate::api::ApiError;
-use crate::remote::Credentials;
+use crate::config::Config;
+use crate::files_api::FilesApi;
+use crate::http::HttpClient;
+use crate::location::VolumePath;
+use crate::run::{Credentials, RunError};
+use crate::volumes::VolumesApi;
 
 /// Where a Volume path is reached.
 enum Access {
@@ -27,16 +26,17 @@ enum Access {
     Api(Box<HttpClient>, VolumePath),
 }
 
-fn parse(path: &str) -> Result<VolumePath, ApiError> {
+fn parse(path: &str) -> Result<VolumePath, RunError> {
     match VolumePath::parse(path) {
-        Some(r) => r.map_err(|e| ApiError::from(anyhow::Error::from(e))),
-        None => Err(ApiError::from(anyhow::anyhow!(pyforge_core::Error::InvalidOption(format!(
+        Some(r) => Ok(r?),
+        None => Err(pyforge_core::Error::InvalidOption(format!(
             "{path}: not a Volume path (/Volumes/<catalog>/<schema>/<volume>/..., dbfs:/Volumes/... or /dbfs/Volumes/...)"
-        ))))),
+        ))
+        .into()),
     }
 }
 
-fn client(credentials: Option<Credentials>) -> anyhow::Result<HttpClient> {
+fn client(credentials: Option<Credentials>) -> Result<HttpClient, RunError> {
     let config = match &credentials {
         Some(c) => Config::with_token(&c.host, c.token.expose()),
         None => Config::resolve(None)?,
@@ -44,25 +44,25 @@ fn client(credentials: Option<Credentials>) -> anyhow::Result<HttpClient> {
     Ok(HttpClient::new(&config)?)
 }
 
-fn access(path: &str, credentials: Option<Credentials>) -> Result<Access, ApiError> {
+fn access(path: &str, credentials: Option<Credentials>) -> Result<Access, RunError> {
     let v = parse(path)?;
-    if let Some(root) = pyforge_databricks::env::volumes_root() {
+    if let Some(root) = crate::env::volumes_root() {
         return Ok(Access::Mounted(v.mount_path(&root)));
     }
     Ok(Access::Api(Box::new(client(credentials)?), v))
 }
 
-fn io_error(p: &std::path::Path, e: std::io::Error) -> ApiError {
-    ApiError::from(anyhow::Error::from(pyforge_core::Error::io(p, e)))
+fn io_error(p: &std::path::Path, e: std::io::Error) -> RunError {
+    pyforge_core::Error::io(p, e).into()
 }
 
 /// The bytes of a Volume file.
-pub fn read(path: &str, credentials: Option<Credentials>) -> Result<Vec<u8>, ApiError> {
+pub fn read(path: &str, credentials: Option<Credentials>) -> Result<Vec<u8>, RunError> {
     match access(path, credentials)? {
         Access::Mounted(p) => std::fs::read(&p).map_err(|e| io_error(&p, e)),
         Access::Api(http, v) => {
             let tmp = tempfile::NamedTempFile::new().map_err(|e| io_error(&std::env::temp_dir(), e))?;
-            FilesApi::new(&http).download(&v, tmp.path()).map_err(anyhow::Error::from)?;
+            FilesApi::new(&http).download(&v, tmp.path())?;
             std::fs::read(tmp.path()).map_err(|e| io_error(tmp.path(), e))
         }
     }
@@ -70,13 +70,11 @@ pub fn read(path: &str, credentials: Option<Credentials>) -> Result<Vec<u8>, Api
 
 /// Write `data` to a Volume file; an existing file is an "output exists" error unless
 /// `overwrite`. Parent folders are created.
-pub fn write(path: &str, data: &[u8], overwrite: bool, credentials: Option<Credentials>) -> Result<(), ApiError> {
+pub fn write(path: &str, data: &[u8], overwrite: bool, credentials: Option<Credentials>) -> Result<(), RunError> {
     match access(path, credentials)? {
         Access::Mounted(p) => {
             if !overwrite && p.exists() {
-                return Err(ApiError::from(anyhow::Error::from(pyforge_databricks::Error::AlreadyExists {
-                    path: path.to_string(),
-                })));
+                return Err(crate::Error::AlreadyExists { path: path.to_string() }.into());
             }
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
@@ -90,15 +88,15 @@ pub fn write(path: &str, data: &[u8], overwrite: bool, credentials: Option<Crede
             // The volume itself exists or the upload fails with its own error; folders below it
             // are created as a mounted write would.
             if let Some(parent) = v.parent().filter(|p| !p.parts.is_empty()) {
-                files.create_dirs(&parent).map_err(anyhow::Error::from)?;
+                files.create_dirs(&parent)?;
             }
-            files.upload(tmp.path(), &v, overwrite).map_err(|e| ApiError::from(anyhow::Error::from(e)))
+            files.upload(tmp.path(), &v, overwrite).map_err(RunError::from)
         }
     }
 }
 
 /// The entries of a Volume folder: `[{"path", "name", "is_directory", "size"}]`, sorted.
-pub fn list(path: &str, credentials: Option<Credentials>) -> Result<Value, ApiError> {
+pub fn list(path: &str, credentials: Option<Credentials>) -> Result<Value, RunError> {
     let mut entries: Vec<Value> = match access(path, credentials)? {
         Access::Mounted(dir) => {
             let shown = parse(path)?.api_path();
@@ -114,8 +112,7 @@ pub fn list(path: &str, credentials: Option<Credentials>) -> Result<Value, ApiEr
             out
         }
         Access::Api(http, v) => FilesApi::new(&http)
-            .list(&v)
-            .map_err(anyhow::Error::from)?
+            .list(&v)?
             .into_iter()
             .map(|e| json!({"path": e.path, "name": e.name, "is_directory": e.is_directory, "size": e.file_size}))
             .collect(),
@@ -125,13 +122,12 @@ pub fn list(path: &str, credentials: Option<Credentials>) -> Result<Value, ApiEr
 }
 
 /// True if a file or folder exists at the Volume path.
-pub fn exists(path: &str, credentials: Option<Credentials>) -> Result<bool, ApiError> {
+pub fn exists(path: &str, credentials: Option<Credentials>) -> Result<bool, RunError> {
     match access(path, credentials)? {
         Access::Mounted(p) => Ok(p.exists()),
         Access::Api(http, v) => {
             let files = FilesApi::new(&http);
-            let found = files.head(&v).map_err(anyhow::Error::from)?.is_some()
-                || files.dir_exists(&v).map_err(anyhow::Error::from)?;
+            let found = files.head(&v)?.is_some() || files.dir_exists(&v)?;
             Ok(found)
         }
     }
@@ -139,9 +135,9 @@ pub fn exists(path: &str, credentials: Option<Credentials>) -> Result<bool, ApiE
 
 /// Unity Catalog's record of volume `catalog.schema.volume` (always through the API: a mount
 /// does not know the volume's type, owner or storage).
-pub fn info(catalog: &str, schema: &str, volume: &str, credentials: Option<Credentials>) -> Result<Value, ApiError> {
+pub fn info(catalog: &str, schema: &str, volume: &str, credentials: Option<Credentials>) -> Result<Value, RunError> {
     let http = client(credentials)?;
-    let v = VolumesApi::new(&http).get(&format!("{catalog}.{schema}.{volume}")).map_err(anyhow::Error::from)?;
+    let v = VolumesApi::new(&http).get(&format!("{catalog}.{schema}.{volume}"))?;
     Ok(json!({
         "full_name": v.full_name,
         "catalog_name": catalog,
