@@ -273,3 +273,24 @@ fn output_to_a_closed_pipe_ends_quietly() {
     assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
     assert!(!out.status.success(), "a write to a closed pipe cannot succeed");
 }
+
+/// The typed request's list of option names (which Python uses to word messages) is the
+/// command line's: every long option of every command, flag or not, exactly as clap has it.
+#[test]
+fn the_request_options_are_the_command_line_options() {
+    use clap::CommandFactory;
+    let cli = pyforge_cli::cli::Cli::command();
+    let mut seen = std::collections::BTreeMap::new();
+    for cmd in [cli.find_subcommand("convert").unwrap(), cli.find_subcommand("info").unwrap()] {
+        for arg in cmd.get_arguments() {
+            let (Some(long), false) = (arg.get_long(), arg.is_hide_set() && arg.get_id() != "output_stem") else { continue };
+            if ["help", "version", "verbose", "quiet", "json"].contains(&long) {
+                continue;
+            }
+            seen.insert(long.replace('-', "_"), arg.get_action().takes_values());
+        }
+    }
+    let listed: std::collections::BTreeMap<String, bool> =
+        pyforge_core::request::OPTIONS.iter().map(|(n, v)| (n.to_string(), *v)).collect();
+    assert_eq!(seen, listed);
+}
