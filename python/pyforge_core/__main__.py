@@ -35,7 +35,7 @@ def main() -> None:
         sys.stderr.write(
             f"pyforge: the pyforge command is not installed (no {exe}).\n"
             "This pyforge-core was built without it, as a wheel built from the source distribution is.\n"
-            "Install a binary wheel of pyforge-core (pip install --only-binary pyforge-core pyforge-core),\n"
+            "Install pyforge-core's binary wheel (manylinux2014 x86_64, which carries the command),\n"
             "or build the command from PyForge's source: cargo install --path crates/pyforge-cli\n"
         )
         sys.exit(1)
