@@ -5,6 +5,10 @@
 # isolation takes maturin from PyPI, cargo the crates from crates.io; locked to Cargo.lock),
 # installed into a fresh Python 3.10 venv with pyforge-databricks, and the wheel tests of the
 # core API run there (tests/python_pkg/test_core_api.py: samples converted and read back).
+# That wheel has no `pyforge` command: maturin builds one Cargo artifact from the sdist (the
+# module), and the binary a binary wheel carries is built apart (scripts/test_python_packages.sh).
+# So the tests that run the command (marked `console`) are deselected, and this checks instead
+# that `python -m pyforge_core` says how to get the command and exits with 1.
 # Not part of scripts/test.sh: the wheel from the sdist is a full release build of its own
 # (about 20 CPU-minutes, 30 minutes of wall time on 2 busy cores). Extra arguments go to pytest.
 set -euo pipefail
@@ -60,4 +64,17 @@ echo "wheel from the sdist built in $(( $(date +%s) - START )) s: $(ls "$WORK"/w
 rm -rf python/pyforge-databricks/build python/pyforge-databricks/*.egg-info  # no stale copies in the wheel
 "$WORK/venv/bin/python" -m pip install "${PIP_QUIET[@]}" "$WORK"/wheels/pyforge_core-*.whl python/pyforge-databricks
 "$WORK/venv/bin/python" -c 'import pyforge_databricks, pyforge_core; print("pyforge_core", pyforge_core.__version__, "from", pyforge_core.__file__)'
-"$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg/test_core_api.py "$@"
+# No command, and `python -m pyforge_core` a clear error: exit code 1, no traceback.
+if [ -e "$WORK/venv/bin/pyforge" ]; then
+  echo "FAIL: the wheel from the sdist installed a pyforge command: $WORK/venv/bin/pyforge" >&2
+  exit 1
+fi
+RC=0
+MSG=$("$WORK/venv/bin/python" -m pyforge_core --version 2>&1) || RC=$?
+if [ "$RC" -ne 1 ] || ! grep -q "cargo install --path crates/pyforge-cli" <<<"$MSG" || grep -q Traceback <<<"$MSG"; then
+  echo "FAIL: python -m pyforge_core without the binary: exit code $RC, said: $MSG" >&2
+  exit 1
+fi
+echo "ok: python -m pyforge_core without the binary exits with 1 and says: $MSG"
+# The tests that run the `pyforge` command (marked `console`) need the binary this wheel lacks.
+"$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider -m "not console" tests/python_pkg/test_core_api.py "$@"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Python distributions and tests them installed, as users get them:
-#   pyforge-core       (maturin, the Rust converter as pyforge_core._native; one abi3 wheel,
-#                       manylinux2014 = glibc 2.17, checked with auditwheel)
+#   pyforge-core       (maturin, the Rust converter as pyforge_core._native and the pyforge
+#                       binary as its command; one abi3 wheel, manylinux2014 = glibc 2.17,
+#                       checked with auditwheel and readelf)
 #   pyforge-databricks (pure Python)
 # into three venvs: Python 3.10 with Databricks serverless v1's pins (pyarrow 14.0.1, pandas
 # 1.5.3, numpy 1.23.5), Python 3.12 with current versions and PySpark (local[2] on Java 17), and
@@ -35,14 +36,31 @@ rm -rf "$WHEELS" && mkdir -p "$WHEELS"
 # (a full release build, ~20 CPU-minutes). Only the final link needs zig: -C linker after `--`
 # reaches the pyforge-python crate alone, the other artifacts are the workspace build's.
 # maturin refuses the wheel if a symbol is newer than the policy; auditwheel checks it below.
+# The wheel's `pyforge` command is the binary of crates/pyforge-cli, linked the same way (its
+# final link alone with zig), then copied into maturin's wheel data folder (pyproject.toml):
+# the wheel carries it as pyforge_core-<version>.data/scripts/pyforge, which pip installs into
+# the environment's bin/. The folder is removed once the wheel is built, so that no later build
+# (`maturin build`, `pip install .`) picks up a stale binary. (This link replaces
+# target/release/pyforge, the same program; the next `cargo build` links it again its own way.)
+WHEEL_DATA=pyforge_core._native.data
+CARGO_TARGET=${CARGO_TARGET_DIR:-target}
+rm -rf "$WHEEL_DATA"
+trap 'rm -rf "$WHEEL_DATA"' EXIT
+PYFORGE_BUILD_VENV="$PWD/$BUILD_VENV" cargo rustc --release --locked -p pyforge-cli --bin pyforge \
+  -- -C linker="$PWD/scripts/zig-cc-manylinux2014.sh"
+mkdir -p "$WHEEL_DATA/scripts"
+cp "$CARGO_TARGET/release/pyforge" "$WHEEL_DATA/scripts/pyforge"
 PYFORGE_BUILD_VENV="$PWD/$BUILD_VENV" "$BUILD_VENV/bin/maturin" build --release --locked --compatibility manylinux2014 \
   --out "$WHEELS" --interpreter "$(python_for 3.10)" -- -C linker="$PWD/scripts/zig-cc-manylinux2014.sh"
+rm -rf "$WHEEL_DATA"
 rm -rf python/pyforge-databricks/build python/pyforge-databricks/*.egg-info  # no stale copies in the wheel
 "$BUILD_VENV/bin/python" -m pip wheel "${PIP_QUIET[@]}" --no-deps --no-build-isolation --wheel-dir "$WHEELS" python/pyforge-databricks
 CORE_WHEEL=$(ls "$WHEELS"/pyforge_core-*.whl)
 DBX_WHEEL=$(ls "$WHEELS"/pyforge_databricks-*.whl)
 echo "wheels: $CORE_WHEEL $DBX_WHEEL"
-# auditwheel's verdict: manylinux2014 (glibc 2.17) and abi3, or the run fails.
+ls -l "$CORE_WHEEL"
+# auditwheel's verdict: manylinux2014 (glibc 2.17) and abi3, and the pyforge binary in the wheel,
+# needing glibc 2.17 at most; or the run fails.
 bash scripts/check_manylinux2014.sh "$BUILD_VENV/bin/auditwheel" "$CORE_WHEEL"
 
 # minilake (a local Databricks API emulator) comes from the CLI tests' venv.

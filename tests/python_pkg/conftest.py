@@ -7,10 +7,13 @@ import the installed packages, never the source tree. With CI=true something mis
 """
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -52,15 +55,35 @@ def clean_databricks_env(monkeypatch, tmp_path):
     return tmp_path
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "console: runs the installed `pyforge` command (the wheel's binary; a wheel built from "
+        "the sdist has none, so scripts/check_sdist.sh deselects these)",
+    )
+
+
+@functools.cache
 def console_pyforge() -> str:
-    """The venv's `pyforge` console command (from the wheel)."""
-    exe = Path(sys.executable).parent / "pyforge"
-    assert exe.is_file(), f"the wheel did not install the pyforge console command at {exe}"
+    """The venv's `pyforge` command: the Rust binary itself (an ELF executable, not a Python
+    entry-point wrapper), installed from the wheel's pyforge_core-<version>.data/scripts/ into
+    the venv's scripts folder, as pip's record of the installed pyforge-core lists it."""
+    exe = Path(sysconfig.get_path("scripts")) / "pyforge"
+    assert exe.is_file(), f"the wheel did not install the pyforge command at {exe}"
+    with open(exe, "rb") as f:
+        assert f.read(4) == b"\x7fELF", f"{exe} is not the pyforge binary (not an ELF file)"
+    recorded = {Path(f.locate()).resolve() for f in importlib.metadata.files("pyforge-core") or []}
+    assert exe.resolve() in recorded, f"{exe} is not a file of the installed pyforge-core"
     return str(exe)
 
 
 def run_console(*args, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([console_pyforge(), *map(str, args)], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def run_module(*args, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m pyforge_core ARGS` with this venv's Python (it runs the installed command)."""
+    return subprocess.run([sys.executable, "-m", "pyforge_core", *map(str, args)], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def mdb_export_rows(path: Path, table: str) -> list[list[str]]:

@@ -18,7 +18,7 @@ import pytest
 
 import pyforge_core
 from pyforge_core import PyForgeCore
-from conftest import mdb_export_rows, run_console
+from conftest import mdb_export_rows, run_console, run_module
 
 EVERY_SAMPLE = [
     ("sales.csv", None),
@@ -106,6 +106,7 @@ def test_read_batches_streams(samples):
     assert rows == 400
 
 
+@pytest.mark.console
 def test_info_matches_the_command(samples):
     doc = pyforge_core.info(samples / "sales.xlsx")
     r = run_console("info", "--json", samples / "sales.xlsx")
@@ -175,9 +176,12 @@ def test_folder_with_a_failure_reports_every_file(samples, tmp_path):
     assert "c.xlsx" in str(e.value)
 
 
+@pytest.mark.console
 def test_console_command(samples, tmp_path):
+    """`pyforge` is the wheel's binary (run_console checks that), of this very version; and
+    `python -m pyforge_core` runs it, arguments and exit code passed through."""
     r = run_console("--version")
-    assert r.returncode == 0 and pyforge_core.__version__ in r.stdout
+    assert r.returncode == 0 and r.stdout.strip() == f"pyforge {pyforge_core.__version__}", r.stdout
     r = run_console("convert", samples / "events.jsonl", tmp_path / "e.parquet")
     assert r.returncode == 0, r.stderr
     assert pq.read_table(tmp_path / "e.parquet").num_rows == pyforge_core.read_table(samples / "events.jsonl").num_rows
@@ -185,6 +189,11 @@ def test_console_command(samples, tmp_path):
     assert r.returncode == 1 and "missing.csv" in r.stderr and "Traceback" not in r.stderr
     r = run_console("convert", "--no-such-flag", "x.csv")
     assert r.returncode == 2
+    m = run_module("--version")
+    assert m.returncode == 0 and m.stdout.strip() == f"pyforge {pyforge_core.__version__}", (m.stdout, m.stderr)
+    m = run_module("convert", tmp_path / "missing.csv")
+    assert m.returncode == 1 and "missing.csv" in m.stderr and "Traceback" not in m.stderr
+    assert run_module("convert", "--no-such-flag", "x.csv").returncode == 2
 
 
 def test_errors_speak_python(samples, tmp_path):
@@ -209,6 +218,7 @@ def test_errors_speak_python(samples, tmp_path):
     assert errors and all("force=True" in m and "--force" not in m for m in errors), errors
 
 
+@pytest.mark.console
 def test_validate_matches_the_command(samples, tmp_path):
     doc = PyForgeCore().validate(samples / "northwind_mini.mdb")
     info = pyforge_core.info(samples / "northwind_mini.mdb")
@@ -222,6 +232,7 @@ def test_validate_matches_the_command(samples, tmp_path):
         pyforge_core.validate(bad)
 
 
+@pytest.mark.console
 def test_output_names_never_collide(samples, tmp_path):
     """One rule (Rust naming.rs) for the command, the Python API and Spark: inputs whose names
     would meet carry their extension; inner dots are kept."""

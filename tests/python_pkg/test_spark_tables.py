@@ -272,6 +272,7 @@ def _access_databases() -> list[Path]:
 
 
 # Classic only: the statements are the same on Connect, and this is the longest test here.
+@pytest.mark.console
 @pytest.mark.parametrize("spark", ["classic"], indirect=True)
 def test_databricks_ddl_in_spark(spark, samples):
     """Every test database's Databricks DDL, statement by statement, in local Spark."""
