@@ -20,16 +20,13 @@ LONG = {
     ("crates/pyforge-core/src/formats/excel/stream.rs", "produce"): 147,
     ("crates/pyforge-core/src/formats/excel/workbook.rs", "check_cell_boxes"): 142,
     ("crates/pyforge-core/src/formats/tree/plan.rs", "new"): 133,
-    ("crates/pyforge-cli/src/remote.rs", "convert_staged"): 127,
     ("crates/pyforge-samples/src/access/row.rs", "encode"): 125,
     ("crates/pyforge-core/src/formats/xml/parser.rs", "run"): 121,
-    ("crates/pyforge-cli/src/commands.rs", "convert_batch"): 112,
     ("crates/pyforge-samples/src/access/sample.rs", "northwind_mini"): 111,
     ("crates/pyforge-core/src/formats/excel/workbook.rs", "for_each_cell"): 107,
     ("crates/pyforge-core/src/formats/access/fast.rs", "cells"): 97,
     ("crates/pyforge-core/src/formats/excel/rows.rs", "walk_rows"): 95,
     ("crates/pyforge-databricks/src/files_api.rs", "download"): 92,
-    ("crates/pyforge-cli/src/commands.rs", "convert_single"): 83,
     ("crates/pyforge-core/src/formats/dbf/values.rs", "decimal"): 82,
 }
 

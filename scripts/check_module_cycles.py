@@ -15,7 +15,6 @@ from pathlib import Path
 
 # Circles when the rule came in (2026-12-07), by crate: break them and remove their entry.
 KNOWN: dict[str, list[set[str]]] = {
-    "pyforge-cli": [{"cli", "commands", "databricks", "progress", "remote"}],
     "pyforge-databricks": [{"auth", "http"}],
     "pyforge-core": [{"formats::access::catalog", "formats::access::structure"}],
 }

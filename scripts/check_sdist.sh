@@ -37,7 +37,6 @@ MISSING=()
 for f in pyproject.toml Cargo.toml Cargo.lock PKG-INFO README.md \
   crates/pyforge-python/Cargo.toml crates/pyforge-python/src/lib.rs \
   crates/pyforge-core/Cargo.toml crates/pyforge-core/src/lib.rs \
-  crates/pyforge-cli/Cargo.toml crates/pyforge-cli/src/lib.rs \
   crates/pyforge-databricks/Cargo.toml crates/pyforge-databricks/src/lib.rs \
   crates/pyforge-samples/Cargo.toml crates/pyforge-samples/src/lib.rs \
   python/pyforge_core/__init__.py python/pyforge_core/_native.pyi python/pyforge_core/py.typed; do

@@ -6,8 +6,6 @@ use pyforge_databricks::config::Config;
 use pyforge_databricks::http::HttpClient;
 use pyforge_databricks::volumes::{VolumeInfo, VolumesApi};
 
-use crate::commands::Ui;
-
 /// `pyforge env-info`.
 #[derive(Debug, Args)]
 pub struct EnvInfoArgs {
@@ -102,8 +100,8 @@ fn print_table(vols: &[VolumeInfo]) {
     }
 }
 
-/// `pyforge volumes list|get`.
-pub fn volumes(ui: &Ui, c: VolumesCommand) -> Result<u8> {
+/// `pyforge volumes list|get` (`quiet`: print nothing when there is nothing to list).
+pub fn volumes(quiet: bool, c: VolumesCommand) -> Result<u8> {
     match c {
         VolumesCommand::List(a) => {
             let http = client(a.profile.as_deref())?;
@@ -112,7 +110,7 @@ pub fn volumes(ui: &Ui, c: VolumesCommand) -> Result<u8> {
                 let raw: Vec<_> = vols.iter().map(|v| v.raw.clone()).collect();
                 println!("{}", serde_json::to_string_pretty(&raw)?);
             } else if vols.is_empty() {
-                if !ui.quiet {
+                if !quiet {
                     println!("no volumes in {}", a.schema);
                 }
             } else {

@@ -55,7 +55,7 @@ where
         cli::Command::Formats(a) => commands::formats(a),
         cli::Command::Samples(a) => commands::samples(&ui, a),
         cli::Command::EnvInfo(a) => databricks::env_info(a),
-        cli::Command::Volumes(c) => databricks::volumes(&ui, c),
+        cli::Command::Volumes(c) => databricks::volumes(ui.quiet, c),
     };
     match result {
         Ok(code) => code,

@@ -283,7 +283,9 @@ fn the_request_options_are_the_command_line_options() {
     let mut seen = std::collections::BTreeMap::new();
     for cmd in [cli.find_subcommand("convert").unwrap(), cli.find_subcommand("info").unwrap()] {
         for arg in cmd.get_arguments() {
-            let (Some(long), false) = (arg.get_long(), arg.is_hide_set() && arg.get_id() != "output_stem") else { continue };
+            let (Some(long), false) = (arg.get_long(), arg.is_hide_set() && arg.get_id() != "output_stem") else {
+                continue;
+            };
             if ["help", "version", "verbose", "quiet", "json"].contains(&long) {
                 continue;
             }
