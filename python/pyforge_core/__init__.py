@@ -132,8 +132,9 @@ class PyForgeCore:
         ``DIR/shop/``), as for many inputs.
 
         Returns ``{"input", "output", "format", "rows", "tables": [{"name", "output", "rows",
-        "columns"}], "files": [per-file results], "ok", "failed", "skipped"}``. ``output`` and
-        ``format`` are those of the only file converted (``None`` for several files). Raises a
+        "columns"}], "files": [per-file results], "ok", "failed", "skipped", "seconds"}``.
+        ``output`` and ``format`` are those of the only file converted (``None`` for several
+        files); ``seconds`` is the conversion's time (without Volume downloads and uploads). Raises a
         :class:`PyForgeError` subclass when a single input fails, and :class:`ConversionFailed`
         (with ``.result``) when files of a folder or glob failed.
 
@@ -164,6 +165,7 @@ class PyForgeCore:
             "ok": raw["ok"],
             "failed": raw["failed"],
             "skipped": raw["skipped"],
+            "seconds": raw["seconds"],
         }
         if raw["failed"]:
             failures = "; ".join(f"{f['input']}: {f['error']}" for f in files if f["status"] == "failed")

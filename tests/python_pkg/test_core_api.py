@@ -119,6 +119,7 @@ def test_convert_result_and_layout(samples, tmp_path):
     shutil.copy(samples / "northwind_mini.mdb", mdb)
     r = PyForgeCore().convert(mdb)
     assert r["output"] == str(tmp_path / "shop") and r["format"] == "access"
+    assert isinstance(r["seconds"], float) and r["seconds"] > 0
     names = sorted(t["name"] for t in r["tables"])
     assert names == sorted(t["name"] for t in pyforge_core.info(mdb)["tables"])
     manifest = json.loads((tmp_path / "shop" / "_manifest.json").read_text())
@@ -142,6 +143,14 @@ def test_errors_are_typed(samples, tmp_path):
     with pytest.raises(pyforge_core.UsageError, match="no_such_option") as e:
         pyforge_core.convert(samples / "sales.csv", tmp_path / "x.parquet", no_such_option=True)
     assert "--" not in str(e.value) and "Usage:" not in str(e.value), e.value
+    # Values of the wrong kind and options of another call are refused by name, not guessed at.
+    with pytest.raises(pyforge_core.UsageError, match="expected usize"):
+        pyforge_core.convert(samples / "sales.csv", tmp_path / "x.parquet", skip_rows="many")
+    with pytest.raises(pyforge_core.UsageError, match='unknown option "force"'):
+        pyforge_core.info(samples / "sales.csv", force=True)
+    with pytest.raises(pyforge_core.UsageError, match="delimiter=... must be a single ASCII character"):
+        pyforge_core.read_table(samples / "sales.csv", delimiter=";;")
+    assert not (tmp_path / "x.parquet").exists()
     target = tmp_path / "sales.parquet"
     pyforge_core.convert(samples / "sales.csv", target)
     with pytest.raises(pyforge_core.OutputExistsError, match=r"force=True") as e:

@@ -13,7 +13,7 @@ use crate::{
 pub(crate) fn to_py(e: &RunError) -> PyErr {
     use pyforge_core::Error as C;
     use pyforge_databricks::Error as D;
-    let m = python_text(&crate::one_line(e));
+    let m = python_text(&pyforge_databricks::run::one_line(e));
     match e.cause() {
         Cause::Core(c) => match c {
             C::Usage { .. } | C::InvalidOption(_) => UsageError::new_err(m),

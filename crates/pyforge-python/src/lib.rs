@@ -209,6 +209,8 @@ fn volume_info(
 struct TableReader {
     schema: SchemaRef,
     table: OpenTable,
+    /// Shows a staged copy's path as the remote path it stands for.
+    names: run::PathNames,
 }
 
 impl Iterator for TableReader {
@@ -216,7 +218,11 @@ impl Iterator for TableReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         // The message in Python's words (`allow_ragged=True`, not `--allow-ragged`).
-        self.table.stream.next().map(|r| r.map_err(|e| ArrowError::ExternalError(python_text(&e.to_string()).into())))
+        let names = &self.names;
+        self.table
+            .stream
+            .next()
+            .map(|r| r.map_err(|e| ArrowError::ExternalError(python_text(&names.text(&e.to_string())).into())))
     }
 }
 
@@ -242,7 +248,7 @@ fn open_table<'py>(
     let opened = py.detach(|| run::open_table(&req, table.as_deref(), "table=", &remote)).map_err(|e| to_py(&e))?;
     let name = opened.name.clone();
     let schema = opened.stream.schema();
-    let stream = FFI_ArrowArrayStream::new(Box::new(TableReader { schema, table: opened }));
+    let stream = FFI_ArrowArrayStream::new(Box::new(TableReader { schema, table: opened, names: remote.names }));
     // The capsule owns the stream: pyarrow moves it out on import; if never imported, dropping
     // the capsule releases it (FFI_ArrowArrayStream's Drop calls release when still set).
     let capsule = PyCapsule::new_with_value(py, stream, c"arrow_array_stream")?;
@@ -274,21 +280,6 @@ fn samples(py: Python<'_>, dir: PathBuf, force: bool) -> PyResult<Vec<String>> {
     let files =
         py.detach(|| pyforge_samples::write_samples(&dir, force)).map_err(|e| to_py(&run::RunError::from(e)))?;
     Ok(files.into_iter().map(|p| p.display().to_string()).collect())
-}
-
-/// An error and its causes on one line (causes the message already contains are skipped).
-fn one_line(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cause = c.source();
-    }
-    s.replace('\n', " ")
 }
 
 #[pymodule]

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use crate::errors::python_text;
 
-/// `{"files": [per file], "ok", "failed", "skipped"}`. Per file: `{"input", "status": "ok",
+/// `{"files": [per file], "ok", "failed", "skipped", "seconds"}` (`seconds`: the conversion's
+/// time, without downloads and uploads). Per file: `{"input", "status": "ok",
 /// "format", "output", "manifest", "rows", "tables": [{"name", "output", "rows", "columns":
 /// [{"name", "type"}], "details"}]}`, `{"input", "status": "failed", "error"}` or `{"input",
 /// "status": "skipped"}` (after a failure with `fail_fast`). Paths are shown as the user gave
@@ -41,5 +42,5 @@ pub(crate) fn document(report: &RunReport, names: &PathNames) -> Value {
         })
         .collect();
     let (ok, failed, skipped) = report.counts();
-    json!({"ok": ok, "failed": failed, "skipped": skipped, "files": files})
+    json!({"ok": ok, "failed": failed, "skipped": skipped, "files": files, "seconds": report.elapsed.as_secs_f64()})
 }

@@ -9,6 +9,7 @@
 mod inputs;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 pub use inputs::{resolve, Inputs};
 
@@ -64,6 +65,8 @@ pub struct RunReport {
     pub many: bool,
     /// In input order.
     pub files: Vec<FileOutcome>,
+    /// How long the conversion took (for staged runs: without downloads and uploads).
+    pub elapsed: Duration,
 }
 
 impl RunReport {
@@ -152,6 +155,7 @@ pub fn convert_file(
         Some(o) => Destination::Path(o.to_path_buf()),
         None => Destination::Auto(None),
     };
+    let started = Instant::now();
     observer.started(&[input.to_path_buf()], false);
     let result = convert_to(input, &dest, opts, &|e: &Event| observer.event(e));
     observer.file_done(input, &result);
@@ -165,6 +169,7 @@ pub fn convert_file(
     let report = RunReport {
         many: false,
         files: vec![FileOutcome { input: input.to_path_buf(), outcome: Outcome::Converted(report) }],
+        elapsed: started.elapsed(),
     };
     observer.finished(&report);
     Ok(report)
@@ -187,6 +192,7 @@ pub fn convert_files(
         }
     }
     let created = output.map(make_dir).transpose()?.flatten();
+    let started = Instant::now();
     observer.started(inputs, true);
     let items =
         convert_many(inputs, output, opts, &|e: &Event| observer.event(e), &|input, r| observer.file_done(input, r))?;
@@ -201,7 +207,7 @@ pub fn convert_files(
             },
         })
         .collect();
-    let report = RunReport { many: true, files };
+    let report = RunReport { many: true, files, elapsed: started.elapsed() };
     if report.failed() {
         // When every file failed the folder made for them is empty: remove it (a folder
         // holding any output stays, remove_dir refuses it).

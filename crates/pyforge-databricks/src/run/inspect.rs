@@ -11,6 +11,10 @@ use super::{local_input, RemoteOptions, RunError, StagedInput};
 /// What `info --json` prints: `{path, format, size_bytes, details, tables: [{name, rows,
 /// columns, details}]}`.
 pub fn info_document(req: &InputRequest, remote: &RemoteOptions) -> Result<Value, RunError> {
+    info_of(req, remote).map_err(|e| remote.names.error(e))
+}
+
+fn info_of(req: &InputRequest, remote: &RemoteOptions) -> Result<Value, RunError> {
     let (local, _staged) = local_input(&req.input, remote)?;
     let source = pyforge_core::open(&local, &req.read.read_options()?)?;
     let size = std::fs::metadata(&local).map(|m| m.len()).unwrap_or(0);
@@ -52,6 +56,10 @@ pub fn info_document(req: &InputRequest, remote: &RemoteOptions) -> Result<Value
 /// What `validate` checks, as `{"path", "format", "tables", "rows"}`: every table is read to
 /// the end (an error names the file).
 pub fn validate_document(req: &InputRequest, remote: &RemoteOptions) -> Result<Value, RunError> {
+    validate_of(req, remote).map_err(|e| remote.names.error(e))
+}
+
+fn validate_of(req: &InputRequest, remote: &RemoteOptions) -> Result<Value, RunError> {
     let (local, _staged) = local_input(&req.input, remote)?;
     let source = pyforge_core::open(&local, &req.read.read_options()?)?;
     let mut rows = 0;
@@ -76,6 +84,15 @@ pub struct OpenTable {
 /// Open one table of the input for reading. Without `table` the input must have exactly one
 /// table (else a usage error lists them; `choose` says how to name one, e.g. `table=`).
 pub fn open_table(
+    req: &InputRequest,
+    table: Option<&str>,
+    choose: &str,
+    remote: &RemoteOptions,
+) -> Result<OpenTable, RunError> {
+    open_of(req, table, choose, remote).map_err(|e| remote.names.error(e))
+}
+
+fn open_of(
     req: &InputRequest,
     table: Option<&str>,
     choose: &str,

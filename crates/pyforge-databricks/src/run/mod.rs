@@ -74,6 +74,29 @@ impl PathNames {
         let prefixes = self.0.lock().unwrap_or_else(|e| e.into_inner());
         prefixes.iter().rev().fold(s.to_string(), |text, prefix| crate::stage::unstage_text_at(prefix, &text))
     }
+
+    /// `e` with its message showing remote paths, once this run has staged anything.
+    pub fn error(&self, e: RunError) -> RunError {
+        if self.0.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+            return e;
+        }
+        RunError::Shown { text: self.text(&one_line(&e)), original: Box::new(e) }
+    }
+}
+
+/// An error and its causes on one line (causes the message already contains are skipped).
+pub fn one_line(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cause = c.source();
+    }
+    s.replace('\n', " ")
 }
 
 /// Why a run failed: the converter's error, a remote request's, or either with its message

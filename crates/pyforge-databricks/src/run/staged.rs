@@ -69,8 +69,7 @@ pub(super) fn convert(plan: &Plan, remote: &RemoteOptions, observer: &dyn RunObs
     let stage = Stage::new(remote)?;
     let run = Run { files: &files, staging: stage.get(), plan, observer };
     // Messages name the remote paths, not the staged copies (mapped while the stage exists).
-    let result =
-        run.convert().map_err(|e| RunError::Shown { text: remote.names.text(&e.to_string()), original: Box::new(e) });
+    let result = run.convert().map_err(|e| remote.names.error(e));
     stage.finish(observer);
     result
 }
