@@ -10,7 +10,20 @@ use std::time::{Duration, Instant};
 
 use crate::config::{AuthMethod, Config, Secret};
 use crate::error::{Error, Result};
-use crate::http::{encode_query, Attempt, Body, HttpClient, Request};
+
+/// The path of the OAuth discovery document.
+pub(crate) const DISCOVERY_PATH: &str = "/oidc/.well-known/oauth-authorization-server";
+
+/// How the authenticator reaches the workspace's OAuth endpoints: through the very client it
+/// authenticates (`http.rs` implements this for `HttpClient`), so this module needs nothing
+/// of the client's internals and the client all of this module's.
+pub(crate) trait TokenTransport {
+    /// The OAuth discovery document ([`DISCOVERY_PATH`]), fetched without authentication.
+    fn discovery(&self) -> Result<serde_json::Value>;
+    /// The body of the token endpoint's answer to a client-credentials grant for `client_id`
+    /// (`basic`: its HTTP Basic credentials), retried as every request is.
+    fn token_response(&self, endpoint: &str, client_id: &str, basic: &str) -> Result<String>;
+}
 
 /// Produces the `Authorization` header for requests.
 pub struct Authenticator {
@@ -87,7 +100,7 @@ impl Authenticator {
     }
 
     /// The header value (`Bearer ...`), fetching an OAuth token when needed.
-    pub(crate) fn header(&self, http: &HttpClient) -> Result<Option<String>> {
+    pub(crate) fn header(&self, http: &dyn TokenTransport) -> Result<Option<String>> {
         match &self.kind {
             Kind::None => Ok(None),
             Kind::Pat(t) => Ok(Some(format!("Bearer {}", t.expose()))),
@@ -108,21 +121,18 @@ impl Authenticator {
 }
 
 impl M2m {
-    fn endpoint(&self, http: &HttpClient) -> Result<String> {
+    fn endpoint(&self, http: &dyn TokenTransport) -> Result<String> {
         let mut ep = self.token_endpoint.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = ep.as_ref() {
             return Ok(e.clone());
         }
-        let shown = "/oidc/.well-known/oauth-authorization-server";
-        let mut req = Request::new("GET", shown.to_string(), format!("OAuth discovery {shown}"));
-        req.authenticated = false;
-        let doc = http.json(&req)?;
+        let doc = http.discovery()?;
         let found = doc
             .get("token_endpoint")
             .and_then(|v| v.as_str())
             .ok_or_else(|| Error::Protocol {
                 method: "GET".into(),
-                path: shown.into(),
+                path: DISCOVERY_PATH.into(),
                 message: "no token_endpoint in the OAuth discovery document".into(),
             })?
             .to_string();
@@ -130,33 +140,12 @@ impl M2m {
         Ok(found)
     }
 
-    fn fetch(&self, http: &HttpClient) -> Result<CachedToken> {
+    fn fetch(&self, http: &dyn TokenTransport) -> Result<CachedToken> {
         let endpoint = self.endpoint(http)?;
-        let form = format!("grant_type=client_credentials&scope={}", encode_query("all-apis"));
         let basic = base64(format!("{}:{}", self.client_id, self.client_secret.expose()).as_bytes());
         let shown = "OAuth token endpoint";
         let started = Instant::now();
-        let doc = http.with_retries("POST", shown, || {
-            let req = Request::new("POST", endpoint.clone(), shown)
-                .header("Authorization", format!("Basic {basic}"))
-                .header("Accept", "application/json")
-                .body(Body::Bytes { content_type: "application/x-www-form-urlencoded", data: form.clone().into_bytes() });
-            let req = Request { authenticated: false, ..req };
-            match http.attempt(&req) {
-                Attempt::Done(mut resp) => match resp.body_mut().read_to_string() {
-                    Ok(t) => Attempt::Done(t),
-                    Err(e) => Attempt::Retry { after: None, error: Error::Transport { method: "POST".into(), path: shown.into(), message: e.to_string() } },
-                },
-                Attempt::Retry { after, error } => Attempt::Retry { after, error },
-                // A refused client is a 400/401 from the token endpoint: say which credentials.
-                Attempt::Fail(Error::Unauthorized { message, .. }) | Attempt::Fail(Error::Http { status: 400, message, .. }) => Attempt::Fail(Error::Config(format!(
-                    "the OAuth token endpoint refused client `{}` ({}); check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET",
-                    self.client_id,
-                    http.scrub(&message)
-                ))),
-                Attempt::Fail(e) => Attempt::Fail(e),
-            }
-        })?;
+        let doc = http.token_response(&endpoint, &self.client_id, &basic)?;
         let v: serde_json::Value = serde_json::from_str(&doc).map_err(|e| Error::Protocol {
             method: "POST".into(),
             path: shown.into(),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ureq::http::{self, Response};
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, TokenTransport, DISCOVERY_PATH};
 use crate::config::{Config, Secret};
 use crate::error::{Error, Result};
 
@@ -422,6 +422,44 @@ pub fn encode_path(p: &str) -> String {
         .add(b'@')
         .add(b':');
     utf8_percent_encode(p, PATH).to_string()
+}
+
+impl TokenTransport for HttpClient {
+    fn discovery(&self) -> Result<serde_json::Value> {
+        let mut req = Request::new("GET", DISCOVERY_PATH.to_string(), format!("OAuth discovery {DISCOVERY_PATH}"));
+        req.authenticated = false;
+        self.json(&req)
+    }
+
+    fn token_response(&self, endpoint: &str, client_id: &str, basic: &str) -> Result<String> {
+        let form = format!("grant_type=client_credentials&scope={}", encode_query("all-apis"));
+        let shown = "OAuth token endpoint";
+        self.with_retries("POST", shown, || {
+            let req = Request::new("POST", endpoint.to_string(), shown)
+                .header("Authorization", format!("Basic {basic}"))
+                .header("Accept", "application/json")
+                .body(Body::Bytes { content_type: "application/x-www-form-urlencoded", data: form.clone().into_bytes() });
+            let req = Request { authenticated: false, ..req };
+            match self.attempt(&req) {
+                Attempt::Done(mut resp) => match resp.body_mut().read_to_string() {
+                    Ok(t) => Attempt::Done(t),
+                    Err(e) => Attempt::Retry {
+                        after: None,
+                        error: Error::Transport { method: "POST".into(), path: shown.into(), message: e.to_string() },
+                    },
+                },
+                Attempt::Retry { after, error } => Attempt::Retry { after, error },
+                // A refused client is a 400/401 from the token endpoint: say which credentials.
+                Attempt::Fail(Error::Unauthorized { message, .. }) | Attempt::Fail(Error::Http { status: 400, message, .. }) => {
+                    Attempt::Fail(Error::Config(format!(
+                        "the OAuth token endpoint refused client `{client_id}` ({}); check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET",
+                        self.scrub(&message)
+                    )))
+                }
+                Attempt::Fail(e) => Attempt::Fail(e),
+            }
+        })
+    }
 }
 
 /// Percent-encode a query parameter value.

@@ -60,10 +60,13 @@ fn remote_options(request: &mut Value, host: Option<String>, token: Option<Strin
         _ => return Err(UsageError::new_err("host and token go together: pass both or neither")),
     };
     // `profile` and `temp_dir` are options of the call, not of the conversion.
-    let mut take = |name: &str| request.as_object_mut().and_then(|o| o.remove(name));
-    let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
-    let profile = text(take("profile"));
-    let temp_dir = text(take("temp_dir")).map(PathBuf::from);
+    let mut text = |name: &str| match request.as_object_mut().and_then(|o| o.remove(name)) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(UsageError::new_err(format!("{name} must be a string, not {other}"))),
+    };
+    let profile = text("profile")?;
+    let temp_dir = text("temp_dir")?.map(PathBuf::from);
     Ok(RemoteOptions { profile, temp_dir, credentials, ..Default::default() })
 }
 
@@ -73,7 +76,8 @@ fn parse_request(text: &str) -> PyResult<Value> {
 }
 
 /// Convert as `pyforge convert` does; `request` is a JSON object (`{"input", "output", ...
-/// options}`). Returns `{"files": [per-file results], "ok", "failed", "skipped"}` as JSON text.
+/// options}`). Returns `{"files": [per-file results], "ok", "failed", "skipped", "seconds"}` as
+/// JSON text (see `report.rs`).
 /// `progress`, if given, is called with a dict per update (see `progress.rs`); the first
 /// exception it raises stops further calls and is raised once the conversion ends.
 #[pyfunction]

@@ -15,7 +15,8 @@ use serde_json::json;
 use super::file_error;
 use super::schema::{access_type_name, arrow_type, effective_type, ColumnKind};
 use super::structure::{
-    link_target_exists, properties_of, table_structure, DatabaseStructure, QueryInfo, RelationshipInfo, TableStructure,
+    link_target_exists, properties_of, table_structure, DatabaseStructure, QueryInfo, RelationshipInfo, TableParts,
+    TableStructure,
 };
 use crate::column_names::unique_column_names;
 use crate::error::Result;
@@ -364,7 +365,14 @@ fn plan_table(
         table.properties_error = Some(err);
         Default::default()
     });
-    table.structure = table_structure(&table, &props);
+    let parts = TableParts {
+        name: &table.name,
+        def: &table.def,
+        column_indexes: table.columns.iter().map(|c| c.index).collect(),
+        schema: &table.schema,
+        calculated: &table.calculated,
+    };
+    table.structure = table_structure(&parts, &props);
     Ok(table)
 }
 

@@ -14,11 +14,10 @@ use std::path::Path;
 use arrow::datatypes::DataType;
 use jetdb::{
     column_flags, entry_properties, index_flags, index_type, query_to_sql, relationship_flags, CatalogEntry,
-    ColumnType, IndexColumnOrder, IndexDef, PropMapType, QueryDef, Relationship, TextEncoding, Value,
+    ColumnType, IndexColumnOrder, IndexDef, PropMapType, QueryDef, Relationship, TableDef, TextEncoding, Value,
 };
 use serde::Serialize;
 
-use super::catalog::AccessTable;
 use super::schema::{access_type_name, effective_type};
 
 /// The structure of a whole database.
@@ -166,22 +165,34 @@ pub fn properties_of(entry: &CatalogEntry, text: TextEncoding) -> Result<Propert
     Ok(out)
 }
 
+/// What the structure of a table is read from: its catalog entry, as the catalog planned it.
+pub struct TableParts<'a> {
+    pub name: &'a str,
+    pub def: &'a TableDef,
+    /// The definition's column of each output column, in output order.
+    pub column_indexes: Vec<usize>,
+    /// The output schema (the names and types the columns are written with).
+    pub schema: &'a arrow::datatypes::Schema,
+    /// Result types of calculated columns (lower-cased names).
+    pub calculated: &'a HashMap<String, ColumnType>,
+}
+
 /// The structure of `table`, with the properties of its catalog entry.
-pub fn table_structure(table: &AccessTable, props: &Properties) -> TableStructure {
-    let def = &table.def;
+pub fn table_structure(table: &TableParts, props: &Properties) -> TableStructure {
+    let def = table.def;
     // Output name of each column of the definition, by column number.
     let names: HashMap<u16, &str> = table
-        .columns
+        .column_indexes
         .iter()
         .zip(table.schema.fields())
-        .map(|(c, f)| (def.columns[c.index].col_num, f.name().as_str()))
+        .map(|(i, f)| (def.columns[*i].col_num, f.name().as_str()))
         .collect();
     let columns = table
-        .columns
+        .column_indexes
         .iter()
         .zip(table.schema.fields())
-        .map(|(c, f)| {
-            let col = &def.columns[c.index];
+        .map(|(i, f)| {
+            let col = &def.columns[*i];
             let p = props.get(&col.name);
             let get = |n: &str| p.and_then(|p| p.get(n));
             let text = |n: &str| get(n).and_then(prop_text);
@@ -189,11 +200,11 @@ pub fn table_structure(table: &AccessTable, props: &Properties) -> TableStructur
                 col.flags & column_flags::NULLABLE == 0 || matches!(get("Required"), Some(Value::Bool(true)));
             let auto_number =
                 col.is_auto_number().then_some(if col.col_type == ColumnType::Guid { "guid" } else { "increment" });
-            let size = if effective_type(col, &table.calculated) == ColumnType::Text { def.shown_size(col) } else { 0 };
+            let size = if effective_type(col, table.calculated) == ColumnType::Text { def.shown_size(col) } else { 0 };
             ColumnStructure {
                 name: f.name().clone(),
                 access_name: (f.name() != &col.name).then(|| col.name.clone()),
-                access_type: access_type_name(effective_type(col, &table.calculated)),
+                access_type: access_type_name(effective_type(col, table.calculated)),
                 data_type: f.data_type().clone(),
                 size,
                 required,
@@ -205,14 +216,14 @@ pub fn table_structure(table: &AccessTable, props: &Properties) -> TableStructur
             }
         })
         .collect();
-    let indexes: Vec<IndexInfo> = def.indexes.iter().filter_map(|idx| index_info(table, idx, &names)).collect();
+    let indexes: Vec<IndexInfo> = def.indexes.iter().filter_map(|idx| index_info(def, idx, &names)).collect();
     let primary_key = indexes
         .iter()
         .find(|i| i.primary)
         .map(|i| i.columns.iter().map(|c| c.name.clone()).collect())
         .unwrap_or_default();
     TableStructure {
-        name: table.name.clone(),
+        name: table.name.to_string(),
         description: props.get("").and_then(|p| p.get("Description")).and_then(prop_text),
         columns,
         primary_key,
@@ -222,11 +233,11 @@ pub fn table_structure(table: &AccessTable, props: &Properties) -> TableStructur
 
 /// The index `idx`, unless it is a foreign-key reference (the relationship has it) or one of
 /// the hidden indexes Access keeps on complex columns.
-fn index_info(table: &AccessTable, idx: &IndexDef, names: &HashMap<u16, &str>) -> Option<IndexInfo> {
+fn index_info(def: &TableDef, idx: &IndexDef, names: &HashMap<u16, &str>) -> Option<IndexInfo> {
     if idx.index_type == index_type::FOREIGN_KEY || idx.columns.is_empty() {
         return None;
     }
-    let complex = |n: u16| table.def.columns.iter().any(|c| c.col_num == n && c.col_type == ColumnType::ComplexType);
+    let complex = |n: u16| def.columns.iter().any(|c| c.col_num == n && c.col_type == ColumnType::ComplexType);
     if idx.columns.iter().all(|c| complex(c.col_num)) {
         return None;
     }
