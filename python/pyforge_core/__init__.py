@@ -132,7 +132,9 @@ class PyForgeCore:
         ``DIR/shop/``), as for many inputs.
 
         Returns ``{"input", "output", "format", "rows", "tables": [{"name", "output", "rows",
-        "columns"}], "files": [per-file results], "ok", "failed", "skipped", "seconds"}``.
+        "columns", "details", "rereads"}], "files": [per-file results], "ok", "failed",
+        "skipped", "seconds"}``. ``rereads`` counts the times a table was read again because a
+        value past the type sample needed a wider column type (nothing is lost either way).
         ``output`` and ``format`` are those of the only file converted (``None`` for several
         files); ``seconds`` is the conversion's time (without Volume downloads and uploads). Raises a
         :class:`PyForgeError` subclass when a single input fails, and :class:`ConversionFailed`

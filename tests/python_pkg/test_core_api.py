@@ -137,6 +137,19 @@ def test_convert_result_and_layout(samples, tmp_path):
     assert pyforge_core.convert(samples / "sales.csv", output_dir=into)["output"] == str(into / "sales.parquet")
 
 
+def test_the_result_counts_tables_read_again(tmp_path):
+    """A value past the type sample widens its column: the table is read again, and said so."""
+    late = tmp_path / "late.csv"
+    late.write_text("id,n\n" + "".join(f"{i},{i}\n" for i in range(200_000)) + "oops,2.5\n")
+    r = pyforge_core.convert(late, tmp_path / "late.parquet")
+    assert [t["rereads"] for t in r["tables"]] == [1], r["tables"]
+    table = pq.read_table(tmp_path / "late.parquet")
+    assert table.num_rows == 200_001 and table.column("id")[200_000].as_py() == "oops"
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a\n1\n2\n")
+    assert pyforge_core.convert(plain)["tables"][0]["rereads"] == 0
+
+
 def test_errors_are_typed(samples, tmp_path):
     with pytest.raises(pyforge_core.InputNotFoundError, match="missing.csv"):
         pyforge_core.convert(tmp_path / "missing.csv")

@@ -86,6 +86,9 @@ pub struct TableReport {
     /// Facts the reader learnt while reading the table (error cells read as null, repairs in
     /// recover mode, ...), as in `info` and the manifest.
     pub details: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Times the table was read again from the start because a value did not fit the column
+    /// types inferred from the sample (each widening is one; see [`Event::Reread`]).
+    pub rereads: u32,
 }
 
 /// What one input became.
@@ -508,6 +511,7 @@ fn write_table(
                         rows,
                         columns,
                         details: Default::default(),
+                        rereads,
                     },
                 ));
             }

@@ -9,7 +9,7 @@ use crate::errors::python_text;
 /// `{"files": [per file], "ok", "failed", "skipped", "seconds"}` (`seconds`: the conversion's
 /// time, without downloads and uploads). Per file: `{"input", "status": "ok",
 /// "format", "output", "manifest", "rows", "tables": [{"name", "output", "rows", "columns":
-/// [{"name", "type"}], "details"}]}`, `{"input", "status": "failed", "error"}` or `{"input",
+/// [{"name", "type"}], "details", "rereads"}]}`, `{"input", "status": "failed", "error"}` or `{"input",
 /// "status": "skipped"}` (after a failure with `fail_fast`). Paths are shown as the user gave
 /// them (`dbfs:/Volumes/...` for staged Volume files).
 pub(crate) fn document(report: &RunReport, names: &PathNames) -> Value {
@@ -31,6 +31,7 @@ pub(crate) fn document(report: &RunReport, names: &PathNames) -> Value {
                     "rows": t.rows,
                     "columns": t.columns,
                     "details": t.details,
+                    "rereads": t.rereads,
                 })).collect::<Vec<_>>(),
             }),
             Outcome::Failed(e) => json!({
