@@ -471,7 +471,7 @@ fn write_table(
     events: EventFn,
 ) -> Result<(Staged, TableReport)> {
     events(&Event::TableStarted { input, table });
-    let mut rereads = 0;
+    let mut rereads: u32 = 0;
     loop {
         let stream = source.open_table(table).map_err(|e| e.with_table(table))?;
         let schema = output_schema(&stream.schema(), opts.all_strings);
@@ -515,7 +515,7 @@ fn write_table(
                     },
                 ));
             }
-            Err(e) if e.is_schema_widened() && rereads < MAX_REREADS => {
+            Err(e) if e.is_schema_widened() && (rereads as usize) < MAX_REREADS => {
                 rereads += 1;
                 if let Error::SchemaWidened { reason, .. } = &e {
                     events(&Event::Reread { input, table, reason });
