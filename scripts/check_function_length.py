@@ -20,7 +20,6 @@ LONG = {
     ("crates/pyforge-core/src/formats/excel/workbook.rs", "check_cell_boxes"): 142,
     ("crates/pyforge-core/src/formats/tree/plan.rs", "new"): 133,
     ("crates/pyforge-core/src/formats/xml/parser.rs", "run"): 121,
-    ("crates/pyforge-samples/src/access/sample.rs", "northwind_mini"): 111,
     ("crates/pyforge-core/src/formats/excel/workbook.rs", "for_each_cell"): 107,
     ("crates/pyforge-core/src/formats/access/fast.rs", "cells"): 97,
     ("crates/pyforge-core/src/formats/excel/rows.rs", "walk_rows"): 95,
