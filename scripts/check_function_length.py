@@ -23,7 +23,6 @@ LONG = {
     ("crates/pyforge-core/src/formats/excel/workbook.rs", "for_each_cell"): 107,
     ("crates/pyforge-core/src/formats/access/fast.rs", "cells"): 97,
     ("crates/pyforge-core/src/formats/excel/rows.rs", "walk_rows"): 95,
-    ("crates/pyforge-core/src/formats/dbf/values.rs", "decimal"): 82,
 }
 
 FN = re.compile(r"^(\s*)(?:pub(?:\([a-z:]+\))? )?(?:const )?(?:async )?(?:unsafe )?fn (\w+)")
