@@ -18,7 +18,6 @@ LIMIT = 80
 LONG = {
     ("crates/pyforge-core/src/formats/excel/stream.rs", "produce"): 147,
     ("crates/pyforge-core/src/formats/xml/parser.rs", "run"): 121,
-    ("crates/pyforge-core/src/formats/excel/workbook.rs", "for_each_cell"): 107,
     ("crates/pyforge-core/src/formats/access/fast.rs", "cells"): 97,
     ("crates/pyforge-core/src/formats/excel/rows.rs", "walk_rows"): 95,
 }

@@ -11,7 +11,7 @@ use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{Cell, Data, DataRef, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 
 use crate::error::{Error, Result};
 
@@ -424,66 +424,16 @@ impl Workbook {
         let err = |e: &dyn std::fmt::Display| {
             Error::invalid(&path, None, format!("cannot read the sheet: {e}")).with_table(sheet)
         };
+        // The xlsx and xlsb cell readers have the same `next_cell` but no trait in common.
         macro_rules! stream {
             ($reader:expr) => {{
                 let mut reader = $reader.map_err(|e| err(&e))?;
+                let next_cell = move || reader.next_cell().map_err(|e| err(&e));
                 if sorted {
-                    let mut cells = Vec::new();
-                    while let Some(c) = reader.next_cell().map_err(|e| err(&e))? {
-                        if !matches!(c.get_value(), DataRef::Empty) {
-                            let (r, col) = c.get_position();
-                            cells.push((r, col, c.get_value().clone()));
-                        }
-                    }
-                    cells.sort_by_key(|c| (c.0, c.1));
-                    for (r, col, v) in cells {
-                        if f(r, col, v)?.is_break() {
-                            break;
-                        }
-                    }
+                    stream_sorted(next_cell, &mut f)
                 } else {
-                    // Parsing the sheet's XML (on its own thread) overlaps with what `f` does
-                    // with the cells: chunks of cells pass through a short queue.
-                    const CHUNK: usize = 4096;
-                    std::thread::scope(|scope| -> Result<()> {
-                        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, u32, DataRef<'w>)>>(4);
-                        let parser = scope.spawn(move || -> Result<()> {
-                            let mut chunk = Vec::with_capacity(CHUNK);
-                            while let Some(c) = reader.next_cell().map_err(|e| err(&e))? {
-                                if matches!(c.get_value(), DataRef::Empty) {
-                                    continue;
-                                }
-                                let (r, col) = c.get_position();
-                                chunk.push((r, col, c.get_value().clone()));
-                                if chunk.len() == CHUNK
-                                    && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err()
-                                {
-                                    return Ok(()); // the consumer stopped early
-                                }
-                            }
-                            let _ = tx.send(chunk);
-                            Ok(())
-                        });
-                        let mut consumed: Result<()> = Ok(());
-                        'chunks: for chunk in rx.iter() {
-                            for (r, col, v) in chunk {
-                                match f(r, col, v) {
-                                    Ok(ControlFlow::Continue(())) => {}
-                                    Ok(ControlFlow::Break(())) => break 'chunks,
-                                    Err(e) => {
-                                        consumed = Err(e);
-                                        break 'chunks;
-                                    }
-                                }
-                            }
-                        }
-                        drop(rx); // unblocks the parser if it waits to send
-                        let parsed =
-                            parser.join().unwrap_or_else(|_| Err(err(&"the sheet parser stopped unexpectedly")));
-                        consumed.and(parsed)
-                    })?;
+                    stream_overlapped(next_cell, &mut f, &err)
                 }
-                Ok(())
             }};
         }
         if !matches!(self.book, Book::Xls(_) | Book::Ods(_)) {
@@ -523,6 +473,74 @@ impl Workbook {
         }
         Ok(())
     }
+}
+
+/// The cells `next_cell` reads, empty ones left out, to `f` sorted by (row, column).
+fn stream_sorted<'w, N, F>(mut next_cell: N, f: &mut F) -> Result<()>
+where
+    N: FnMut() -> Result<Option<Cell<DataRef<'w>>>>,
+    F: FnMut(u32, u32, DataRef<'w>) -> Result<ControlFlow<()>>,
+{
+    let mut cells = Vec::new();
+    while let Some(c) = next_cell()? {
+        if !matches!(c.get_value(), DataRef::Empty) {
+            let (r, col) = c.get_position();
+            cells.push((r, col, c.get_value().clone()));
+        }
+    }
+    cells.sort_by_key(|c| (c.0, c.1));
+    for (r, col, v) in cells {
+        if f(r, col, v)?.is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The cells `next_cell` reads, empty ones left out, to `f` in the order read. Parsing the
+/// sheet's XML (on its own thread) overlaps with what `f` does with the cells: chunks of cells
+/// pass through a short queue. `err` makes the error for a parser thread that panicked.
+fn stream_overlapped<'w, N, F, E>(mut next_cell: N, f: &mut F, err: &E) -> Result<()>
+where
+    N: FnMut() -> Result<Option<Cell<DataRef<'w>>>> + Send,
+    F: FnMut(u32, u32, DataRef<'w>) -> Result<ControlFlow<()>>,
+    E: Fn(&dyn std::fmt::Display) -> Error,
+{
+    const CHUNK: usize = 4096;
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, u32, DataRef<'w>)>>(4);
+        let parser = scope.spawn(move || -> Result<()> {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            while let Some(c) = next_cell()? {
+                if matches!(c.get_value(), DataRef::Empty) {
+                    continue;
+                }
+                let (r, col) = c.get_position();
+                chunk.push((r, col, c.get_value().clone()));
+                if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+                    return Ok(()); // the consumer stopped early
+                }
+            }
+            let _ = tx.send(chunk);
+            Ok(())
+        });
+        let mut consumed: Result<()> = Ok(());
+        'chunks: for chunk in rx.iter() {
+            for (r, col, v) in chunk {
+                match f(r, col, v) {
+                    Ok(ControlFlow::Continue(())) => {}
+                    Ok(ControlFlow::Break(())) => break 'chunks,
+                    Err(e) => {
+                        consumed = Err(e);
+                        break 'chunks;
+                    }
+                }
+            }
+        }
+        drop(rx); // unblocks the parser if it waits to send
+        let parsed = parser.join().unwrap_or_else(|_| Err(err(&"the sheet parser stopped unexpectedly")));
+        consumed.and(parsed)
+    })
 }
 
 /// Excel's column letters for a 0-based column index: 0 -> `A`, 25 -> `Z`, 26 -> `AA`.
