@@ -19,7 +19,6 @@ LONG = {
     ("crates/pyforge-core/src/formats/excel/stream.rs", "produce"): 147,
     ("crates/pyforge-core/src/formats/xml/parser.rs", "run"): 121,
     ("crates/pyforge-core/src/formats/access/fast.rs", "cells"): 97,
-    ("crates/pyforge-core/src/formats/excel/rows.rs", "walk_rows"): 95,
 }
 
 FN = re.compile(r"^(\s*)(?:pub(?:\([a-z:]+\))? )?(?:const )?(?:async )?(?:unsafe )?fn (\w+)")
