@@ -18,7 +18,6 @@ LIMIT = 80
 LONG = {
     ("crates/pyforge-core/src/formats/excel/stream.rs", "produce"): 147,
     ("crates/pyforge-core/src/formats/xml/parser.rs", "run"): 121,
-    ("crates/pyforge-core/src/formats/access/fast.rs", "cells"): 97,
 }
 
 FN = re.compile(r"^(\s*)(?:pub(?:\([a-z:]+\))? )?(?:const )?(?:async )?(?:unsafe )?fn (\w+)")
