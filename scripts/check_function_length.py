@@ -15,9 +15,9 @@ from pathlib import Path
 LIMIT = 80
 
 # (file, function): length when the rule came in (2026-12-07). Lower these as they are split.
-LONG = {
-    ("crates/pyforge-core/src/formats/excel/stream.rs", "produce"): 147,
-}
+# Every one of them is split now; the table stays so a function that must stay long for a while
+# can be named here, with its reason.
+LONG: dict[tuple[str, str], int] = {}
 
 FN = re.compile(r"^(\s*)(?:pub(?:\([a-z:]+\))? )?(?:const )?(?:async )?(?:unsafe )?fn (\w+)")
 
