@@ -61,6 +61,7 @@ impl XmlInput {
         self.quick_error(quick_xml::Error::Io(std::sync::Arc::new(e)), 0)
     }
 
+    /// The text at offset `at` is not in the input's encoding.
     fn not_utf8(&self, at: u64) -> Failure {
         Failure::At(
             at,
@@ -105,7 +106,6 @@ impl XmlInput {
                 eof = self.read_up_to(&mut src, &mut buf, want)?;
             }
             let (text, valid, bad_utf8) = utf8_prefix(&buf, eof);
-            let not_utf8 = |at: u64| self.not_utf8(at);
             // Everything that is left is in this chunk.
             let last = eof && valid == buf.len();
             let skip = pass_on_bom(text, base, w.depth, v)?;
@@ -125,7 +125,7 @@ impl XmlInput {
                         );
                         if cut && !last {
                             if bad_utf8 {
-                                return Err(not_utf8(base + valid as u64));
+                                return Err(self.not_utf8(base + valid as u64));
                             }
                             break skip + start;
                         }
@@ -137,14 +137,14 @@ impl XmlInput {
                             return w.finish(off + body.len() as u64);
                         }
                         if bad_utf8 {
-                            return Err(not_utf8(base + valid as u64));
+                            return Err(self.not_utf8(base + valid as u64));
                         }
                         break skip + start;
                     }
                     Ok(Event::Text(_)) if !last && r.buffer_position() as usize >= body.len() => {
                         // The text may go on in the next chunk.
                         if bad_utf8 {
-                            return Err(not_utf8(base + valid as u64));
+                            return Err(self.not_utf8(base + valid as u64));
                         }
                         break skip + start;
                     }
