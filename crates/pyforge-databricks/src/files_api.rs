@@ -11,6 +11,8 @@ use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
+use ureq::http::Response;
+
 use crate::error::{Error, Result};
 use crate::http::{encode_path, encode_query, Body, HttpClient, Request};
 use crate::location::VolumePath;
@@ -188,86 +190,28 @@ impl<'a> FilesApi<'a> {
 
     /// Download `p` into local file `dest` (created or truncated); returns the bytes written.
     pub fn download(&self, p: &VolumePath, dest: &Path) -> Result<u64> {
-        let shown = p.to_string();
         let url = Self::file_url(p);
-        let mut file = File::create(dest).map_err(|e| Error::io(dest, e))?;
+        let file = File::create(dest).map_err(|e| Error::io(dest, e))?;
+        let mut d =
+            Download { http: self.http, shown: p.to_string(), dest, file, written: 0, total: None, validator: None };
         let policy = self.http.retry_policy();
-        let mut written: u64 = 0;
-        let mut total: Option<u64> = None;
-        let mut validator: Option<String> = None;
         let mut stalls = 0u32;
         let mut resumes = 0u32;
         let mut buf = vec![0u8; COPY_BUFFER];
         loop {
-            let mut req = Request::new("GET", url.clone(), shown.clone());
-            if written > 0 {
-                req = req.header("Range", format!("bytes={written}-"));
-                if let Some(v) = &validator {
-                    req = req.header("If-Range", v.clone());
-                }
-            }
-            let resp = self.http.send(&req)?;
-            let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-            let this_validator = header("etag").or_else(|| header("last-modified"));
-            if resp.status().as_u16() == 206 {
-                let range = header("content-range").unwrap_or_default();
-                match parse_content_range(&range) {
-                    Some((start, t)) if start == written => {
-                        if t.is_some() {
-                            total = t;
-                        }
-                    }
-                    _ => {
-                        return Err(Error::Protocol {
-                            method: "GET".into(),
-                            path: shown,
-                            message: format!("asked for bytes {written}- but got Content-Range {range:?}"),
-                        })
-                    }
-                }
-            } else {
-                if written > 0 {
-                    // The server ignored Range, or the file changed (If-Range): start over.
-                    self.http
-                        .notify(&format!("GET {shown}: the server sent the whole file again; restarting the download"));
-                    file.set_len(0).and_then(|_| file.rewind()).map_err(|e| Error::io(dest, e))?;
-                    written = 0;
-                }
-                total = header("content-length").and_then(|s| s.parse().ok());
-                validator = this_validator;
-            }
-            let before = written;
-            let mut reader = resp.into_body().into_reader();
-            let outcome: std::result::Result<(), String> = loop {
-                match reader.read(&mut buf) {
-                    Ok(0) => break Ok(()),
-                    Ok(n) => {
-                        file.write_all(&buf[..n]).map_err(|e| Error::io(dest, e))?;
-                        written += n as u64;
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => break Err(self.http.scrub(&e.to_string())),
-                }
-            };
-            let problem = match (outcome, total) {
-                (Err(e), _) => e,
-                (Ok(()), Some(t)) if written < t => format!("the connection closed after {written} of {t} bytes"),
-                (Ok(()), Some(t)) if written > t => {
-                    return Err(Error::Protocol {
-                        method: "GET".into(),
-                        path: shown,
-                        message: format!("received {written} bytes, more than the {t} announced"),
-                    })
-                }
-                (Ok(()), _) => break,
-            };
-            stalls = if written > before { 0 } else { stalls + 1 };
+            let resp = self.http.send(&d.request(&url))?;
+            d.start_response(&resp)?;
+            let before = d.written;
+            let outcome = d.copy_body(resp, &mut buf)?;
+            let Some(problem) = d.problem(outcome)? else { break };
+            stalls = if d.written > before { 0 } else { stalls + 1 };
             resumes += 1;
+            let (shown, written) = (&d.shown, d.written);
             if stalls >= policy.max_attempts || resumes > MAX_RESUMES {
-                let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
+                let of = d.total.map(|t| format!(" of {t}")).unwrap_or_default();
                 return Err(Error::Transport {
                     method: "GET".into(),
-                    path: shown,
+                    path: d.shown,
                     message: format!("download failed after {written}{of} bytes: {problem}"),
                 });
             }
@@ -276,8 +220,109 @@ impl<'a> FilesApi<'a> {
                 .notify(&format!("GET {shown}: {problem}; resuming at byte {written} in {:.1} s", wait.as_secs_f64()));
             std::thread::sleep(wait);
         }
-        file.flush().and_then(|_| file.sync_all()).map_err(|e| Error::io(dest, e))?;
-        Ok(written)
+        d.file.flush().and_then(|_| d.file.sync_all()).map_err(|e| Error::io(dest, e))?;
+        Ok(d.written)
+    }
+}
+
+/// One download under way: the local file, and how much of which version of the remote file
+/// it holds.
+struct Download<'a> {
+    http: &'a HttpClient,
+    /// The remote path, for messages.
+    shown: String,
+    dest: &'a Path,
+    file: File,
+    /// Bytes written to `file`.
+    written: u64,
+    /// The remote file's size, when the server says.
+    total: Option<u64>,
+    /// The `ETag` (else `Last-Modified`) of the version being downloaded, for `If-Range`.
+    validator: Option<String>,
+}
+
+impl Download<'_> {
+    /// The next GET: the whole file, or (once bytes are written) the rest of it, provided the
+    /// file is still the version begun.
+    fn request(&self, url: &str) -> Request<'static> {
+        let mut req = Request::new("GET", url.to_string(), self.shown.clone());
+        if self.written > 0 {
+            req = req.header("Range", format!("bytes={}-", self.written));
+            if let Some(v) = &self.validator {
+                req = req.header("If-Range", v.clone());
+            }
+        }
+        req
+    }
+
+    /// Take in a response's headers: a partial one (206) must start at byte `written`; a whole
+    /// file starts the local copy over and says its size and version.
+    fn start_response(&mut self, resp: &Response<ureq::Body>) -> Result<()> {
+        let written = self.written;
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        if resp.status().as_u16() == 206 {
+            let range = header("content-range").unwrap_or_default();
+            match parse_content_range(&range) {
+                Some((start, t)) if start == written => {
+                    if t.is_some() {
+                        self.total = t;
+                    }
+                }
+                _ => {
+                    return Err(Error::Protocol {
+                        method: "GET".into(),
+                        path: self.shown.clone(),
+                        message: format!("asked for bytes {written}- but got Content-Range {range:?}"),
+                    })
+                }
+            }
+        } else {
+            if written > 0 {
+                // The server ignored Range, or the file changed (If-Range): start over.
+                self.http.notify(&format!(
+                    "GET {}: the server sent the whole file again; restarting the download",
+                    self.shown
+                ));
+                self.file.set_len(0).and_then(|_| self.file.rewind()).map_err(|e| Error::io(self.dest, e))?;
+                self.written = 0;
+            }
+            self.total = header("content-length").and_then(|s| s.parse().ok());
+            self.validator = header("etag").or_else(|| header("last-modified"));
+        }
+        Ok(())
+    }
+
+    /// Copy the response's body to the file through `buf`. A local write error is an error;
+    /// a dropped connection is the inner `Err`, its message scrubbed of secrets.
+    fn copy_body(&mut self, resp: Response<ureq::Body>, buf: &mut [u8]) -> Result<std::result::Result<(), String>> {
+        let mut reader = resp.into_body().into_reader();
+        loop {
+            match reader.read(buf) {
+                Ok(0) => return Ok(Ok(())),
+                Ok(n) => {
+                    self.file.write_all(&buf[..n]).map_err(|e| Error::io(self.dest, e))?;
+                    self.written += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Ok(Err(self.http.scrub(&e.to_string()))),
+            }
+        }
+    }
+
+    /// After a body: `None` when the file is whole, else why the download must resume; more
+    /// bytes than announced is an error.
+    fn problem(&self, outcome: std::result::Result<(), String>) -> Result<Option<String>> {
+        let written = self.written;
+        match (outcome, self.total) {
+            (Err(e), _) => Ok(Some(e)),
+            (Ok(()), Some(t)) if written < t => Ok(Some(format!("the connection closed after {written} of {t} bytes"))),
+            (Ok(()), Some(t)) if written > t => Err(Error::Protocol {
+                method: "GET".into(),
+                path: self.shown.clone(),
+                message: format!("received {written} bytes, more than the {t} announced"),
+            }),
+            (Ok(()), _) => Ok(None),
+        }
     }
 }
 

@@ -86,8 +86,6 @@ pub fn encode(
     // Variable values: (bytes, long?) in variable-column order; long values still unplaced.
     let mut vars: Vec<Option<VarValue>> = (0..layout.var_count).map(|_| None).collect();
     for (i, (c, v)) in cols.iter().zip(values).enumerate() {
-        let bad =
-            || EncodeError::Value(format!("column {:?} ({:?}): value {} does not fit", c.name, c.kind, describe(v)));
         if let (ColumnType::Bool, Value::Bool(b)) = (c.kind, v) {
             if *b {
                 mask[i / 8] |= 1 << (i % 8);
@@ -101,60 +99,105 @@ pub fn encode(
             continue;
         }
         mask[i / 8] |= 1 << (i % 8);
-        let at = layout.slot[i];
-        let mut put = |b: &[u8]| fixed[at..at + b.len()].copy_from_slice(b);
-        match (c.kind, v) {
-            (ColumnType::Byte, Value::Byte(x)) => put(&[*x]),
-            (ColumnType::Integer, Value::Integer(x)) => put(&x.to_le_bytes()),
-            (ColumnType::Long, Value::Long(x)) => put(&x.to_le_bytes()),
-            (ColumnType::Currency, Value::Currency(x)) => put(&x.to_le_bytes()),
-            (ColumnType::Single, Value::Single(x)) => put(&x.to_le_bytes()),
-            (ColumnType::Double, Value::Double(x)) => put(&x.to_le_bytes()),
-            (ColumnType::DateTime, Value::DateTime(us)) => put(&ole_date(*us).to_le_bytes()),
-            (ColumnType::Guid, Value::Guid(g)) => put(&guid_bytes(g)),
-            (ColumnType::Decimal { precision, .. }, Value::Decimal(x)) => {
-                if x.unsigned_abs() >= 10u128.pow(u32::from(precision)) {
-                    return Err(bad());
-                }
-                put(&decimal_bytes(*x))
-            }
-            (ColumnType::Text(max), Value::Text(s)) => {
-                if s.encode_utf16().count() > usize::from(max) {
-                    return Err(EncodeError::Value(format!(
-                        "column {:?}: text of {} characters, the column holds {max}",
-                        c.name,
-                        s.encode_utf16().count()
-                    )));
-                }
-                vars[at] = Some(VarValue::Short(encode_text(s)));
-            }
-            (ColumnType::Binary(max), Value::Binary(b)) => {
-                if b.len() > usize::from(max) {
-                    return Err(EncodeError::Value(format!(
-                        "column {:?}: {} bytes, the column holds {max}",
-                        c.name,
-                        b.len()
-                    )));
-                }
-                vars[at] = Some(VarValue::Short(b.clone()));
-            }
-            (ColumnType::Memo, Value::Text(s)) => vars[at] = Some(VarValue::Long(encode_memo(s))),
-            (ColumnType::Ole, Value::Binary(b)) => vars[at] = Some(VarValue::Long(b.clone())),
-            _ => return Err(bad()),
-        }
+        put_value(c, v, layout.slot[i], &mut fixed, &mut vars)?;
     }
     // Long values: inline when small and the row fits, else on long-value pages.
-    let short_len: usize = vars
-        .iter()
+    let short_len = short_var_len(&vars);
+    let overhead = 2 + layout.fixed_len + if layout.var_count > 0 { 2 * layout.var_count + 4 } else { 0 } + mask.len();
+    let inline_ok = overhead + short_len <= DataPage::MAX_ROW;
+    let var_bytes = place_var_values(vars, inline_ok, long_values, file)?;
+    let mut row = Vec::with_capacity(overhead + short_len);
+    row.extend_from_slice(&(cols.len() as u16).to_le_bytes());
+    row.extend_from_slice(&fixed);
+    if layout.var_count > 0 {
+        append_var_area(&mut row, &var_bytes);
+    }
+    row.extend_from_slice(&mask);
+    if row.len() > DataPage::MAX_ROW {
+        return Err(EncodeError::Value(format!(
+            "the row takes {} bytes; a page holds rows of at most {}",
+            row.len(),
+            DataPage::MAX_ROW
+        )));
+    }
+    Ok(row)
+}
+
+/// Put the present, non-Yes/No value `v` of column `c` in its slot `at`: bytes in the fixed
+/// area, or a variable value (long values are placed later, once the row's size is known).
+fn put_value(
+    c: &Column,
+    v: &Value,
+    at: usize,
+    fixed: &mut [u8],
+    vars: &mut [Option<VarValue>],
+) -> Result<(), EncodeError> {
+    let bad = || EncodeError::Value(format!("column {:?} ({:?}): value {} does not fit", c.name, c.kind, describe(v)));
+    let mut put = |b: &[u8]| fixed[at..at + b.len()].copy_from_slice(b);
+    match (c.kind, v) {
+        (ColumnType::Byte, Value::Byte(x)) => put(&[*x]),
+        (ColumnType::Integer, Value::Integer(x)) => put(&x.to_le_bytes()),
+        (ColumnType::Long, Value::Long(x)) => put(&x.to_le_bytes()),
+        (ColumnType::Currency, Value::Currency(x)) => put(&x.to_le_bytes()),
+        (ColumnType::Single, Value::Single(x)) => put(&x.to_le_bytes()),
+        (ColumnType::Double, Value::Double(x)) => put(&x.to_le_bytes()),
+        (ColumnType::DateTime, Value::DateTime(us)) => put(&ole_date(*us).to_le_bytes()),
+        (ColumnType::Guid, Value::Guid(g)) => put(&guid_bytes(g)),
+        (ColumnType::Decimal { precision, .. }, Value::Decimal(x)) => {
+            if x.unsigned_abs() >= 10u128.pow(u32::from(precision)) {
+                return Err(bad());
+            }
+            put(&decimal_bytes(*x))
+        }
+        (ColumnType::Text(max), Value::Text(s)) => {
+            if s.encode_utf16().count() > usize::from(max) {
+                return Err(EncodeError::Value(format!(
+                    "column {:?}: text of {} characters, the column holds {max}",
+                    c.name,
+                    s.encode_utf16().count()
+                )));
+            }
+            vars[at] = Some(VarValue::Short(encode_text(s)));
+        }
+        (ColumnType::Binary(max), Value::Binary(b)) => {
+            if b.len() > usize::from(max) {
+                return Err(EncodeError::Value(format!(
+                    "column {:?}: {} bytes, the column holds {max}",
+                    c.name,
+                    b.len()
+                )));
+            }
+            vars[at] = Some(VarValue::Short(b.clone()));
+        }
+        (ColumnType::Memo, Value::Text(s)) => vars[at] = Some(VarValue::Long(encode_memo(s))),
+        (ColumnType::Ole, Value::Binary(b)) => vars[at] = Some(VarValue::Long(b.clone())),
+        _ => return Err(bad()),
+    }
+    Ok(())
+}
+
+/// Bytes the variable values take in the row if every long value small enough stays inline
+/// (each long value has its 12-byte header either way).
+fn short_var_len(vars: &[Option<VarValue>]) -> usize {
+    vars.iter()
         .flatten()
         .map(|v| match v {
             VarValue::Short(b) => b.len(),
             VarValue::Long(b) => 12 + if b.len() <= INLINE_LIMIT { b.len() } else { 0 },
         })
-        .sum();
-    let overhead = 2 + layout.fixed_len + if layout.var_count > 0 { 2 * layout.var_count + 4 } else { 0 } + mask.len();
-    let inline_ok = overhead + short_len <= DataPage::MAX_ROW;
-    let mut var_bytes: Vec<Vec<u8>> = Vec::with_capacity(layout.var_count);
+        .sum()
+}
+
+/// The bytes of each variable value in the row, in variable-column order (empty for NULL):
+/// long values inline when `inline_ok` and small, else stored on long-value pages and
+/// pointed at.
+fn place_var_values(
+    vars: Vec<Option<VarValue>>,
+    inline_ok: bool,
+    long_values: &mut LongValues,
+    file: &mut PageFile,
+) -> Result<Vec<Vec<u8>>, EncodeError> {
+    let mut var_bytes: Vec<Vec<u8>> = Vec::with_capacity(vars.len());
     for v in vars {
         var_bytes.push(match v {
             None => Vec::new(),
@@ -171,30 +214,22 @@ pub fn encode(
             }
         });
     }
-    let mut row = Vec::with_capacity(overhead + short_len);
-    row.extend_from_slice(&(cols.len() as u16).to_le_bytes());
-    row.extend_from_slice(&fixed);
-    if layout.var_count > 0 {
-        let mut offsets = Vec::with_capacity(layout.var_count + 1);
-        for b in &var_bytes {
-            offsets.push(row.len() as u16);
-            row.extend_from_slice(b);
-        }
-        offsets.push(row.len() as u16); // end of data
-        for o in offsets.iter().rev() {
-            row.extend_from_slice(&o.to_le_bytes());
-        }
-        row.extend_from_slice(&(layout.var_count as u16).to_le_bytes());
+    Ok(var_bytes)
+}
+
+/// Append the variable values to `row`, then their offsets in the row, last first (with the
+/// end of the data before them), then the variable column count.
+fn append_var_area(row: &mut Vec<u8>, var_bytes: &[Vec<u8>]) {
+    let mut offsets = Vec::with_capacity(var_bytes.len() + 1);
+    for b in var_bytes {
+        offsets.push(row.len() as u16);
+        row.extend_from_slice(b);
     }
-    row.extend_from_slice(&mask);
-    if row.len() > DataPage::MAX_ROW {
-        return Err(EncodeError::Value(format!(
-            "the row takes {} bytes; a page holds rows of at most {}",
-            row.len(),
-            DataPage::MAX_ROW
-        )));
+    offsets.push(row.len() as u16); // end of data
+    for o in offsets.iter().rev() {
+        row.extend_from_slice(&o.to_le_bytes());
     }
-    Ok(row)
+    row.extend_from_slice(&(var_bytes.len() as u16).to_le_bytes());
 }
 
 enum VarValue {

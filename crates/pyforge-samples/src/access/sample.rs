@@ -47,7 +47,16 @@ const PRODUCTS: [&str; 10] = [
 /// columns have a description (Unicode, quotes), for the schema's comments.
 pub fn northwind_mini(path: &Path) -> WriteResult<()> {
     let mut db = JetWriter::create(path)?;
+    // One generator for the three tables, in this order: each table's values depend on it.
     let mut rng = Rng(20_240_601);
+    customers(&mut db, &mut rng)?;
+    products(&mut db, &mut rng)?;
+    orders(&mut db, &mut rng)?;
+    db.finish()
+}
+
+/// The sample's `Customers` table: 60 rows.
+fn customers(db: &mut JetWriter, rng: &mut Rng) -> WriteResult<()> {
     let mut t = db.table(
         "Customers",
         vec![
@@ -87,7 +96,11 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
             notes,
         ])?;
     }
-    t.finish()?;
+    t.finish()
+}
+
+/// The sample's `Products` table: 40 rows.
+fn products(db: &mut JetWriter, rng: &mut Rng) -> WriteResult<()> {
     let mut t = db.table(
         "Products",
         vec![
@@ -126,7 +139,11 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
             },
         ])?;
     }
-    t.finish()?;
+    t.finish()
+}
+
+/// The sample's `Orders` table: 400 rows.
+fn orders(db: &mut JetWriter, rng: &mut Rng) -> WriteResult<()> {
     let mut t = db.table(
         "Orders",
         vec![
@@ -153,8 +170,7 @@ pub fn northwind_mini(path: &Path) -> WriteResult<()> {
             if i % 19 == 2 { Value::Null } else { Value::Text(CITIES[rng.below(8) as usize].into()) },
         ])?;
     }
-    t.finish()?;
-    db.finish()
+    t.finish()
 }
 
 /// A large database for the benchmark: tables `Orders1`, `Orders2`... of order rows (numbers,

@@ -278,60 +278,54 @@ impl FastPlan {
                     if start > end || end > var_table_end.saturating_sub(2 * (var_count + 1)) {
                         return Err(Slow);
                     }
-                    let data = &b[start..end];
-                    match col.kind {
-                        Kind::Text => {
-                            let from = scratch.text.len();
-                            push_text(&mut scratch.text, data)?;
-                            Cell::Text(from, scratch.text.len())
-                        }
-                        Kind::Binary => {
-                            let from = scratch.bytes.len();
-                            scratch.bytes.extend_from_slice(data);
-                            Cell::Bytes(from, scratch.bytes.len())
-                        }
-                        Kind::Memo if data.is_empty() => Cell::Text(scratch.text.len(), scratch.text.len()),
-                        Kind::Ole if data.is_empty() => Cell::Bytes(scratch.bytes.len(), scratch.bytes.len()),
-                        Kind::Memo => {
-                            let from = scratch.text.len();
-                            let Scratch { text, chain, .. } = scratch;
-                            long_value(reader, self.format, data, chain, |d| push_text(text, d))?;
-                            Cell::Text(from, scratch.text.len())
-                        }
-                        _ => {
-                            let from = scratch.bytes.len();
-                            let Scratch { bytes, chain, .. } = scratch;
-                            long_value(reader, self.format, data, chain, |d| {
-                                bytes.extend_from_slice(d);
-                                Ok(())
-                            })?;
-                            Cell::Bytes(from, scratch.bytes.len())
-                        }
-                    }
+                    self.var_cell(reader, col.kind, &b[start..end], scratch)?
                 }
                 kind => {
                     let v = b
                         .get(col.fixed_at..col.fixed_at + kind.size())
                         .filter(|_| col.fixed_at + kind.size() <= mask_start)
                         .ok_or(Slow)?;
-                    let mut x = [0u8; 8];
-                    x[..v.len()].copy_from_slice(v);
-                    match kind {
-                        Kind::Byte => Cell::Int(v[0] as i64),
-                        Kind::Int => Cell::Int(i16::from_le_bytes([v[0], v[1]]) as i64),
-                        Kind::Long => Cell::Int(i32::from_le_bytes([v[0], v[1], v[2], v[3]]) as i64),
-                        Kind::BigInt => Cell::Int(i64::from_le_bytes(x)),
-                        Kind::Money => Cell::Money(i64::from_le_bytes(x)),
-                        Kind::Float => Cell::Float(f32::from_le_bytes([v[0], v[1], v[2], v[3]]) as f64),
-                        Kind::Double => Cell::Float(f64::from_le_bytes(x)),
-                        // A date outside Access' range: jetdb's path reports it.
-                        _ => Cell::Micros(ole_to_micros(f64::from_le_bytes(x)).ok_or(Slow)?),
-                    }
+                    fixed_cell(kind, v)?
                 }
             };
             scratch.cells.push(cell);
         }
         Ok(())
+    }
+
+    /// The cell of a variable-length column of type `kind` whose row bytes are `data`: text and
+    /// bytes go to `scratch`, memo and OLE values read from their long-value pages.
+    #[inline]
+    fn var_cell(&self, reader: &mut PageReader, kind: Kind, data: &[u8], scratch: &mut Scratch) -> Result<Cell, Slow> {
+        Ok(match kind {
+            Kind::Text => {
+                let from = scratch.text.len();
+                push_text(&mut scratch.text, data)?;
+                Cell::Text(from, scratch.text.len())
+            }
+            Kind::Binary => {
+                let from = scratch.bytes.len();
+                scratch.bytes.extend_from_slice(data);
+                Cell::Bytes(from, scratch.bytes.len())
+            }
+            Kind::Memo if data.is_empty() => Cell::Text(scratch.text.len(), scratch.text.len()),
+            Kind::Ole if data.is_empty() => Cell::Bytes(scratch.bytes.len(), scratch.bytes.len()),
+            Kind::Memo => {
+                let from = scratch.text.len();
+                let Scratch { text, chain, .. } = scratch;
+                long_value(reader, self.format, data, chain, |d| push_text(text, d))?;
+                Cell::Text(from, scratch.text.len())
+            }
+            _ => {
+                let from = scratch.bytes.len();
+                let Scratch { bytes, chain, .. } = scratch;
+                long_value(reader, self.format, data, chain, |d| {
+                    bytes.extend_from_slice(d);
+                    Ok(())
+                })?;
+                Cell::Bytes(from, scratch.bytes.len())
+            }
+        })
     }
 
     /// Append the decoded cells to the builders; the payload bytes added.
@@ -402,6 +396,24 @@ fn append_str(b: &mut StringBuilder, s: &str, added: &mut usize) {
 fn append_bytes(b: &mut BinaryBuilder, s: &[u8], added: &mut usize) {
     b.append_value(s);
     *added += s.len();
+}
+
+/// The cell of a fixed-size column of type `kind` whose bytes are `v` (`kind.size()` of them).
+#[inline]
+fn fixed_cell(kind: Kind, v: &[u8]) -> Result<Cell, Slow> {
+    let mut x = [0u8; 8];
+    x[..v.len()].copy_from_slice(v);
+    Ok(match kind {
+        Kind::Byte => Cell::Int(v[0] as i64),
+        Kind::Int => Cell::Int(i16::from_le_bytes([v[0], v[1]]) as i64),
+        Kind::Long => Cell::Int(i32::from_le_bytes([v[0], v[1], v[2], v[3]]) as i64),
+        Kind::BigInt => Cell::Int(i64::from_le_bytes(x)),
+        Kind::Money => Cell::Money(i64::from_le_bytes(x)),
+        Kind::Float => Cell::Float(f32::from_le_bytes([v[0], v[1], v[2], v[3]]) as f64),
+        Kind::Double => Cell::Float(f64::from_le_bytes(x)),
+        // A date outside Access' range: jetdb's path reports it.
+        _ => Cell::Micros(ole_to_micros(f64::from_le_bytes(x)).ok_or(Slow)?),
+    })
 }
 
 /// Append the Jet4 text `data` to `out`: compressed (`FF FE`, one byte per character) or

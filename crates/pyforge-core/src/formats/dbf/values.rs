@@ -60,58 +60,98 @@ pub fn decimal(b: &[u8], precision: u8, scale: u8) -> Result<Option<i128>, Strin
     if let Some(v) = plain_decimal(t, precision, scale) {
         return Ok(Some(v));
     }
-    let bad = || format!("invalid number {}", show(b));
-    let mut i = 0;
-    let neg = match t[0] {
-        b'-' => {
-            i = 1;
-            true
-        }
-        b'+' => {
-            i = 1;
-            false
-        }
-        _ => false,
-    };
-    let mut mant: i128 = 0;
-    let mut digits = 0u32;
-    let mut frac = 0i64;
-    let mut seen_point = false;
-    let mut any = false;
-    while i < t.len() {
-        match t[i] {
-            c @ b'0'..=b'9' => {
-                any = true;
-                if mant != 0 || c != b'0' {
-                    digits += 1;
-                }
-                if digits > 38 {
-                    return Err(format!("number {} has more than 38 digits", show(b)));
-                }
-                mant = mant * 10 + (c - b'0') as i128;
-                if seen_point {
-                    frac += 1;
-                }
+    let m = Mantissa::parse(t, b)?;
+    let exp = exponent(m.rest, b)?;
+    let v = shift_decimal(m.digits, exp - m.frac_digits + scale as i64, scale, b)?;
+    if precision < 39 && v >= POW10[precision as usize] {
+        return Err(format!("number {} has more digits than the column's precision {precision}", show(b)));
+    }
+    Ok(Some(if m.negative { -v } else { v }))
+}
+
+/// The error for bytes `b` that are not a number.
+fn invalid_number(b: &[u8]) -> String {
+    format!("invalid number {}", show(b))
+}
+
+/// The sign and digits of a number in the general form (what [`plain_decimal`] leaves).
+struct Mantissa<'a> {
+    negative: bool,
+    /// The digits as an integer, separator ignored.
+    digits: i128,
+    /// How many of the digits follow the decimal separator.
+    frac_digits: i64,
+    /// What follows the digits: empty, or an exponent from its `e`/`E`.
+    rest: &'a [u8],
+}
+
+impl<'a> Mantissa<'a> {
+    /// Read the sign and digits of `t`, the trimmed bytes of field value `b` (for errors).
+    fn parse(t: &'a [u8], b: &[u8]) -> Result<Mantissa<'a>, String> {
+        let mut i = 0;
+        let negative = match t[0] {
+            b'-' => {
+                i = 1;
+                true
             }
-            b'.' | b',' if !seen_point => seen_point = true,
-            b'e' | b'E' => break,
-            _ => return Err(bad()),
+            b'+' => {
+                i = 1;
+                false
+            }
+            _ => false,
+        };
+        let mut mant: i128 = 0;
+        let mut digits = 0u32;
+        let mut frac = 0i64;
+        let mut seen_point = false;
+        let mut any = false;
+        while i < t.len() {
+            match t[i] {
+                c @ b'0'..=b'9' => {
+                    any = true;
+                    // Leading zeros do not count against the 38 digits an i128 holds.
+                    if mant != 0 || c != b'0' {
+                        digits += 1;
+                    }
+                    if digits > 38 {
+                        return Err(format!("number {} has more than 38 digits", show(b)));
+                    }
+                    mant = mant * 10 + (c - b'0') as i128;
+                    if seen_point {
+                        frac += 1;
+                    }
+                }
+                b'.' | b',' if !seen_point => seen_point = true,
+                b'e' | b'E' => break,
+                _ => return Err(invalid_number(b)),
+            }
+            i += 1;
         }
-        i += 1;
-    }
-    if !any {
-        return Err(bad());
-    }
-    let mut exp: i64 = 0;
-    if i < t.len() {
-        let e = std::str::from_utf8(&t[i + 1..]).map_err(|_| bad())?;
-        exp = e.parse::<i64>().map_err(|_| bad())?;
-        if exp.abs() > 100 {
-            return Err(bad());
+        if !any {
+            return Err(invalid_number(b));
         }
+        Ok(Mantissa { negative, digits: mant, frac_digits: frac, rest: &t[i..] })
     }
-    let shift = exp - frac + scale as i64;
-    let mut v = mant;
+}
+
+/// The exponent in `rest` (empty: 0; else `e`/`E` then a signed integer of at most 100 in
+/// magnitude); `b` is the field value, for errors.
+fn exponent(rest: &[u8], b: &[u8]) -> Result<i64, String> {
+    if rest.is_empty() {
+        return Ok(0);
+    }
+    let e = std::str::from_utf8(&rest[1..]).map_err(|_| invalid_number(b))?;
+    let exp = e.parse::<i64>().map_err(|_| invalid_number(b))?;
+    if exp.abs() > 100 {
+        return Err(invalid_number(b));
+    }
+    Ok(exp)
+}
+
+/// `v` times `10^shift`: an error when it overflows, or when a negative shift would drop a
+/// non-zero digit (more decimals than the field's `scale`: never rounded).
+fn shift_decimal(v: i128, shift: i64, scale: u8, b: &[u8]) -> Result<i128, String> {
+    let mut v = v;
     if shift >= 0 {
         for _ in 0..shift {
             v = v.checked_mul(10).ok_or_else(|| format!("number {} does not fit", show(b)))?;
@@ -124,10 +164,7 @@ pub fn decimal(b: &[u8], precision: u8, scale: u8) -> Result<Option<i128>, Strin
             v /= 10;
         }
     }
-    if precision < 39 && v >= POW10[precision as usize] {
-        return Err(format!("number {} has more digits than the column's precision {precision}", show(b)));
-    }
-    Ok(Some(if neg { -v } else { v }))
+    Ok(v)
 }
 
 /// Powers of ten up to 10^38.

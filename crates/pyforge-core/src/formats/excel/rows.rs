@@ -92,38 +92,6 @@ pub fn walk_rows<'w>(
     let mut out_of_order = false;
     let mut stopped = false;
 
-    // Finish the current row, first emitting rows only merged regions cover.
-    fn flush<'w>(
-        r: u32,
-        cells: &mut Vec<(u32, Val<'w>)>,
-        filler: &mut Option<Filler<'w>>,
-        last: &mut Option<u32>,
-        on_row: &mut impl FnMut(u32, &Row<'w>) -> Result<ControlFlow<()>>,
-    ) -> Result<ControlFlow<()>> {
-        if let Some(f) = filler.as_mut() {
-            while let Some(g) = f.next_covered(*last) {
-                if g >= r {
-                    break;
-                }
-                let mut gap = Vec::new();
-                f.fill(g, &mut gap);
-                *last = Some(g);
-                if !gap.is_empty() && on_row(g, &gap)?.is_break() {
-                    return Ok(ControlFlow::Break(()));
-                }
-            }
-            f.fill(r, cells);
-        }
-        if !cells.windows(2).all(|w| w[0].0 < w[1].0) {
-            // Cells out of column order, or one cell stored twice (the last one wins).
-            cells.reverse();
-            cells.sort_by_key(|(c, _)| *c);
-            cells.dedup_by_key(|(c, _)| *c);
-        }
-        *last = Some(r);
-        on_row(r, cells)
-    }
-
     let mut last_emitted: Option<u32> = None;
     wb.for_each_cell(sheet, sorted, |r, c, d| {
         let v = decode(&d, is_1904);
@@ -137,7 +105,7 @@ pub fn walk_rows<'w>(
                     out_of_order = true;
                     return Ok(ControlFlow::Break(()));
                 }
-                if flush(cr, &mut cells, &mut filler, &mut last_emitted, &mut on_row)?.is_break() {
+                if flush_row(cr, &mut cells, &mut filler, &mut last_emitted, &mut on_row)?.is_break() {
                     stopped = true;
                     return Ok(ControlFlow::Break(()));
                 }
@@ -156,7 +124,7 @@ pub fn walk_rows<'w>(
         return Ok(WalkEnd::Done);
     }
     if let Some(cr) = cur {
-        if flush(cr, &mut cells, &mut filler, &mut last_emitted, &mut on_row)?.is_break() {
+        if flush_row(cr, &mut cells, &mut filler, &mut last_emitted, &mut on_row)?.is_break() {
             return Ok(WalkEnd::Done);
         }
     }
@@ -172,4 +140,37 @@ pub fn walk_rows<'w>(
         }
     }
     Ok(WalkEnd::Done)
+}
+
+/// Finish row `r` (its `cells`), first emitting the rows before it that only merged regions
+/// cover; `last` is the last row emitted.
+fn flush_row<'w>(
+    r: u32,
+    cells: &mut Vec<(u32, Val<'w>)>,
+    filler: &mut Option<Filler<'w>>,
+    last: &mut Option<u32>,
+    on_row: &mut impl FnMut(u32, &Row<'w>) -> Result<ControlFlow<()>>,
+) -> Result<ControlFlow<()>> {
+    if let Some(f) = filler.as_mut() {
+        while let Some(g) = f.next_covered(*last) {
+            if g >= r {
+                break;
+            }
+            let mut gap = Vec::new();
+            f.fill(g, &mut gap);
+            *last = Some(g);
+            if !gap.is_empty() && on_row(g, &gap)?.is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+        f.fill(r, cells);
+    }
+    if !cells.windows(2).all(|w| w[0].0 < w[1].0) {
+        // Cells out of column order, or one cell stored twice (the last one wins).
+        cells.reverse();
+        cells.sort_by_key(|(c, _)| *c);
+        cells.dedup_by_key(|(c, _)| *c);
+    }
+    *last = Some(r);
+    on_row(r, cells)
 }

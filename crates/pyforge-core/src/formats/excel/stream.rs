@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
@@ -18,7 +18,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 
 use super::build::{arrow_type, ColumnBuilder};
 use super::plan::{HeaderMode, Learnt, Sampler, SheetPlan};
-use super::rows::{walk_rows, WalkEnd};
+use super::rows::{walk_rows, Row, WalkEnd};
 use super::values::{ErrorCells, Kind};
 use super::workbook::Workbook;
 use crate::error::{Error, Result};
@@ -262,24 +262,10 @@ fn produce(
     tx: &Sender<Msg>,
 ) -> Result<()> {
     let path = shared.path.clone();
-    let mut plans = Vec::new();
-    let mut learnts = Vec::new();
-    for s in sheets {
-        let (p, l) = sample(wb, shared, s, opts)?;
-        plans.push(p);
-        learnts.push(l);
-    }
+    let (plans, learnts): (Vec<SheetPlan>, Vec<Learnt>) =
+        sheets.iter().map(|s| sample(wb, shared, s, opts)).collect::<Result<Vec<_>>>()?.into_iter().unzip();
     let (fields, maps) = layout(&plans, combine);
-    if fields.is_empty() {
-        let msg = match opts.header {
-            HeaderMode::Row(h) => format!("no cells at or below header row {}", h + 1),
-            _ => "the sheet has no cells".to_string(),
-        };
-        return Err(Error::invalid(&path, None, msg));
-    }
-    let schema: SchemaRef = Arc::new(Schema::new(
-        fields.iter().map(|(n, k)| Field::new(n, arrow_type(*k), !(combine && n == SHEET_COLUMN))).collect::<Vec<_>>(),
-    ));
+    let schema = output_schema(&path, &fields, combine, opts.header)?;
     if tx.send(Msg::Schema(schema.clone())).is_err() {
         return Ok(());
     }
@@ -302,37 +288,15 @@ fn produce(
                 return Ok(ControlFlow::Continue(()));
             }
             if any_widened {
-                // Survey only: learn every column's final kind.
-                for (c, v) in row {
-                    let base = map.get(c).map_or(Kind::Null, |&i| kinds[i]);
-                    let k = v.kind(opts.errors);
-                    let cur = wid.get(c).copied().unwrap_or(base);
-                    let m = cur.merge(k);
-                    if m != base || !map.contains_key(c) {
-                        wid.insert(*c, m);
-                    }
-                }
+                survey_row(row, map, &kinds, opts.errors, wid);
                 return Ok(ControlFlow::Continue(()));
             }
             if combine {
                 batcher.builders[0].append_str(sheet);
             }
-            for (c, v) in row {
-                let Some(&idx) = map.get(c) else {
-                    wid.insert(*c, v.kind(opts.errors));
-                    any_widened = true;
-                    continue;
-                };
-                match batcher.builders[idx].append(v, opts.errors) {
-                    Ok(true) => error_cells += 1,
-                    Ok(false) => {}
-                    Err(m) => {
-                        let k = kinds[idx].merge(m.0);
-                        wid.insert(*c, k);
-                        any_widened = true;
-                    }
-                }
-            }
+            let (errors, widens) = append_row(&mut batcher, row, map, &kinds, opts.errors, wid);
+            error_cells += errors;
+            any_widened |= widens;
             if any_widened {
                 return Ok(ControlFlow::Continue(()));
             }
@@ -351,31 +315,11 @@ fn produce(
             return Ok(());
         }
         if end == WalkEnd::OutOfOrder {
-            shared.learnt.lock().expect("learnt lock").entry(sheet.clone()).or_default().sorted = true;
-            return Err(Error::SchemaWidened {
-                path,
-                reason: format!("sheet {sheet:?} stores rows out of order; reading it sorted"),
-            });
+            return Err(read_sorted_next_time(shared, sheet, path));
         }
     }
     if any_widened {
-        let mut learnt = shared.learnt.lock().expect("learnt lock");
-        let mut reasons = Vec::new();
-        for (si, sheet) in sheets.iter().enumerate() {
-            let l = learnt.entry(sheet.clone()).or_default();
-            for (c, k) in &widened[si] {
-                let e = l.kinds.entry(*c).or_insert(Kind::Null);
-                *e = e.merge(*k);
-                if reasons.len() < 3 {
-                    reasons.push(format!(
-                        "column {} of {sheet:?} holds {} values",
-                        super::workbook::column_letters(*c),
-                        k.name()
-                    ));
-                }
-            }
-        }
-        return Err(Error::SchemaWidened { path, reason: reasons.join(", ") });
+        return Err(record_widened(shared, sheets, &widened, path));
     }
     if batcher.rows > 0 {
         let b = batcher.take(&path)?;
@@ -383,19 +327,114 @@ fn produce(
             return Ok(());
         }
     }
+    record_stats(shared, table, rows_total, error_cells, (!combine).then(|| &plans[0]));
+    Ok(())
+}
+
+/// The table's schema: the columns of `fields`, all nullable but the sheet name `--combine`
+/// adds; an error when there are none.
+fn output_schema(path: &Path, fields: &[(String, Kind)], combine: bool, header: HeaderMode) -> Result<SchemaRef> {
+    if fields.is_empty() {
+        let msg = match header {
+            HeaderMode::Row(h) => format!("no cells at or below header row {}", h + 1),
+            _ => "the sheet has no cells".to_string(),
+        };
+        return Err(Error::invalid(path, None, msg));
+    }
+    Ok(Arc::new(Schema::new(
+        fields.iter().map(|(n, k)| Field::new(n, arrow_type(*k), !(combine && n == SHEET_COLUMN))).collect::<Vec<_>>(),
+    )))
+}
+
+/// Survey only (a column was widened): learn from `row` every column's final kind, in `wid`.
+#[inline]
+fn survey_row(row: &Row, map: &HashMap<u32, usize>, kinds: &[Kind], errors: ErrorCells, wid: &mut HashMap<u32, Kind>) {
+    for (c, v) in row {
+        let base = map.get(c).map_or(Kind::Null, |&i| kinds[i]);
+        let k = v.kind(errors);
+        let cur = wid.get(c).copied().unwrap_or(base);
+        let m = cur.merge(k);
+        if m != base || !map.contains_key(c) {
+            wid.insert(*c, m);
+        }
+    }
+}
+
+/// Append the cells of `row` to the builders; the error cells read as null, and whether a
+/// value did not fit its column (or has none): its column's wider kind is then in `wid`.
+#[inline]
+fn append_row(
+    batcher: &mut Batcher,
+    row: &Row,
+    map: &HashMap<u32, usize>,
+    kinds: &[Kind],
+    errors: ErrorCells,
+    wid: &mut HashMap<u32, Kind>,
+) -> (u64, bool) {
+    let (mut error_cells, mut widened) = (0u64, false);
+    for (c, v) in row {
+        let Some(&idx) = map.get(c) else {
+            wid.insert(*c, v.kind(errors));
+            widened = true;
+            continue;
+        };
+        match batcher.builders[idx].append(v, errors) {
+            Ok(true) => error_cells += 1,
+            Ok(false) => {}
+            Err(m) => {
+                let k = kinds[idx].merge(m.0);
+                wid.insert(*c, k);
+                widened = true;
+            }
+        }
+    }
+    (error_cells, widened)
+}
+
+/// Record that `sheet` stores rows out of order (the next read sorts them), and the error that
+/// asks for that read.
+fn read_sorted_next_time(shared: &Shared, sheet: &str, path: PathBuf) -> Error {
+    shared.learnt.lock().expect("learnt lock").entry(sheet.to_string()).or_default().sorted = true;
+    Error::SchemaWidened { path, reason: format!("sheet {sheet:?} stores rows out of order; reading it sorted") }
+}
+
+/// Record the wider kinds found (`widened`, per sheet) for the next read, and the error that
+/// asks for it.
+fn record_widened(shared: &Shared, sheets: &[String], widened: &[HashMap<u32, Kind>], path: PathBuf) -> Error {
+    let mut learnt = shared.learnt.lock().expect("learnt lock");
+    let mut reasons = Vec::new();
+    for (si, sheet) in sheets.iter().enumerate() {
+        let l = learnt.entry(sheet.clone()).or_default();
+        for (c, k) in &widened[si] {
+            let e = l.kinds.entry(*c).or_insert(Kind::Null);
+            *e = e.merge(*k);
+            if reasons.len() < 3 {
+                reasons.push(format!(
+                    "column {} of {sheet:?} holds {} values",
+                    super::workbook::column_letters(*c),
+                    k.name()
+                ));
+            }
+        }
+    }
+    Error::SchemaWidened { path, reason: reasons.join(", ") }
+}
+
+/// Record the table's facts for `info` and the manifest; `header_plan` is the sheet's plan
+/// when the table is one sheet (not `--combine`).
+fn record_stats(shared: &Shared, table: &str, rows_total: u64, error_cells: u64, header_plan: Option<&SheetPlan>) {
     let mut stats = BTreeMap::new();
     stats.insert("rows".to_string(), rows_total.into());
     if error_cells > 0 {
         stats.insert("error_cells_as_null".to_string(), error_cells.into());
     }
-    if !combine {
-        if let Some(h) = plans[0].header_row {
+    if let Some(plan) = header_plan {
+        if let Some(h) = plan.header_row {
             stats.insert("header_row".to_string(), (h as u64 + 1).into());
         }
-        if plans[0].skipped_rows > 0 {
-            stats.insert("rows_above_header_skipped".to_string(), plans[0].skipped_rows.into());
+        if plan.skipped_rows > 0 {
+            stats.insert("rows_above_header_skipped".to_string(), plan.skipped_rows.into());
         }
     }
     shared.stats.lock().expect("stats lock").insert(table.to_string(), stats);
-    Ok(())
 }

@@ -11,7 +11,7 @@ use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, DataRef, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{Cell, Data, DataRef, Dimensions, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 
 use crate::error::{Error, Result};
 
@@ -131,132 +131,13 @@ pub const MAX_XLS_BOX_PER_CELL: u64 = 16;
 /// BoundSheet8 record gives (a damaged position makes calamine read other bytes as records),
 /// nested substreams (charts) skipped, a STRING record placed at the formula before it.
 fn check_cell_boxes(path: &Path, stream: &[u8]) -> Result<()> {
-    const BOF: u16 = 0x0809;
-    const EOF: u16 = 0x000A;
-    const FILEPASS: u16 = 0x002F;
-    const BOUNDSHEET: u16 = 0x0085;
-    const DIMENSIONS: u16 = 0x0200;
-    const FORMULA: u16 = 0x0006;
-    const STRING: u16 = 0x0207;
-    const MULRK: u16 = 0x00BD;
-    const CELLS: [u16; 6] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD];
-    const GRID: u64 = 65_536 * XLS_COLUMNS as u64;
-    let damaged = |what: String| Error::invalid(path, None, format!("damaged workbook: {what}"));
-    // (type, data) of the records from `from` on, ending at a truncated record.
-    let records = |from: usize| {
-        let mut at = from;
-        std::iter::from_fn(move || {
-            let head = stream.get(at..at + 4)?;
-            let kind = u16::from_le_bytes([head[0], head[1]]);
-            let len = u16::from_le_bytes([head[2], head[3]]) as usize;
-            let data = stream.get(at + 4..at + 4 + len)?;
-            at += 4 + len;
-            Some((kind, data))
-        })
-    };
-    let u16_at = |d: &[u8], i: usize| u16::from_le_bytes([d[i], d[i + 1]]);
-    let mut sheets = Vec::new();
-    for (kind, data) in records(0) {
-        match kind {
-            // Encrypted: calamine says so (and panics, guarded, on a record too short to say
-            // how). A FilePass of type 0 (XOR obfuscation) it reads on as plain records.
-            FILEPASS if data.len() < 2 || u16_at(data, 0) != 0 => return Ok(()),
-            BOUNDSHEET if data.len() >= 4 => {
-                sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize)
-            }
-            EOF => break,
-            _ => {}
-        }
-    }
-    /// (first row, last row, first column, last column) of some cells.
-    #[derive(Default)]
-    struct Bbox(Option<(u16, u16, u16, u16)>);
-    impl Bbox {
-        fn add(&mut self, row: u16, first: u16, last: u16) {
-            self.0 = Some(match self.0 {
-                None => (row, row, first, last),
-                Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(first), c1.max(last)),
-            });
-        }
-        fn cells(&self) -> u64 {
-            self.0.map_or(0, |(r0, r1, c0, c1)| (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1))
-        }
-    }
+    // Encrypted: calamine says so, and reads nothing we could check.
+    let Some(sheets) = sheet_offsets(stream) else { return Ok(()) };
     let (mut total, mut stored) = (0u64, 0u64);
     for pos in sheets {
-        let (mut values, mut formulas) = (Bbox::default(), Bbox::default());
-        let (mut depth, mut seen_bof, mut formula_at) = (0usize, false, (0u16, 0u16));
-        for (kind, d) in records(pos) {
-            if depth > 0 {
-                match kind {
-                    BOF => depth += 1,
-                    EOF => depth -= 1,
-                    _ => {}
-                }
-                continue;
-            }
-            let (row, first, last) = match kind {
-                BOF if seen_bof => {
-                    depth += 1;
-                    continue;
-                }
-                BOF => {
-                    seen_bof = true;
-                    continue;
-                }
-                EOF => break,
-                DIMENSIONS => {
-                    // calamine reserves rows × columns cells for what this record claims.
-                    let (rf, rl, cf, cl) = match d.len() {
-                        10 => (
-                            u32::from(u16_at(d, 0)),
-                            u32::from(u16_at(d, 2)),
-                            u32::from(u16_at(d, 4)),
-                            u32::from(u16_at(d, 6)),
-                        ),
-                        14 | 16 => (
-                            u32::from_le_bytes([d[0], d[1], d[2], d[3]]),
-                            u32::from_le_bytes([d[4], d[5], d[6], d[7]]),
-                            u32::from(u16_at(d, 8)),
-                            u32::from(u16_at(d, 10)),
-                        ),
-                        _ => continue, // calamine reports the length
-                    };
-                    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
-                    if rl >= 1 && cl >= 1 {
-                        let rows = i64::from(rl) - i64::from(rf);
-                        let cols = i64::from(cl) - i64::from(cf);
-                        if rows <= 0 || rows as u64 * cols as u64 > GRID {
-                            return Err(damaged(format!("its DIMENSIONS record claims rows {rf}..{rl} and columns {cf}..{cl}, outside the 65,536 × 256 grid of an .xls sheet")));
-                        }
-                    }
-                    continue;
-                }
-                FORMULA if d.len() >= 20 => {
-                    formula_at = (u16_at(d, 0), u16_at(d, 2));
-                    formulas.add(formula_at.0, formula_at.1, formula_at.1);
-                    (formula_at.0, formula_at.1, formula_at.1)
-                }
-                STRING => (formula_at.0, formula_at.1, formula_at.1),
-                MULRK if d.len() >= 6 => {
-                    let col = u16_at(d, 2);
-                    (u16_at(d, 0), col, u16_at(d, d.len() - 2).max(col))
-                }
-                k if CELLS.contains(&k) && d.len() >= 4 => (u16_at(d, 0), u16_at(d, 2), u16_at(d, 2)),
-                _ => continue,
-            };
-            if last >= XLS_COLUMNS {
-                return Err(damaged(format!(
-                    "a cell at row {}, column {} (an .xls sheet has {XLS_COLUMNS} columns)",
-                    u32::from(row) + 1,
-                    u32::from(last) + 1
-                )));
-            }
-            // A MULRK holds 6 bytes per value between its first column and last column.
-            stored += if kind == MULRK { ((d.len() as u64).saturating_sub(6) / 6).max(1) } else { 1 };
-            values.add(row, first, last);
-        }
-        total += values.cells() + formulas.cells();
+        let sheet = sheet_cell_boxes(path, stream, pos)?;
+        total += sheet.span;
+        stored += sheet.stored;
     }
     if total > MAX_XLS_BOX_CELLS && total > stored.saturating_mul(MAX_XLS_BOX_PER_CELL) {
         return Err(Error::invalid(
@@ -269,6 +150,167 @@ fn check_cell_boxes(path: &Path, stream: &[u8]) -> Result<()> {
                  is streamed)"
             ),
         ));
+    }
+    Ok(())
+}
+
+// The BIFF8 record types [`check_cell_boxes`] reads.
+const BOF: u16 = 0x0809;
+const EOF: u16 = 0x000A;
+const FILEPASS: u16 = 0x002F;
+const BOUNDSHEET: u16 = 0x0085;
+const DIMENSIONS: u16 = 0x0200;
+const FORMULA: u16 = 0x0006;
+const STRING: u16 = 0x0207;
+const MULRK: u16 = 0x00BD;
+/// The other cell records: NUMBER, LABEL, RSTRING, BOOLERR, RK, LABELSST.
+const CELLS: [u16; 6] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD];
+/// Cells of an .xls sheet's whole grid.
+const GRID: u64 = 65_536 * XLS_COLUMNS as u64;
+
+/// (type, data) of the records of `stream` from byte `from` on, ending at a truncated record.
+fn biff_records(stream: &[u8], from: usize) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut at = from;
+    std::iter::from_fn(move || {
+        let head = stream.get(at..at + 4)?;
+        let kind = u16::from_le_bytes([head[0], head[1]]);
+        let len = u16::from_le_bytes([head[2], head[3]]) as usize;
+        let data = stream.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        Some((kind, data))
+    })
+}
+
+fn u16_at(d: &[u8], i: usize) -> u16 {
+    u16::from_le_bytes([d[i], d[i + 1]])
+}
+
+fn damaged_workbook(path: &Path, what: String) -> Error {
+    Error::invalid(path, None, format!("damaged workbook: {what}"))
+}
+
+/// The stream positions of the sheets (BoundSheet8 records of the workbook globals); `None`
+/// when the workbook is encrypted.
+fn sheet_offsets(stream: &[u8]) -> Option<Vec<usize>> {
+    let mut sheets = Vec::new();
+    for (kind, data) in biff_records(stream, 0) {
+        match kind {
+            // Encrypted: calamine says so (and panics, guarded, on a record too short to say
+            // how). A FilePass of type 0 (XOR obfuscation) it reads on as plain records.
+            FILEPASS if data.len() < 2 || u16_at(data, 0) != 0 => return None,
+            BOUNDSHEET if data.len() >= 4 => {
+                sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize)
+            }
+            EOF => break,
+            _ => {}
+        }
+    }
+    Some(sheets)
+}
+
+/// (first row, last row, first column, last column) of some cells.
+#[derive(Default)]
+struct Bbox(Option<(u16, u16, u16, u16)>);
+
+impl Bbox {
+    fn add(&mut self, row: u16, first: u16, last: u16) {
+        self.0 = Some(match self.0 {
+            None => (row, row, first, last),
+            Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(first), c1.max(last)),
+        });
+    }
+    fn cells(&self) -> u64 {
+        self.0.map_or(0, |(r0, r1, c0, c1)| (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1))
+    }
+}
+
+/// What calamine will allocate for one sheet, and what the sheet stores.
+struct SheetCells {
+    /// Cells of the sheet's boxes: the values' box plus the formulas' box.
+    span: u64,
+    /// Cells the sheet's records hold.
+    stored: u64,
+}
+
+/// Read the sheet whose BOF is at `pos` as calamine does: an error for a cell beyond the
+/// columns or a DIMENSIONS record beyond the grid.
+fn sheet_cell_boxes(path: &Path, stream: &[u8], pos: usize) -> Result<SheetCells> {
+    let (mut values, mut formulas, mut stored) = (Bbox::default(), Bbox::default(), 0u64);
+    let (mut depth, mut seen_bof, mut formula_at) = (0usize, false, (0u16, 0u16));
+    for (kind, d) in biff_records(stream, pos) {
+        // Inside a nested substream (a chart): skipped to its EOF.
+        if depth > 0 {
+            match kind {
+                BOF => depth += 1,
+                EOF => depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        let (row, first, last) = match kind {
+            BOF if seen_bof => {
+                depth += 1;
+                continue;
+            }
+            BOF => {
+                seen_bof = true;
+                continue;
+            }
+            EOF => break,
+            DIMENSIONS => {
+                check_dimensions(path, d)?;
+                continue;
+            }
+            FORMULA if d.len() >= 20 => {
+                formula_at = (u16_at(d, 0), u16_at(d, 2));
+                formulas.add(formula_at.0, formula_at.1, formula_at.1);
+                (formula_at.0, formula_at.1, formula_at.1)
+            }
+            STRING => (formula_at.0, formula_at.1, formula_at.1),
+            MULRK if d.len() >= 6 => {
+                let col = u16_at(d, 2);
+                (u16_at(d, 0), col, u16_at(d, d.len() - 2).max(col))
+            }
+            k if CELLS.contains(&k) && d.len() >= 4 => (u16_at(d, 0), u16_at(d, 2), u16_at(d, 2)),
+            _ => continue,
+        };
+        if last >= XLS_COLUMNS {
+            return Err(damaged_workbook(
+                path,
+                format!(
+                    "a cell at row {}, column {} (an .xls sheet has {XLS_COLUMNS} columns)",
+                    u32::from(row) + 1,
+                    u32::from(last) + 1
+                ),
+            ));
+        }
+        // A MULRK holds 6 bytes per value between its first column and last column.
+        stored += if kind == MULRK { ((d.len() as u64).saturating_sub(6) / 6).max(1) } else { 1 };
+        values.add(row, first, last);
+    }
+    Ok(SheetCells { span: values.cells() + formulas.cells(), stored })
+}
+
+/// Refuse a DIMENSIONS record (data `d`) that claims more than the grid: calamine reserves
+/// rows × columns cells for what it claims.
+fn check_dimensions(path: &Path, d: &[u8]) -> Result<()> {
+    let (rf, rl, cf, cl) = match d.len() {
+        10 => (u32::from(u16_at(d, 0)), u32::from(u16_at(d, 2)), u32::from(u16_at(d, 4)), u32::from(u16_at(d, 6))),
+        14 | 16 => (
+            u32::from_le_bytes([d[0], d[1], d[2], d[3]]),
+            u32::from_le_bytes([d[4], d[5], d[6], d[7]]),
+            u32::from(u16_at(d, 8)),
+            u32::from(u16_at(d, 10)),
+        ),
+        _ => return Ok(()), // calamine reports the length
+    };
+    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+    if rl >= 1 && cl >= 1 {
+        let rows = i64::from(rl) - i64::from(rf);
+        let cols = i64::from(cl) - i64::from(cf);
+        if rows <= 0 || rows as u64 * cols as u64 > GRID {
+            return Err(damaged_workbook(path, format!("its DIMENSIONS record claims rows {rf}..{rl} and columns {cf}..{cl}, outside the 65,536 × 256 grid of an .xls sheet")));
+        }
     }
     Ok(())
 }
@@ -382,66 +424,16 @@ impl Workbook {
         let err = |e: &dyn std::fmt::Display| {
             Error::invalid(&path, None, format!("cannot read the sheet: {e}")).with_table(sheet)
         };
+        // The xlsx and xlsb cell readers have the same `next_cell` but no trait in common.
         macro_rules! stream {
             ($reader:expr) => {{
                 let mut reader = $reader.map_err(|e| err(&e))?;
+                let next_cell = move || reader.next_cell().map_err(|e| err(&e));
                 if sorted {
-                    let mut cells = Vec::new();
-                    while let Some(c) = reader.next_cell().map_err(|e| err(&e))? {
-                        if !matches!(c.get_value(), DataRef::Empty) {
-                            let (r, col) = c.get_position();
-                            cells.push((r, col, c.get_value().clone()));
-                        }
-                    }
-                    cells.sort_by_key(|c| (c.0, c.1));
-                    for (r, col, v) in cells {
-                        if f(r, col, v)?.is_break() {
-                            break;
-                        }
-                    }
+                    stream_sorted(next_cell, &mut f)
                 } else {
-                    // Parsing the sheet's XML (on its own thread) overlaps with what `f` does
-                    // with the cells: chunks of cells pass through a short queue.
-                    const CHUNK: usize = 4096;
-                    std::thread::scope(|scope| -> Result<()> {
-                        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, u32, DataRef<'w>)>>(4);
-                        let parser = scope.spawn(move || -> Result<()> {
-                            let mut chunk = Vec::with_capacity(CHUNK);
-                            while let Some(c) = reader.next_cell().map_err(|e| err(&e))? {
-                                if matches!(c.get_value(), DataRef::Empty) {
-                                    continue;
-                                }
-                                let (r, col) = c.get_position();
-                                chunk.push((r, col, c.get_value().clone()));
-                                if chunk.len() == CHUNK
-                                    && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err()
-                                {
-                                    return Ok(()); // the consumer stopped early
-                                }
-                            }
-                            let _ = tx.send(chunk);
-                            Ok(())
-                        });
-                        let mut consumed: Result<()> = Ok(());
-                        'chunks: for chunk in rx.iter() {
-                            for (r, col, v) in chunk {
-                                match f(r, col, v) {
-                                    Ok(ControlFlow::Continue(())) => {}
-                                    Ok(ControlFlow::Break(())) => break 'chunks,
-                                    Err(e) => {
-                                        consumed = Err(e);
-                                        break 'chunks;
-                                    }
-                                }
-                            }
-                        }
-                        drop(rx); // unblocks the parser if it waits to send
-                        let parsed =
-                            parser.join().unwrap_or_else(|_| Err(err(&"the sheet parser stopped unexpectedly")));
-                        consumed.and(parsed)
-                    })?;
+                    stream_overlapped(next_cell, &mut f, &err)
                 }
-                Ok(())
             }};
         }
         if !matches!(self.book, Book::Xls(_) | Book::Ods(_)) {
@@ -481,6 +473,74 @@ impl Workbook {
         }
         Ok(())
     }
+}
+
+/// The cells `next_cell` reads, empty ones left out, to `f` sorted by (row, column).
+fn stream_sorted<'w, N, F>(mut next_cell: N, f: &mut F) -> Result<()>
+where
+    N: FnMut() -> Result<Option<Cell<DataRef<'w>>>>,
+    F: FnMut(u32, u32, DataRef<'w>) -> Result<ControlFlow<()>>,
+{
+    let mut cells = Vec::new();
+    while let Some(c) = next_cell()? {
+        if !matches!(c.get_value(), DataRef::Empty) {
+            let (r, col) = c.get_position();
+            cells.push((r, col, c.get_value().clone()));
+        }
+    }
+    cells.sort_by_key(|c| (c.0, c.1));
+    for (r, col, v) in cells {
+        if f(r, col, v)?.is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The cells `next_cell` reads, empty ones left out, to `f` in the order read. Parsing the
+/// sheet's XML (on its own thread) overlaps with what `f` does with the cells: chunks of cells
+/// pass through a short queue. `err` makes the error for a parser thread that panicked.
+fn stream_overlapped<'w, N, F, E>(mut next_cell: N, f: &mut F, err: &E) -> Result<()>
+where
+    N: FnMut() -> Result<Option<Cell<DataRef<'w>>>> + Send,
+    F: FnMut(u32, u32, DataRef<'w>) -> Result<ControlFlow<()>>,
+    E: Fn(&dyn std::fmt::Display) -> Error,
+{
+    const CHUNK: usize = 4096;
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, u32, DataRef<'w>)>>(4);
+        let parser = scope.spawn(move || -> Result<()> {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            while let Some(c) = next_cell()? {
+                if matches!(c.get_value(), DataRef::Empty) {
+                    continue;
+                }
+                let (r, col) = c.get_position();
+                chunk.push((r, col, c.get_value().clone()));
+                if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+                    return Ok(()); // the consumer stopped early
+                }
+            }
+            let _ = tx.send(chunk);
+            Ok(())
+        });
+        let mut consumed: Result<()> = Ok(());
+        'chunks: for chunk in rx.iter() {
+            for (r, col, v) in chunk {
+                match f(r, col, v) {
+                    Ok(ControlFlow::Continue(())) => {}
+                    Ok(ControlFlow::Break(())) => break 'chunks,
+                    Err(e) => {
+                        consumed = Err(e);
+                        break 'chunks;
+                    }
+                }
+            }
+        }
+        drop(rx); // unblocks the parser if it waits to send
+        let parsed = parser.join().unwrap_or_else(|_| Err(err(&"the sheet parser stopped unexpectedly")));
+        consumed.and(parsed)
+    })
 }
 
 /// Excel's column letters for a 0-based column index: 0 -> `A`, 25 -> `Z`, 26 -> `AA`.

@@ -139,6 +139,93 @@ pub struct PlanOptions {
     pub nested: NestedMode,
 }
 
+/// One leaf value (an attribute or text) below the record, before its column is named.
+struct RawColumn {
+    node: usize,
+    leaf: usize,
+    list: bool,
+    /// Innermost repeated node on the path (lists only).
+    anchor: usize,
+    /// Qualified path segments below the record, plus the attribute name.
+    segs: Vec<String>,
+    attr: bool,
+}
+
+/// Depth-first from `n` (the record at first, `segs` the path to `n` below it, `anchor` the
+/// innermost repeated node so far): a node's attributes and text, then its children.
+fn collect_leaves(
+    nodes: &[Node],
+    n: usize,
+    segs: &mut Vec<String>,
+    anchor: Option<usize>,
+    record: usize,
+    out: &mut Vec<RawColumn>,
+) {
+    let list = anchor.is_some();
+    for (i, leaf) in nodes[n].leaves.iter().enumerate() {
+        let mut s = segs.clone();
+        match &leaf.attr {
+            Some(a) => s.push(a.clone()),
+            None if s.is_empty() => s.push(nodes[record].name.clone()),
+            None => {}
+        }
+        out.push(RawColumn { node: n, leaf: i, list, anchor: anchor.unwrap_or(n), segs: s, attr: leaf.attr.is_some() });
+    }
+    for &c in &nodes[n].children {
+        segs.push(nodes[c].name.clone());
+        let a = if nodes[c].max_siblings > 1 { Some(c) } else { anchor };
+        collect_leaves(nodes, c, segs, a, record, out);
+        segs.pop();
+    }
+}
+
+/// The column name of `r`: its path segments joined by `_`, attributes marked `@` when
+/// `mark_attr`.
+fn raw_name(r: &RawColumn, mode: NamespaceMode, mark_attr: bool) -> String {
+    let mut parts: Vec<String> = r.segs.iter().map(|s| segment(s, mode)).collect();
+    if mark_attr && r.attr {
+        if let Some(last) = parts.last_mut() {
+            *last = format!("@{last}");
+        }
+    }
+    parts.join("_")
+}
+
+/// For each name: whether another name is the same.
+fn duplicated(names: &[String]) -> Vec<bool> {
+    let mut count = std::collections::HashMap::new();
+    for n in names {
+        *count.entry(n.clone()).or_insert(0) += 1;
+    }
+    names.iter().map(|n| count[n] > 1).collect()
+}
+
+/// The names of the columns of `raw`, then the document column's if `document_column`, made
+/// unique.
+fn column_names(raw: &[RawColumn], namespaces: NamespaceMode, document_column: bool) -> Vec<String> {
+    let mut names: Vec<String> = raw.iter().map(|r| raw_name(r, namespaces, false)).collect();
+    // An attribute named like a child element: the attribute is marked `@`.
+    let d = duplicated(&names);
+    for (i, r) in raw.iter().enumerate() {
+        if d[i] && r.attr {
+            names[i] = raw_name(r, namespaces, true);
+        }
+    }
+    // Stripped names that clash keep their prefixes.
+    if namespaces == NamespaceMode::Strip {
+        let d = duplicated(&names);
+        for (i, r) in raw.iter().enumerate() {
+            if d[i] {
+                names[i] = raw_name(r, NamespaceMode::Prefix, names[i].contains('@'));
+            }
+        }
+    }
+    if document_column {
+        names.push(DOCUMENT_COLUMN.to_string());
+    }
+    crate::column_names::unique_column_names(names)
+}
+
 impl Plan {
     /// Plan the columns of records at `record`.
     pub fn new(s: &Structure, record: usize, o: PlanOptions) -> Result<Plan> {
@@ -146,90 +233,10 @@ impl Plan {
             return Err(Error::InvalidOption("--nested struct writes repeated elements as lists of structs; it cannot be combined with --arrays json".into()));
         }
         let nodes = &s.nodes;
-        // Depth-first from the record: a node's attributes and text, then its children.
-        struct Raw {
-            node: usize,
-            leaf: usize,
-            list: bool,
-            /// Innermost repeated node on the path (lists only).
-            anchor: usize,
-            /// Qualified path segments below the record, plus the attribute name.
-            segs: Vec<String>,
-            attr: bool,
-        }
-        let mut raw: Vec<Raw> = Vec::new();
-        fn walk(
-            nodes: &[Node],
-            n: usize,
-            segs: &mut Vec<String>,
-            anchor: Option<usize>,
-            record: usize,
-            out: &mut Vec<Raw>,
-        ) {
-            let list = anchor.is_some();
-            for (i, leaf) in nodes[n].leaves.iter().enumerate() {
-                let mut s = segs.clone();
-                match &leaf.attr {
-                    Some(a) => s.push(a.clone()),
-                    None if s.is_empty() => s.push(nodes[record].name.clone()),
-                    None => {}
-                }
-                out.push(Raw {
-                    node: n,
-                    leaf: i,
-                    list,
-                    anchor: anchor.unwrap_or(n),
-                    segs: s,
-                    attr: leaf.attr.is_some(),
-                });
-            }
-            for &c in &nodes[n].children {
-                segs.push(nodes[c].name.clone());
-                let a = if nodes[c].max_siblings > 1 { Some(c) } else { anchor };
-                walk(nodes, c, segs, a, record, out);
-                segs.pop();
-            }
-        }
-        walk(nodes, record, &mut Vec::new(), None, record, &mut raw);
-
-        let name_of = |r: &Raw, mode: NamespaceMode, mark_attr: bool| -> String {
-            let mut parts: Vec<String> = r.segs.iter().map(|s| segment(s, mode)).collect();
-            if mark_attr && r.attr {
-                if let Some(last) = parts.last_mut() {
-                    *last = format!("@{last}");
-                }
-            }
-            parts.join("_")
-        };
-        let dups = |names: &[String]| -> Vec<bool> {
-            let mut count = std::collections::HashMap::new();
-            for n in names {
-                *count.entry(n.clone()).or_insert(0) += 1;
-            }
-            names.iter().map(|n| count[n] > 1).collect()
-        };
-        let mut names: Vec<String> = raw.iter().map(|r| name_of(r, o.namespaces, false)).collect();
-        // An attribute named like a child element: the attribute is marked `@`.
-        let d = dups(&names);
-        for (i, r) in raw.iter().enumerate() {
-            if d[i] && r.attr {
-                names[i] = name_of(r, o.namespaces, true);
-            }
-        }
-        // Stripped names that clash keep their prefixes.
-        if o.namespaces == NamespaceMode::Strip {
-            let d = dups(&names);
-            for (i, r) in raw.iter().enumerate() {
-                if d[i] {
-                    names[i] = name_of(r, NamespaceMode::Prefix, names[i].contains('@'));
-                }
-            }
-        }
+        let mut raw: Vec<RawColumn> = Vec::new();
+        collect_leaves(nodes, record, &mut Vec::new(), None, record, &mut raw);
         let document_column = s.documents > 1;
-        if document_column {
-            names.push(DOCUMENT_COLUMN.to_string());
-        }
-        let names = crate::column_names::unique_column_names(names);
+        let names = column_names(&raw, o.namespaces, document_column);
 
         let mut node_columns = vec![Vec::new(); nodes.len()];
         let mut anchor_columns = vec![Vec::new(); nodes.len()];

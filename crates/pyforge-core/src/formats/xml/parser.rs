@@ -61,6 +61,29 @@ impl XmlInput {
         self.quick_error(quick_xml::Error::Io(std::sync::Arc::new(e)), 0)
     }
 
+    /// The text at offset `at` is not in the input's encoding.
+    fn not_utf8(&self, at: u64) -> Failure {
+        Failure::At(
+            at,
+            format!("not valid {} text (use --encoding to choose the right encoding)", self.plan.encoding.name()),
+        )
+    }
+
+    /// Read from `src` until `buf` holds `want` bytes; true when the input ended first.
+    #[inline]
+    fn read_up_to(&self, src: &mut impl BufRead, buf: &mut Vec<u8>, want: usize) -> std::result::Result<bool, Failure> {
+        while buf.len() < want {
+            let got = src.fill_buf().map_err(|e| self.io_failure(e))?;
+            if got.is_empty() {
+                return Ok(true);
+            }
+            let n = got.len().min(want - buf.len());
+            buf.extend_from_slice(&got[..n]);
+            src.consume(n);
+        }
+        Ok(false)
+    }
+
     /// Walk the document: the decoded text is read in chunks of about `chunk` bytes, each parsed
     /// in place (quick-xml's slice reader borrows from the chunk: no copy per event). An event
     /// cut by the end of a chunk (markup the reader finds unclosed, or text reaching the end)
@@ -79,67 +102,18 @@ impl XmlInput {
         let mut eof = false;
         let mut want = chunk;
         loop {
-            while !eof && buf.len() < want {
-                let got = src.fill_buf().map_err(|e| self.io_failure(e))?;
-                if got.is_empty() {
-                    eof = true;
-                    break;
-                }
-                let n = got.len().min(want - buf.len());
-                buf.extend_from_slice(&got[..n]);
-                src.consume(n);
+            if !eof {
+                eof = self.read_up_to(&mut src, &mut buf, want)?;
             }
-            // The chunk is checked once; only a chunk that ends inside a character (or holds
-            // bytes that are not UTF-8) is checked again up to there.
-            let (text, valid, bad_utf8) = match simdutf8::compat::from_utf8(&buf) {
-                Ok(t) => (t, buf.len(), false),
-                Err(e) => {
-                    let valid = e.valid_up_to();
-                    let text = std::str::from_utf8(&buf[..valid]).unwrap_or_default();
-                    (text, valid, e.error_len().is_some() || eof)
-                }
-            };
-            let not_utf8 = |at: u64| {
-                Failure::At(
-                    at,
-                    format!(
-                        "not valid {} text (use --encoding to choose the right encoding)",
-                        self.plan.encoding.name()
-                    ),
-                )
-            };
+            let (text, valid, bad_utf8) = utf8_prefix(&buf, eof);
             // Everything that is left is in this chunk.
             let last = eof && valid == buf.len();
-            // A reader removes a byte-order mark where it starts: past the start of the input
-            // U+FEFF is a character of the text and is passed on here.
-            let mut skip = 0usize;
-            if base > 0 && text.starts_with('\u{FEFF}') {
-                if w.depth == 0 {
-                    return Err(Failure::At(base, "text outside the root element".into()));
-                }
-                v.text("\u{FEFF}");
-                skip = '\u{FEFF}'.len_utf8();
-            }
+            let skip = pass_on_bom(text, base, w.depth, v)?;
             let body = &text[skip..];
             let off = base + skip as u64;
-            // Every character of a document must be one XML allows (checked once per chunk:
-            // a vectorised byte scan, the slow path only when a suspect byte is present).
-            if let Some((at, c)) = wf::illegal_char(body) {
-                return Err(Failure::At(
-                    off + at as u64,
-                    format!("character U+{:04X} is not allowed in XML", c as u32),
-                ));
-            }
+            check_chars(body, off)?;
             w.cdata_end_in_chunk = memchr::memmem::find(body.as_bytes(), b"]]>").is_some();
-            let mut r = Reader::from_str(body);
-            {
-                let c = r.config_mut();
-                // End names are checked by the walker (a reader starts afresh at each chunk).
-                c.check_end_names = false;
-                c.allow_unmatched_ends = true;
-                c.expand_empty_elements = false;
-                c.trim_text(false);
-            }
+            let mut r = chunk_reader(body);
             let consumed = loop {
                 let start = r.buffer_position() as usize;
                 match r.read_event() {
@@ -151,7 +125,7 @@ impl XmlInput {
                         );
                         if cut && !last {
                             if bad_utf8 {
-                                return Err(not_utf8(base + valid as u64));
+                                return Err(self.not_utf8(base + valid as u64));
                             }
                             break skip + start;
                         }
@@ -163,14 +137,14 @@ impl XmlInput {
                             return w.finish(off + body.len() as u64);
                         }
                         if bad_utf8 {
-                            return Err(not_utf8(base + valid as u64));
+                            return Err(self.not_utf8(base + valid as u64));
                         }
                         break skip + start;
                     }
                     Ok(Event::Text(_)) if !last && r.buffer_position() as usize >= body.len() => {
                         // The text may go on in the next chunk.
                         if bad_utf8 {
-                            return Err(not_utf8(base + valid as u64));
+                            return Err(self.not_utf8(base + valid as u64));
                         }
                         break skip + start;
                     }
@@ -186,6 +160,61 @@ impl XmlInput {
             base += consumed as u64;
         }
     }
+}
+
+/// The UTF-8 text at the start of `buf`, its length, and whether what follows it is not UTF-8
+/// (rather than a character cut by the end of the chunk: it cannot be when `eof`). The chunk
+/// is checked once; only a chunk that ends inside a character (or holds bytes that are not
+/// UTF-8) is checked again up to there.
+#[inline]
+fn utf8_prefix(buf: &[u8], eof: bool) -> (&str, usize, bool) {
+    match simdutf8::compat::from_utf8(buf) {
+        Ok(t) => (t, buf.len(), false),
+        Err(e) => {
+            let valid = e.valid_up_to();
+            let text = std::str::from_utf8(&buf[..valid]).unwrap_or_default();
+            (text, valid, e.error_len().is_some() || eof)
+        }
+    }
+}
+
+/// Every character of a document must be one XML allows (checked once per chunk: a vectorised
+/// byte scan, the slow path only when a suspect byte is present); `off` is `body`'s offset.
+#[inline]
+fn check_chars(body: &str, off: u64) -> std::result::Result<(), Failure> {
+    if let Some((at, c)) = wf::illegal_char(body) {
+        return Err(Failure::At(off + at as u64, format!("character U+{:04X} is not allowed in XML", c as u32)));
+    }
+    Ok(())
+}
+
+/// A reader removes a byte-order mark where it starts: past the start of the input (`text`
+/// starts at offset `base` of it), U+FEFF is a character of the text and is passed on to `v`
+/// (inside the root element: `depth` > 0). The bytes of `text` passed on.
+#[inline]
+fn pass_on_bom(text: &str, base: u64, depth: usize, v: &mut dyn Visitor) -> std::result::Result<usize, Failure> {
+    let mut skip = 0usize;
+    if base > 0 && text.starts_with('\u{FEFF}') {
+        if depth == 0 {
+            return Err(Failure::At(base, "text outside the root element".into()));
+        }
+        v.text("\u{FEFF}");
+        skip = '\u{FEFF}'.len_utf8();
+    }
+    Ok(skip)
+}
+
+/// A reader of one chunk of the text.
+#[inline]
+fn chunk_reader(body: &str) -> Reader<&[u8]> {
+    let mut r = Reader::from_str(body);
+    let c = r.config_mut();
+    // End names are checked by the walker (a reader starts afresh at each chunk).
+    c.check_end_names = false;
+    c.allow_unmatched_ends = true;
+    c.expand_empty_elements = false;
+    c.trim_text(false);
+    r
 }
 
 /// The walk's state between events.
