@@ -93,9 +93,9 @@ fn convert(
     let remote = remote_options(&mut value, host, token)?;
     let req = ConvertRequest::from_json(&value).map_err(|e| to_py(&run::RunError::from(e)))?;
     let observer = progress::Listener::new(progress, remote.names.clone());
-    let result = py.detach(|| run::convert(&req, &remote, &observer));
+    let report = py.detach(|| run::convert(&req, &remote, &observer)).map_err(|e| to_py(&e))?;
+    // The conversion's own error comes first; then the callback's, once the outputs are done.
     observer.raised()?;
-    let report = result.map_err(|e| to_py(&e))?;
     Ok(report::document(&report, &remote.names).to_string())
 }
 
@@ -130,17 +130,12 @@ fn validate(py: Python<'_>, request: &str, host: Option<String>, token: Option<S
     Ok(v.to_string())
 }
 
-/// The output names of a batch (see `pyforge_core::naming::output_stems`).
-fn stems(inputs: &[PathBuf], output_dir: Option<&std::path::Path>) -> Vec<String> {
-    pyforge_core::naming::output_stems(inputs, output_dir)
-}
-
 /// The output names (without extension) of a batch of inputs going into `output_dir` (or
 /// beside each input): the CLI's rule, so Python and Spark name outputs as a folder run does.
 #[pyfunction]
 #[pyo3(signature = (inputs, output_dir=None))]
 fn output_stems(inputs: Vec<PathBuf>, output_dir: Option<PathBuf>) -> Vec<String> {
-    stems(&inputs, output_dir.as_deref())
+    pyforge_core::naming::output_stems(&inputs, output_dir.as_deref())
 }
 
 /// The bytes of a Volume file (mount where mounted, else the Files API).
