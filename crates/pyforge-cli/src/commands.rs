@@ -13,7 +13,6 @@ use pyforge_core::run::{FileOutcome, Outcome, RunObserver, RunReport};
 use pyforge_core::ReadOptions;
 use pyforge_databricks::http::RetryNotice;
 use pyforge_databricks::run::{PathNames, RemoteOptions};
-use serde_json::json;
 
 use crate::cli::{ConvertArgs, FormatsArgs, InfoArgs, RemoteArgs, SamplesArgs, ValidateArgs};
 use crate::progress::ConvertProgress;
@@ -316,18 +315,9 @@ pub fn validate(ui: &Ui, a: ValidateArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// What `formats --json` prints.
-pub fn formats_document() -> serde_json::Value {
-    let list: Vec<_> = pyforge_core::registry()
-        .iter()
-        .map(|f| json!({"name": f.name(), "extensions": f.extensions(), "description": f.description()}))
-        .collect();
-    json!({"inputs": list, "outputs": pyforge_core::registry::OUTPUT_FORMATS})
-}
-
 pub fn formats(a: FormatsArgs) -> Result<u8> {
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&formats_document())?);
+        println!("{}", serde_json::to_string_pretty(&pyforge_core::registry::formats_document())?);
         return Ok(0);
     }
     println!("Input formats:");

@@ -26,6 +26,16 @@ pub fn registry() -> &'static [&'static dyn Format] {
 /// Output formats every input can be written to.
 pub const OUTPUT_FORMATS: &[&str] = &["parquet", "csv", "jsonl", "arrow", "txt"];
 
+/// What `pyforge formats --json` prints and Python's `formats()` returns: `{"inputs": [{name,
+/// extensions, description}], "outputs": [...]}`.
+pub fn formats_document() -> serde_json::Value {
+    let inputs: Vec<serde_json::Value> = registry()
+        .iter()
+        .map(|f| serde_json::json!({"name": f.name(), "extensions": f.extensions(), "description": f.description()}))
+        .collect();
+    serde_json::json!({"inputs": inputs, "outputs": OUTPUT_FORMATS})
+}
+
 /// Find a format by its registry name.
 pub fn by_name(name: &str) -> Option<&'static dyn Format> {
     registry().iter().copied().find(|f| f.name().eq_ignore_ascii_case(name))

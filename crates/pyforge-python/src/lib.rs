@@ -265,11 +265,7 @@ fn env_info(profile: Option<String>) -> String {
 /// `pyforge formats --json` as JSON text.
 #[pyfunction]
 fn formats() -> String {
-    let list: Vec<Value> = pyforge_core::registry()
-        .iter()
-        .map(|f| serde_json::json!({"name": f.name(), "extensions": f.extensions(), "description": f.description()}))
-        .collect();
-    serde_json::json!({"inputs": list, "outputs": pyforge_core::registry::OUTPUT_FORMATS}).to_string()
+    pyforge_core::registry::formats_document().to_string()
 }
 
 /// `pyforge samples DIR`: the paths written.
