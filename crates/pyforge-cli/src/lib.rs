@@ -60,7 +60,7 @@ where
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pyforge: error: {}", one_line(&e));
+            eprintln!("pyforge: error: {}", pyforge_databricks::run::one_line(e.as_ref()));
             if is_usage(&e) {
                 EXIT_USAGE
             } else {
@@ -77,19 +77,4 @@ fn is_usage(e: &anyhow::Error) -> bool {
         (_, Some(r)) => r.is_usage(),
         _ => false,
     }
-}
-
-/// An error and its causes on one line (causes the message already contains are skipped).
-pub fn one_line(e: &anyhow::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cause = c.source();
-    }
-    s.replace('\n', " ")
 }

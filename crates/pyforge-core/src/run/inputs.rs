@@ -10,7 +10,8 @@ pub enum Inputs {
     Many(Vec<PathBuf>),
 }
 
-pub(crate) fn is_glob(s: &str) -> bool {
+/// Whether a path holds glob characters (`*`, `?`, `[`).
+pub fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 

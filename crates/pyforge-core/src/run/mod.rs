@@ -11,7 +11,7 @@ mod inputs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use inputs::{resolve, Inputs};
+pub use inputs::{is_glob, resolve, Inputs};
 
 use crate::convert::{convert_many, convert_to, ConvertOptions, ConvertReport, Destination, Event};
 use crate::error::{Error, Result};

@@ -444,6 +444,15 @@ mod tests {
         rg.columns().iter().map(|c| (c.column_path().string(), c.encodings().collect())).collect()
     }
 
+    /// The file's first (here only) batch.
+    fn read_back(path: &Path) -> RecordBatch {
+        parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(File::open(path).unwrap(), 1 << 20)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+    }
+
     #[test]
     fn dictionaries_for_repeating_columns_only() {
         let n = 20_000i64;
@@ -482,12 +491,7 @@ mod tests {
         for col in ["qty", "day", "city", "note"] {
             assert!(!encoded(col, Encoding::DELTA_BINARY_PACKED), "{col}: {:?}", encodings(&path));
         }
-        let back = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(File::open(&path).unwrap(), 1 << 20)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
-        assert_eq!(back, batch, "same values whatever the encoding");
+        assert_eq!(read_back(&path), batch, "same values whatever the encoding");
     }
 
     /// splitmix64's finaliser: unrelated neighbours.
@@ -535,12 +539,7 @@ mod tests {
             encodings(&path)
         );
         assert!(!delta("random"), "{:?}", encodings(&path));
-        let back = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(File::open(&path).unwrap(), 1 << 20)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
-        assert_eq!(back, batch, "same values whatever the encoding");
+        assert_eq!(read_back(&path), batch, "same values whatever the encoding");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use pyforge_core::convert::ConvertOptions;
-use pyforge_core::run::{convert_file, convert_files, convert_local, RunObserver, RunReport};
+use pyforge_core::run::{convert_file, convert_files, convert_local, is_glob, RunObserver, RunReport};
 
 use super::{io, side_error, stores, RemoteOptions, RunError, Side};
 use crate::stage::Staging;
@@ -220,10 +220,6 @@ impl Run<'_> {
         // Typed, so in-process callers raise their "output exists" error.
         Err(RunError::NothingUploaded(crate::Error::AlreadyExists { path: existing.join(", ") }))
     }
-}
-
-fn is_glob(s: &str) -> bool {
-    s.contains(['*', '?', '['])
 }
 
 /// True for names `convert` reads from a folder: a known extension, not hidden.
