@@ -613,3 +613,140 @@ fn json_lines_over_many_chunks_keep_order_lines_and_repairs() {
     let p = write_file(dir.path(), "repairs.jsonl", lines.join("\n").as_bytes());
     assert_eq!(repairs_reported(&p), Some(2));
 }
+
+/// All rows of `path`'s one table, whatever the plan: a sampled one that meets what its sample
+/// did not show is read again, as the conversion does.
+fn read_any(path: &Path, opts: &ReadOptions) -> RecordBatch {
+    let source = pyforge_core::open(path, opts).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let name = source.tables().unwrap()[0].name.clone();
+    loop {
+        let stream = source.open_table(&name).unwrap();
+        let schema = stream.schema();
+        match stream.collect::<pyforge_core::Result<Vec<RecordBatch>>>() {
+            Ok(batches) => return concat_batches(&schema, &batches).unwrap(),
+            Err(pyforge_core::Error::SchemaWidened { .. }) => continue,
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+}
+
+/// A random JSON value for the direct-build test: scalars of every kind (escapes, surrogate
+/// pairs, exponents, digits beyond 64 bits, dates, empty strings), objects, arrays of scalars
+/// and of objects, empty ones, and now and then an array in an array (which the direct builder
+/// leaves to the walk).
+fn random_value(rng: &mut fastrand::Rng, depth: usize, odd: bool, out: &mut String) {
+    const KEYS: [&str; 9] = ["id", "name", "v", "tags", "o", "k\\\"q", "ключ", "caf\\u00e9", "t"];
+    const STRINGS: [&str; 10] = [
+        "plain",
+        "",
+        "with \\\"quotes\\\" and \\\\ and \\/",
+        "line\\nbreak\\ttab",
+        "\\u0041\\u00e9\\ud83d\\ude00",
+        "2024-02-29",
+        "2024-02-29T12:30:00",
+        "Ōsaka ✓",
+        " spaced ",
+        "12",
+    ];
+    const NUMBERS: [&str; 10] = [
+        "0",
+        "-0",
+        "17",
+        "-42",
+        "3.25",
+        "1e5",
+        "-2.5E-3",
+        "123456789012345678901234567890",
+        "0.1000",
+        "9007199254740993",
+    ];
+    let pick = rng.usize(0..if depth >= 3 { 6 } else { 10 });
+    match pick {
+        0 => out.push_str(NUMBERS[rng.usize(0..NUMBERS.len())]),
+        1 | 2 => out.push_str(&format!("\"{}\"", STRINGS[rng.usize(0..STRINGS.len())])),
+        3 => out.push_str(["true", "false"][rng.usize(0..2)]),
+        4 => out.push_str("null"),
+        5 => out.push_str(&rng.i64(-1000..1000).to_string()),
+        6 | 7 => {
+            out.push('{');
+            let n = rng.usize(0..4);
+            let mut keys: Vec<&str> = KEYS.to_vec();
+            rng.shuffle(&mut keys);
+            for (i, k) in keys.iter().take(n).enumerate() {
+                if i > 0 {
+                    out.push_str([",", ", ", " ,\t"][rng.usize(0..3)]);
+                }
+                out.push_str(&format!("\"{k}\"{}", [":", ": ", " : "][rng.usize(0..3)]));
+                random_value(rng, depth + 1, odd, out);
+            }
+            out.push('}');
+        }
+        8 => {
+            out.push('[');
+            let n = rng.usize(0..4);
+            for i in 0..n {
+                if i > 0 {
+                    out.push(',');
+                }
+                if odd && rng.usize(0..40) == 0 {
+                    out.push_str("[1, [\"x\"]]");
+                } else {
+                    random_value(rng, depth + 1, odd, out);
+                }
+            }
+            out.push(']');
+        }
+        _ => out.push_str(&format!("{}.{}", rng.i32(-99..99), rng.u32(0..100))),
+    }
+}
+
+/// JSON Lines are built into rows directly, chunks on every core ([`pyforge_core`]'s
+/// `json::lines`); recover mode still walks them as tree events. On valid input without
+/// repeated keys the two must give the same table, value for value, with a full discovery and
+/// with a tiny sample (whose plan the direct builder must widen exactly as the walk does).
+#[test]
+fn json_lines_built_directly_equal_the_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = fastrand::Rng::with_seed(23);
+    for doc in 0..40 {
+        // Mostly small files; two span several chunks and batches. Every fourth holds what the
+        // direct builder leaves to the walk (a line that is not an object, arrays in arrays).
+        let lines = if doc % 20 == 19 { 60_000 } else { rng.usize(1..400) };
+        let odd = doc % 4 == 3;
+        let mut text = String::new();
+        for _ in 0..lines {
+            match rng.usize(0..200) {
+                0 => text.push_str("  \t\n"),
+                1 if odd => text.push_str("\"a line that is not an object\"\n"),
+                _ => {
+                    let before = text.len();
+                    random_value(&mut rng, 1, odd, &mut text);
+                    if !text[before..].starts_with('{') {
+                        text.truncate(before);
+                        text.push_str("{\"id\": 1}");
+                    }
+                    text.push_str(["\n", "\r\n", " \n"][rng.usize(0..3)]);
+                }
+            }
+        }
+        let p = write_file(dir.path(), &format!("doc{doc}.jsonl"), text.as_bytes());
+        for sample in [None, Some(40)] {
+            let direct = ReadOptions { sample_elements: sample, ..Default::default() };
+            let walked = ReadOptions { recover: true, ..direct.clone() };
+            let (a, b) = (read_any(&p, &direct), read_any(&p, &walked));
+            assert_eq!(a.schema(), b.schema(), "doc{doc} sample {sample:?}");
+            assert_eq!(a.num_rows(), b.num_rows(), "doc{doc} sample {sample:?}");
+            for (c, field) in a.schema().fields().iter().enumerate() {
+                let (x, y) = (a.column(c), b.column(c));
+                if let Some(row) = (0..a.num_rows()).find(|&r| x.slice(r, 1) != y.slice(r, 1)) {
+                    panic!(
+                        "doc{doc} sample {sample:?}: column {:?} row {row}: direct {:?}, walk {:?}",
+                        field.name(),
+                        x.slice(row, 1),
+                        y.slice(row, 1)
+                    );
+                }
+            }
+        }
+    }
+}

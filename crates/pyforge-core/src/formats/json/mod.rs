@@ -17,18 +17,21 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use arrow::record_batch::RecordBatch;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor as SerdeVisitor};
 
 use crate::error::{Error, Result};
 use crate::format::Format;
 use crate::formats::compressed;
-use crate::formats::tree::pipeline::walk_chunks_parallel;
+use crate::formats::tree::pipeline::{map_chunks_ordered, walk_chunks_parallel};
+use crate::formats::tree::rows::RowsJob;
 use crate::formats::tree::source::{RecordChoice, TreeSource};
 use crate::formats::tree::{Attrs, TreeInput, Visitor};
 use crate::options::ReadOptions;
 use crate::source::Source;
 
 mod lenient;
+mod lines;
 
 /// Element name of top-level JSON values.
 pub const ROOT: &str = crate::formats::tree::JSON_ROOT;
@@ -339,8 +342,24 @@ impl JsonInput {
     }
 }
 
-impl TreeInput for JsonInput {
-    fn walk(&self, visitor: &mut dyn Visitor) -> Result<()> {
+/// What a JSON input holds, seen from its first value.
+enum Layout {
+    /// One document: a top-level array, or one object.
+    Document,
+    /// JSON Lines: one value per line.
+    Lines,
+}
+
+/// An input opened for reading: decompressed, made strict in recover mode (with the count of
+/// its repairs), past a byte-order mark and leading white space.
+struct Opened {
+    reader: std::io::BufReader<Box<dyn std::io::Read + Send>>,
+    lenient_repairs: Option<Arc<AtomicU64>>,
+    layout: Layout,
+}
+
+impl JsonInput {
+    fn open_input(&self) -> Result<Opened> {
         let (r, _) = compressed::open(&self.path)?;
         let (r, lenient_repairs): (Box<dyn std::io::Read + Send>, _) = if self.recover {
             let (r, repairs) = lenient::Lenient::new(r);
@@ -348,10 +367,10 @@ impl TreeInput for JsonInput {
         } else {
             (r, None)
         };
-        let mut r = std::io::BufReader::with_capacity(1 << 20, r);
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, r);
         // Skip a UTF-8 byte-order mark and leading white space to see what the file holds.
         let first = loop {
-            let buf = r.fill_buf().map_err(|e| Error::io(&self.path, e))?;
+            let buf = reader.fill_buf().map_err(|e| Error::io(&self.path, e))?;
             if buf.is_empty() {
                 return Err(Error::invalid(&self.path, None, "the file holds no JSON value"));
             }
@@ -363,27 +382,62 @@ impl TreeInput for JsonInput {
             if skip == 0 {
                 break buf[0];
             }
-            r.consume(skip);
+            reader.consume(skip);
         };
+        let document = first == b'[' || first == b'{' && self.single_document(&mut reader)?;
+        let layout = if document { Layout::Document } else { Layout::Lines };
+        Ok(Opened { reader, lenient_repairs, layout })
+    }
+}
+
+impl TreeInput for JsonInput {
+    fn walk(&self, visitor: &mut dyn Visitor) -> Result<()> {
+        let Opened { reader, lenient_repairs, layout } = self.open_input()?;
         visitor.document()?;
-        let repairs = if first == b'[' || first == b'{' && self.single_document(&mut r)? {
-            // One document: a top-level array's items (or the object) are `value` elements.
-            let walk = RefCell::new(Walk::new(visitor, self.recover));
-            let mut de = serde_json::Deserializer::from_reader(r);
-            Member { name: ROOT, walk: &walk }.deserialize(&mut de).map_err(|e| self.err(e, 0, &walk))?;
-            de.end().map_err(|e| self.err(e, 0, &walk))?;
-            let repairs = walk.borrow().repairs;
-            repairs
-        } else {
-            // JSON Lines: one value per line, chunks of lines parsed on every core.
-            let repairs = AtomicU64::new(0);
-            let chunks = LineChunks { reader: r, path: &self.path, next_line: 0 };
-            walk_chunks_parallel(chunks, |chunk, v| self.parse_lines(&chunk, v, &repairs), visitor)?;
-            repairs.into_inner()
+        let repairs = match layout {
+            Layout::Document => {
+                // One document: a top-level array's items (or the object) are `value` elements.
+                let walk = RefCell::new(Walk::new(visitor, self.recover));
+                let mut de = serde_json::Deserializer::from_reader(reader);
+                Member { name: ROOT, walk: &walk }.deserialize(&mut de).map_err(|e| self.err(e, 0, &walk))?;
+                de.end().map_err(|e| self.err(e, 0, &walk))?;
+                let repairs = walk.borrow().repairs;
+                repairs
+            }
+            Layout::Lines => {
+                // JSON Lines: one value per line, chunks of lines parsed on every core.
+                let repairs = AtomicU64::new(0);
+                let chunks = LineChunks::new(reader, &self.path, WALK_CHUNK_BYTES);
+                walk_chunks_parallel(chunks, |chunk, v| self.parse_lines(&chunk, v, &repairs), visitor)?;
+                repairs.into_inner()
+            }
         };
         let repairs = repairs + lenient_repairs.map_or(0, |r| r.load(Ordering::Relaxed));
         self.repairs.fetch_max(repairs, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// JSON Lines (not in recover mode): chunks of lines built into rows on every core by
+    /// [`lines::decode`], or walked where it gives a chunk back.
+    fn build_rows(&self, job: &RowsJob<'_>, emit: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Option<Result<()>> {
+        if self.recover {
+            return None;
+        }
+        let Opened { reader, layout, .. } = match self.open_input() {
+            Ok(opened) => opened,
+            Err(e) => return Some(Err(e)),
+        };
+        if !matches!(layout, Layout::Lines) {
+            return None;
+        }
+        let chunks = LineChunks::new(reader, &self.path, ROWS_CHUNK_BYTES);
+        let mut rebatch = lines::Rebatch::new(&self.path, emit);
+        let built = map_chunks_ordered(
+            chunks,
+            |chunk| self.chunk_rows(job, &chunk),
+            |batches| batches?.into_iter().try_for_each(|b| rebatch.push(b)),
+        );
+        Some(built.and_then(|_| rebatch.finish()))
     }
 
     fn repairs(&self) -> u64 {
@@ -391,8 +445,32 @@ impl TreeInput for JsonInput {
     }
 }
 
-/// Bytes of JSON Lines handed to one parser at a time (whole lines; a longer line is one chunk).
-const CHUNK_BYTES: usize = 256 << 10;
+impl JsonInput {
+    /// The rows of one chunk of lines: built directly, or (given back) from a walk of the chunk,
+    /// which also gives the error a whole walk would meet there.
+    fn chunk_rows(&self, job: &RowsJob<'_>, chunk: &LineChunk) -> Result<Vec<RecordBatch>> {
+        if let Some(batches) = lines::decode(job, &chunk.bytes) {
+            return Ok(batches);
+        }
+        let mut batches = Vec::new();
+        let mut emit = |b: RecordBatch| -> Result<()> {
+            batches.push(b);
+            Ok(())
+        };
+        let mut rows = job.builder(&mut emit);
+        rows.document()?;
+        self.parse_lines(chunk, &mut rows, &AtomicU64::new(0))?;
+        rows.finish()?;
+        drop(rows);
+        Ok(batches)
+    }
+}
+
+/// Bytes of JSON Lines handed to one parser at a time (whole lines; a longer line is one
+/// chunk): for a walk (whose events are copied), and for [`lines::decode`] (which builds rows,
+/// cheaper per byte, so a larger chunk keeps the hand-overs few).
+const WALK_CHUNK_BYTES: usize = 256 << 10;
+const ROWS_CHUNK_BYTES: usize = 2 << 20;
 
 /// Whole lines of a JSON Lines input and the number (0-based) of the first.
 struct LineChunk {
@@ -405,14 +483,22 @@ struct LineChunks<'a, R> {
     reader: R,
     path: &'a Path,
     next_line: u64,
+    /// Bytes after which a chunk ends (at the end of a line).
+    size: usize,
+}
+
+impl<'a, R> LineChunks<'a, R> {
+    fn new(reader: R, path: &'a Path, size: usize) -> Self {
+        LineChunks { reader, path, next_line: 0, size }
+    }
 }
 
 impl<R: BufRead> Iterator for LineChunks<'_, R> {
     type Item = Result<LineChunk>;
 
     fn next(&mut self) -> Option<Result<LineChunk>> {
-        let mut bytes = Vec::with_capacity(CHUNK_BYTES + 4096);
-        while bytes.len() < CHUNK_BYTES {
+        let mut bytes = Vec::with_capacity(self.size + 4096);
+        while bytes.len() < self.size {
             match self.reader.read_until(b'\n', &mut bytes) {
                 Ok(0) => break,
                 Ok(_) => {}

@@ -157,4 +157,15 @@ pub trait TreeInput: Send + Sync {
     fn repairs(&self) -> u64 {
         0
     }
+
+    /// Build the rows of `job` itself, handing batches to `emit`, when this input has a faster
+    /// way than a walk (JSON Lines: chunks of lines on every core); `None` when it has not, and
+    /// the rows come from a walk. The rows and errors must be those of the walk.
+    fn build_rows(
+        &self,
+        _job: &rows::RowsJob<'_>,
+        _emit: &mut dyn FnMut(arrow::record_batch::RecordBatch) -> Result<()>,
+    ) -> Option<Result<()>> {
+        None
+    }
 }

@@ -217,11 +217,34 @@ pub fn walk_chunks_parallel<C: Send>(
     parse: impl Fn(C, &mut dyn Visitor) -> Result<()> + Sync,
     v: &mut dyn Visitor,
 ) -> Result<()> {
+    let record = |chunk: C| -> Recorded {
+        let mut batch = Batch::default();
+        let parsed = parse(chunk, &mut batch);
+        (batch, parsed)
+    };
+    map_chunks_ordered(chunks, record, |(batch, parsed)| {
+        batch.replay(v)?;
+        parsed
+    })
+}
+
+/// Run `work` on independent chunks of one input on every core and hand each answer to
+/// `consume` on this thread, in input order.
+///
+/// `chunks` is read on a thread of its own (sequential I/O). A reading error, or a panic of
+/// `work`, is handed over after the answers of the chunks before it, and ends the run; so does
+/// an error of `consume`, which also stops reading and working. Memory stays bounded: at most
+/// two chunks per worker are in flight.
+pub fn map_chunks_ordered<C: Send, R: Send>(
+    chunks: impl Iterator<Item = Result<C>> + Send,
+    work: impl Fn(C) -> R + Sync,
+    mut consume: impl FnMut(R) -> Result<()>,
+) -> Result<()> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    // Work for the parsers, and each chunk's answer slot in input order for this thread.
-    let (work_tx, work_rx) = crossbeam_channel::bounded::<(C, SyncSender<Recorded>)>(workers);
-    let (order_tx, order_rx) = sync_channel::<Receiver<Recorded>>(2 * workers);
-    let parse = &parse;
+    // Work for the workers, and each chunk's answer slot in input order for this thread.
+    let (work_tx, work_rx) = crossbeam_channel::bounded::<(C, SyncSender<Result<R>>)>(workers);
+    let (order_tx, order_rx) = sync_channel::<Receiver<Result<R>>>(2 * workers);
+    let work = &work;
     // Everything moves into the scope's body, so that an early return drops `order_rx` and the
     // reader's next send fails instead of waiting forever (the scope joins it).
     std::thread::scope(move |scope| {
@@ -239,7 +262,7 @@ pub fn walk_chunks_parallel<C: Send>(
                         }
                     }
                     Err(e) => {
-                        let _ = answer_tx.send((Batch::default(), Err(e)));
+                        let _ = answer_tx.send(Err(e));
                         return;
                     }
                 }
@@ -250,14 +273,13 @@ pub fn walk_chunks_parallel<C: Send>(
             return Err(Error::InvalidOption(format!("cannot start the reader thread: {e}")));
         }
         for _ in 0..workers {
-            let work = work_rx.clone();
+            let work_rx = work_rx.clone();
             let worker = move || {
-                for (chunk, answer) in work {
-                    let mut batch = Batch::default();
-                    let parsed = crate::panic_guard::catch(|| parse(chunk, &mut batch)).unwrap_or_else(|why| {
-                        Err(Error::InvalidOption(format!("internal error: the parser stopped unexpectedly ({why})")))
+                for (chunk, answer) in work_rx {
+                    let done = crate::panic_guard::catch(|| work(chunk)).map_err(|why| {
+                        Error::InvalidOption(format!("internal error: the parser stopped unexpectedly ({why})"))
                     });
-                    let _ = answer.send((batch, parsed));
+                    let _ = answer.send(done);
                 }
             };
             if let Err(e) = std::thread::Builder::new().name("pyforge-parse".into()).spawn_scoped(scope, worker) {
@@ -266,11 +288,10 @@ pub fn walk_chunks_parallel<C: Send>(
         }
         drop(work_rx);
         for answer in &order_rx {
-            let Ok((batch, parsed)) = answer.recv() else {
+            let Ok(done) = answer.recv() else {
                 return Err(Error::InvalidOption("internal error: a parser thread died".into()));
             };
-            batch.replay(v)?;
-            parsed?;
+            consume(done?)?;
         }
         Ok(())
     })

@@ -54,7 +54,31 @@ struct Frame {
     had_child: bool,
 }
 
+/// What a row pass needs: the discovered paths, the plan, and whether the plan was sampled.
+pub struct RowsJob<'a> {
+    pub path: &'a std::path::Path,
+    pub nodes: &'a [Node],
+    pub roots: &'a [usize],
+    pub plan: &'a Plan,
+    /// Set when the plan comes from a sample (see [`RowBuilder::sampled`]).
+    pub sampled: Option<Arc<AtomicBool>>,
+}
+
+impl RowsJob<'_> {
+    /// A row builder for this job, handing its batches to `emit`.
+    pub fn builder<'b>(&'b self, emit: &'b mut dyn FnMut(RecordBatch) -> Result<()>) -> RowBuilder<'b> {
+        let mut b = RowBuilder::new(self.path, self.nodes, self.roots, self.plan, emit);
+        b.sampled = self.sampled.clone();
+        b
+    }
+}
+
 /// Builds rows from the events of a walk and hands full batches to `emit`.
+///
+/// Besides the [`Visitor`] events (elements by name, text in pieces), a parser that resolves
+/// names itself may report elements by path node: [`RowBuilder::child_node`],
+/// [`RowBuilder::open_node`] and [`RowBuilder::close_with`] (the JSON Lines reader does). Both
+/// ways run the same code, so they give the same rows.
 pub struct RowBuilder<'a> {
     nodes: &'a [Node],
     roots: &'a [usize],
@@ -352,25 +376,57 @@ impl Visitor for RowBuilder<'_> {
 
     fn open(&mut self, name: &str, attrs: Attrs<'_>) -> Result<()> {
         let parent = self.stack.last().map(|f| f.node);
+        let node = self.child_node(parent, name)?;
+        self.open_node(node, attrs)
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.record_at.is_some() && !self.stack.is_empty() {
+            self.text.push_str(text);
+        }
+    }
+
+    fn close(&mut self) -> Result<()> {
+        let Some(f) = self.stack.pop() else { return Ok(()) };
+        if self.record_at.is_none() {
+            self.text.truncate(f.text_start);
+            return Ok(());
+        }
+        // The text buffer is set aside while the value is stored (no copy), then cut back.
+        let mut buf = std::mem::take(&mut self.text);
+        let stored = self.store_text(&f, &buf[f.text_start.min(buf.len())..]);
+        buf.truncate(f.text_start);
+        self.text = buf;
+        stored?;
+        self.closed(&f)
+    }
+}
+
+impl RowBuilder<'_> {
+    /// The path node of element `name` inside `parent` (`None`: a root element); an element the
+    /// plan does not know is the signal to widen (sampled plan) or an error.
+    pub fn child_node(&mut self, parent: Option<usize>, name: &str) -> Result<usize> {
+        match self.child(parent, name) {
+            Some(n) => Ok(n),
+            None => {
+                Err(self.widen(|| format!("element <{name}> first appears after the sample")).unwrap_or_else(|| {
+                    Error::invalid(
+                        self.path,
+                        None,
+                        format!("element <{name}> was not seen by the first pass (the input changed while reading?)"),
+                    )
+                }))
+            }
+        }
+    }
+
+    /// An element of path node `node` opens inside the innermost open one.
+    pub fn open_node(&mut self, node: usize, attrs: Attrs<'_>) -> Result<()> {
         if let Some(f) = self.stack.last_mut() {
             f.had_child = true;
         }
-        let node = match self.child(parent, name) {
-            Some(n) => n,
-            None => {
-                return Err(self.widen(|| format!("element <{name}> first appears after the sample")).unwrap_or_else(
-                    || {
-                        Error::invalid(
-                            self.path,
-                            None,
-                            format!(
-                                "element <{name}> was not seen by the first pass (the input changed while reading?)"
-                            ),
-                        )
-                    },
-                ))
-            }
-        };
+        let nodes = self.nodes;
+        let name = nodes[node].name.as_str();
         if node == self.plan.record {
             if self.record_at.is_some() {
                 return Err(Error::invalid(self.path, None, "record element nested in itself"));
@@ -416,24 +472,19 @@ impl Visitor for RowBuilder<'_> {
         Ok(())
     }
 
-    fn text(&mut self, text: &str) {
-        if self.record_at.is_some() && !self.stack.is_empty() {
-            self.text.push_str(text);
-        }
-    }
-
-    fn close(&mut self) -> Result<()> {
+    /// The innermost open element closes, `text` being all its text (given whole, not in
+    /// [`Visitor::text`] pieces).
+    pub fn close_with(&mut self, text: &str) -> Result<()> {
         let Some(f) = self.stack.pop() else { return Ok(()) };
         if self.record_at.is_none() {
-            self.text.truncate(f.text_start);
             return Ok(());
         }
-        // The text buffer is set aside while the value is stored (no copy), then cut back.
-        let mut buf = std::mem::take(&mut self.text);
-        let stored = self.store_text(&f, &buf[f.text_start.min(buf.len())..]);
-        buf.truncate(f.text_start);
-        self.text = buf;
-        stored?;
+        self.store_text(&f, text)?;
+        self.closed(&f)
+    }
+
+    /// After the element of `f` closed and its text was stored.
+    fn closed(&mut self, f: &Frame) -> Result<()> {
         if let Some(inner) = self.enclosed.get(f.node) {
             for &r in inner {
                 let n = self.occurrences[r];

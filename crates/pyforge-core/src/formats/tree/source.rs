@@ -10,7 +10,7 @@ use crossbeam_channel::bounded;
 
 use super::discover::Structure;
 use super::plan::{Plan, PlanOptions};
-use super::rows::RowBuilder;
+use super::rows::RowsJob;
 use super::TreeInput;
 use crate::error::{Error, Result};
 use crate::options::{InferTypes, ReadOptions};
@@ -244,8 +244,12 @@ impl Source for TreeSource {
                 let mut emit = move |b: RecordBatch| -> Result<()> {
                     send_tx.send(Ok(b)).map_err(|_| Error::InvalidOption("reader stopped: nobody is listening".into()))
                 };
-                let mut builder = RowBuilder::new(&path, &structure.nodes, &structure.roots, &plan, &mut emit);
-                builder.sampled = sampled;
+                let job =
+                    RowsJob { path: &path, nodes: &structure.nodes, roots: &structure.roots, plan: &plan, sampled };
+                if let Some(built) = input.build_rows(&job, &mut emit) {
+                    return built;
+                }
+                let mut builder = job.builder(&mut emit);
                 // Parsing and row building share this thread (a parser thread of its own, tried,
                 // cost more than it gained: the writer already uses the second core).
                 input.walk(&mut builder).and_then(|_| builder.finish())
