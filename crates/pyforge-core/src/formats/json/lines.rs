@@ -4,7 +4,7 @@
 //! into a batch, a replay and a lookup by name, and the rows are built on one thread; DuckDB
 //! converted the bench file twice as fast. Here every chunk of lines is parsed by a small
 //! parser of its own straight into a [`RowBuilder`] of that chunk, on every core, and the
-//! chunks' batches are handed on in input order, cut to the walk's batch size.
+//! chunks' batches are handed on in input order.
 //!
 //! The rows are those of the walk by construction: the same builder is told the same elements,
 //! by path node instead of by name. The parser knows the common shape only: every line an
@@ -17,7 +17,8 @@
 use arrow::record_batch::RecordBatch;
 
 use crate::error::{Error, Result};
-use crate::formats::tree::rows::{RowBuilder, RowsJob, BATCH_ROWS};
+use crate::formats::tree::discover::Node;
+use crate::formats::tree::rows::{RowBuilder, RowsJob};
 use crate::formats::tree::{Attrs, Visitor};
 
 /// Objects and arrays nested deeper than this are given back (the walk has serde_json's limit
@@ -52,10 +53,12 @@ pub(super) fn decode(job: &RowsJob<'_>, bytes: &[u8]) -> Option<Vec<RecordBatch>
         seen: vec![0; job.nodes.len()],
         objects: 0,
         check_controls,
+        rows_nodes: job.nodes,
+        plain_names: job.nodes.iter().map(|n| !n.name.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)).collect(),
     };
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        parser.end = parser.pos + line.len();
-        if !line.iter().all(|b| b.is_ascii_whitespace()) {
+    while parser.pos < bytes.len() {
+        parser.end = memchr::memchr(b'\n', &bytes[parser.pos..]).map_or(bytes.len(), |i| parser.pos + i + 1);
+        if !bytes[parser.pos..parser.end].iter().all(|b| b.is_ascii_whitespace()) {
             parser.line(record)?;
         }
         parser.pos = parser.end;
@@ -65,8 +68,12 @@ pub(super) fn decode(job: &RowsJob<'_>, bytes: &[u8]) -> Option<Vec<RecordBatch>
     Some(batches)
 }
 
-/// Hands batches on in input order, cut to [`BATCH_ROWS`] rows as one walk's builder would
-/// have made them (so the writer sees the same batches either way).
+/// Rows below which a chunk's batch waits to be joined with the next ones: the Parquet writer
+/// judges each column's encoding from its first batch (on up to 16,384 rows), and every batch
+/// costs a little on its own. Larger batches pass on as they are, without a copy.
+const MIN_BATCH_ROWS: usize = 16_384;
+
+/// Hands the chunks' batches on in input order, small ones joined (see [`MIN_BATCH_ROWS`]).
 pub(super) struct Rebatch<'e> {
     pending: Vec<RecordBatch>,
     rows: usize,
@@ -80,33 +87,33 @@ impl<'e> Rebatch<'e> {
     }
 
     pub(super) fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        if self.pending.is_empty() && batch.num_rows() >= MIN_BATCH_ROWS {
+            return (self.emit)(batch);
+        }
         self.rows += batch.num_rows();
         self.pending.push(batch);
-        while self.rows >= BATCH_ROWS {
-            let all = self.joined()?;
-            (self.emit)(all.slice(0, BATCH_ROWS))?;
-            self.rows -= BATCH_ROWS;
-            self.pending = vec![all.slice(BATCH_ROWS, self.rows)];
+        if self.rows >= MIN_BATCH_ROWS {
+            self.flush()?;
         }
         Ok(())
     }
 
     pub(super) fn finish(mut self) -> Result<()> {
-        if self.rows > 0 {
-            let all = self.joined()?;
-            (self.emit)(all)?;
-        }
-        Ok(())
+        self.flush()
     }
 
-    fn joined(&mut self) -> Result<RecordBatch> {
-        if self.pending.len() == 1 {
-            return Ok(self.pending.pop().expect("one batch"));
-        }
-        let schema = self.pending[0].schema();
-        let all = arrow::compute::concat_batches(&schema, &self.pending).map_err(|e| Error::arrow(self.path, e))?;
+    fn flush(&mut self) -> Result<()> {
+        let joined = match self.pending.len() {
+            0 => return Ok(()),
+            1 => self.pending.pop().expect("one batch"),
+            _ => {
+                let schema = self.pending[0].schema();
+                arrow::compute::concat_batches(&schema, &self.pending).map_err(|e| Error::arrow(self.path, e))?
+            }
+        };
         self.pending.clear();
-        Ok(all)
+        self.rows = 0;
+        (self.emit)(joined)
     }
 }
 
@@ -133,6 +140,10 @@ struct Parser<'p, 'r> {
     seen: Vec<u32>,
     objects: u32,
     check_controls: bool,
+    rows_nodes: &'p [Node],
+    /// Per path node: its name is written in JSON as it is (no character that must be escaped),
+    /// so it can be compared with the input's bytes.
+    plain_names: Vec<bool>,
 }
 
 impl Parser<'_, '_> {
@@ -164,12 +175,7 @@ impl Parser<'_, '_> {
             if !self.eat(b'"') {
                 return None;
             }
-            let key = self.string()?;
-            let key = match key {
-                Str::Input(a, b) => &self.text[a..b],
-                Str::Scratch => self.scratch.as_str(),
-            };
-            let child = self.rows.child_node(Some(node), key).ok()?;
+            let child = self.key(node)?;
             if self.seen[child] == object {
                 return None;
             }
@@ -187,6 +193,28 @@ impl Parser<'_, '_> {
                 _ => return None,
             }
         }
+    }
+
+    /// The child of `node` that the key at the read position (its opening quote read) names.
+    /// The one after the last found is tried first, straight on the input bytes.
+    fn key(&mut self, node: usize) -> Option<usize> {
+        let (bytes, at, end, plain) = (self.bytes, self.pos, self.end, &self.plain_names);
+        let nodes = self.rows_nodes;
+        let written_here = |c: usize| {
+            let name = nodes[c].name.as_bytes();
+            let close = at + name.len();
+            // Compared in line: a call to `memcmp` costs more than these few bytes.
+            plain[c] && close < end && bytes[close] == b'"' && bytes[at..close].iter().zip(name).all(|(a, b)| a == b)
+        };
+        if let Some(c) = self.rows.likely_child(node, written_here) {
+            self.pos = at + nodes[c].name.len() + 1;
+            return Some(c);
+        }
+        let key = match self.string()? {
+            Str::Input(a, b) => &self.text[a..b],
+            Str::Scratch => self.scratch.as_str(),
+        };
+        self.rows.child_node(Some(node), key).ok()
     }
 
     /// A member's value: an array is its element once per item.
@@ -225,13 +253,11 @@ impl Parser<'_, '_> {
             }
             b'"' => {
                 self.pos += 1;
-                let s = self.string()?;
-                self.rows.open_node(node, Attrs::NONE).ok()?;
-                let text = match s {
-                    Str::Input(a, b) => &self.text[a..b],
+                let text = match self.string()? {
+                    Str::Input(a, b) => &input[a..b],
                     Str::Scratch => self.scratch.as_str(),
                 };
-                return self.rows.close_with(text).ok();
+                return self.rows.leaf(node, text).ok();
             }
             b't' => self.literal("true", "true")?,
             b'f' => self.literal("false", "false")?,
@@ -239,14 +265,10 @@ impl Parser<'_, '_> {
             b'n' => self.literal("null", "")?,
             _ => match self.number()? {
                 Str::Input(a, b) => &input[a..b],
-                Str::Scratch => {
-                    self.rows.open_node(node, Attrs::NONE).ok()?;
-                    return self.rows.close_with(&self.scratch).ok();
-                }
+                Str::Scratch => return self.rows.leaf(node, &self.scratch).ok(),
             },
         };
-        self.rows.open_node(node, Attrs::NONE).ok()?;
-        self.rows.close_with(text).ok()
+        self.rows.leaf(node, text).ok()
     }
 
     /// `word` at the read position: its text is `text`.
@@ -308,7 +330,7 @@ impl Parser<'_, '_> {
     /// A string, its opening quote read.
     fn string(&mut self) -> Option<Str> {
         let start = self.pos;
-        let at = start + memchr::memchr2(b'"', b'\\', &self.bytes[start..self.end])?;
+        let at = self.quote_or_escape(start)?;
         if self.bytes[at] == b'"' {
             if self.check_controls && has_control(&self.bytes[start..at]) {
                 return None;
@@ -319,7 +341,7 @@ impl Parser<'_, '_> {
         self.scratch.clear();
         let mut from = start;
         loop {
-            let at = from + memchr::memchr2(b'"', b'\\', &self.bytes[from..self.end])?;
+            let at = self.quote_or_escape(from)?;
             if self.check_controls && has_control(&self.bytes[from..at]) {
                 return None;
             }
@@ -329,6 +351,18 @@ impl Parser<'_, '_> {
                 return Some(Str::Scratch);
             }
             from = self.escape(at + 1)?;
+        }
+    }
+
+    /// The first `"` or `\\` at or after `from` on this line. Keys and most values are short:
+    /// a plain loop finds their end sooner than a vector search would start.
+    #[inline]
+    fn quote_or_escape(&self, from: usize) -> Option<usize> {
+        let line = &self.bytes[from..self.end];
+        let near = line.len().min(16);
+        match line[..near].iter().position(|&b| b == b'"' || b == b'\\') {
+            Some(i) => Some(from + i),
+            None => memchr::memchr2(b'"', b'\\', &line[near..]).map(|i| from + near + i),
         }
     }
 

@@ -470,7 +470,7 @@ impl JsonInput {
 /// chunk): for a walk (whose events are copied), and for [`lines::decode`] (which builds rows,
 /// cheaper per byte, so a larger chunk keeps the hand-overs few).
 const WALK_CHUNK_BYTES: usize = 256 << 10;
-const ROWS_CHUNK_BYTES: usize = 2 << 20;
+const ROWS_CHUNK_BYTES: usize = 4 << 20;
 
 /// Whole lines of a JSON Lines input and the number (0-based) of the first.
 struct LineChunk {
@@ -485,11 +485,13 @@ struct LineChunks<'a, R> {
     next_line: u64,
     /// Bytes after which a chunk ends (at the end of a line).
     size: usize,
+    /// Read past the last chunk's end: the start of the next one.
+    rest: Vec<u8>,
 }
 
 impl<'a, R> LineChunks<'a, R> {
     fn new(reader: R, path: &'a Path, size: usize) -> Self {
-        LineChunks { reader, path, next_line: 0, size }
+        LineChunks { reader, path, next_line: 0, size, rest: Vec::new() }
     }
 }
 
@@ -497,9 +499,21 @@ impl<R: BufRead> Iterator for LineChunks<'_, R> {
     type Item = Result<LineChunk>;
 
     fn next(&mut self) -> Option<Result<LineChunk>> {
-        let mut bytes = Vec::with_capacity(self.size + 4096);
-        while bytes.len() < self.size {
-            match self.reader.read_until(b'\n', &mut bytes) {
+        // Whole buffers are read, and the chunk cut after its last line feed once it is full;
+        // the partial line after it starts the next chunk.
+        let mut bytes = Vec::with_capacity(self.size + (1 << 20));
+        bytes.append(&mut self.rest);
+        loop {
+            if bytes.len() >= self.size {
+                if let Some(end) = memchr::memrchr(b'\n', &bytes) {
+                    self.rest.extend_from_slice(&bytes[end + 1..]);
+                    bytes.truncate(end + 1);
+                    break;
+                }
+            }
+            // Read straight into the chunk (a large read passes the reader's own buffer by).
+            let want = (self.size + 4096).saturating_sub(bytes.len()).max(1 << 16) as u64;
+            match std::io::Read::read_to_end(&mut std::io::Read::take(&mut self.reader, want), &mut bytes) {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => return Some(Err(Error::io(self.path, e))),

@@ -100,8 +100,9 @@ pub struct RowBuilder<'a> {
     /// Per path node: where in its children list the last child was found (records repeat
     /// the same children in the same order, so the next one is usually just after it).
     child_hint: Vec<usize>,
-    /// The list columns, for the end of each record.
+    /// The list columns, for the end of each record, and the others.
     list_columns: Vec<usize>,
+    scalar_columns: Vec<usize>,
     /// `--nested struct` only: per path node, the repeated elements whose nearest repeated
     /// ancestor (or the record) it is; when it closes, their occurrence counts so far are
     /// the ends of their lists for that occurrence.
@@ -157,6 +158,7 @@ impl<'a> RowBuilder<'a> {
                 .collect(),
             child_hint: vec![0; nodes.len() + 1],
             list_columns: (0..plan.columns.len()).filter(|&c| plan.columns[c].list).collect(),
+            scalar_columns: (0..plan.columns.len()).filter(|&c| !plan.columns[c].list).collect(),
             enclosed: if plan.nesting.is_some() { enclosed_repeats(nodes, plan.record) } else { Vec::new() },
             occurrences: vec![0; nodes.len()],
             occurrence_ends: vec![Vec::new(); nodes.len()],
@@ -420,6 +422,24 @@ impl RowBuilder<'_> {
         }
     }
 
+    /// The child of path node `parent` that the last one found there, or the one after it, is
+    /// and for which `is_it` holds (records repeat their members in order, so this is usually
+    /// the next one); `None` if neither is.
+    #[inline]
+    pub fn likely_child(&mut self, parent: usize, is_it: impl Fn(usize) -> bool) -> Option<usize> {
+        let list = self.nodes[parent].children.as_slice();
+        let hint = self.child_hint[parent];
+        for i in [hint, hint + 1] {
+            if let Some(&c) = list.get(i) {
+                if is_it(c) {
+                    self.child_hint[parent] = i;
+                    return Some(c);
+                }
+            }
+        }
+        None
+    }
+
     /// An element of path node `node` opens inside the innermost open one.
     pub fn open_node(&mut self, node: usize, attrs: Attrs<'_>) -> Result<()> {
         if let Some(f) = self.stack.last_mut() {
@@ -433,11 +453,9 @@ impl RowBuilder<'_> {
             }
             self.record_at = Some(self.stack.len());
             // Scalar columns get their one item now; lists one per occurrence of their anchor.
-            for (c, col) in self.plan.columns.iter().enumerate() {
-                if !col.list {
-                    self.cols[c].items.push(None);
-                    self.current[c] = self.cols[c].items.len() - 1;
-                }
+            for &c in &self.scalar_columns {
+                self.cols[c].items.push(None);
+                self.current[c] = self.cols[c].items.len() - 1;
             }
         }
         if self.record_at.is_some() {
@@ -470,6 +488,28 @@ impl RowBuilder<'_> {
         }
         self.stack.push(Frame { node, text_start: self.text.len(), had_child: false });
         Ok(())
+    }
+
+    /// An element of path node `node` holding `text` and nothing else: [`Self::open_node`]
+    /// then [`Self::close_with`], the same in every effect, but for an element inside a record
+    /// without a frame pushed and popped (the pop right after the push stalled the processor).
+    #[inline]
+    pub fn leaf(&mut self, node: usize, text: &str) -> Result<()> {
+        if node == self.plan.record || self.record_at.is_none() {
+            self.open_node(node, Attrs::NONE)?;
+            return self.close_with(text);
+        }
+        if let Some(f) = self.stack.last_mut() {
+            f.had_child = true;
+        }
+        self.occurrences[node] += 1;
+        for &c in &self.plan.anchor_columns[node] {
+            self.cols[c].items.push(None);
+            self.current[c] = self.cols[c].items.len() - 1;
+        }
+        let f = Frame { node, text_start: self.text.len(), had_child: false };
+        self.store_text(&f, text)?;
+        self.closed(&f)
     }
 
     /// The innermost open element closes, `text` being all its text (given whole, not in
@@ -510,7 +550,7 @@ impl RowBuilder<'_> {
         let hint = self.child_hint[slot];
         for i in [hint, hint + 1] {
             if let Some(&c) = list.get(i) {
-                if self.nodes[c].name == name {
+                if same_name(&self.nodes[c].name, name) {
                     self.child_hint[slot] = i;
                     return Some(c);
                 }
@@ -546,4 +586,10 @@ impl RowBuilder<'_> {
         }
         Ok(())
     }
+}
+
+/// `a == b`, for the short names of elements: compared in line, without a call to `memcmp`.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
