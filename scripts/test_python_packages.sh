@@ -21,6 +21,7 @@ python_for() {  # the newest pyenv CPython of a minor version, else pythonX.Y on
   command -v "python$v" || { echo "Python $v not found (pyenv install $v)" >&2; exit 1; }
 }
 PIP_QUIET=(--quiet --disable-pip-version-check)
+mark() { echo "-- python packages at ${SECONDS}s: $1"; }
 
 # 1. Wheels.
 BUILD_VENV=.venv-build
@@ -62,6 +63,7 @@ ls -l "$CORE_WHEEL"
 # auditwheel's verdict: manylinux2014 (glibc 2.17) and abi3, and the pyforge binary in the wheel,
 # needing glibc 2.17 at most; or the run fails.
 bash scripts/check_manylinux2014.sh "$BUILD_VENV/bin/auditwheel" "$CORE_WHEEL"
+mark "wheels built and checked"
 
 # minilake (a local Databricks API emulator) comes from the CLI tests' venv.
 export PYFORGE_MINILAKE=${PYFORGE_MINILAKE:-$PWD/${PYFORGE_TEST_VENV:-.venv-test}/bin/minilake}
@@ -77,6 +79,7 @@ V310=.venv-py310
 
 # 3. Python 3.13, current versions: the wheels installed and the API tests (samples converted
 #    and read back with pyarrow, pyforge_databricks imported and used; no Spark).
+mark "Python 3.10 done"
 V313=.venv-py313
 [ -x "$V313/bin/python" ] || "$(python_for 3.13)" -m venv "$V313"
 "$V313/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow pytest==8.3.4 databricks-sdk==0.150.0
@@ -87,9 +90,11 @@ V313=.venv-py313
 # 4. Python 3.12, current versions and PySpark, classic (local[2]) and Spark Connect
 #    (remote("local[2]"), whose client needs grpcio, grpcio-status, googleapis-common-protos,
 #    zstandard and pandas).
+mark "Python 3.13 done"
 V312=.venv-py312
 [ -x "$V312/bin/python" ] || "$(python_for 3.12)" -m venv "$V312"
 "$V312/bin/python" -m pip install "${PIP_QUIET[@]}" pyarrow pandas pyspark==4.0.1 pytest==8.3.4 databricks-sdk==0.150.0 \
   grpcio grpcio-status googleapis-common-protos zstandard
 "$V312/bin/python" -m pip install "${PIP_QUIET[@]}" --force-reinstall --no-deps "$CORE_WHEEL" "$DBX_WHEEL"
 SPARK_CSV_LIMIT=${SPARK_CSV_LIMIT:-8} "$V312/bin/python" -m pytest -q -p no:cacheprovider tests/python_pkg "$@"
+mark "Python 3.12 (Spark) done"
