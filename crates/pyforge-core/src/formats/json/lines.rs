@@ -16,25 +16,29 @@
 
 use arrow::record_batch::RecordBatch;
 
+use super::elements::Elements;
 use crate::error::{Error, Result};
 use crate::formats::tree::discover::Node;
-use crate::formats::tree::rows::{RowBuilder, RowsJob};
-use crate::formats::tree::{Attrs, Visitor};
+use crate::formats::tree::rows::RowsJob;
+use crate::formats::tree::Visitor;
 
 /// Objects and arrays nested deeper than this are given back (the walk has serde_json's limit
 /// of 128 and its message).
 const MAX_DEPTH: usize = 64;
 
 /// Build the rows of the lines in `bytes` (whole lines, as a [`super::LineChunk`] holds them)
-/// into batches; `None` if the parser met something it leaves to the walk.
+/// into batches: typed as they are read where the plan allows ([`super::typed`]), else through
+/// a [`RowBuilder`]; `None` if the parser met something it leaves to the walk.
 pub(super) fn decode(job: &RowsJob<'_>, bytes: &[u8]) -> Option<Vec<RecordBatch>> {
     let text = std::str::from_utf8(bytes).ok()?;
-    // A control character other than the line feed may sit inside a string, where JSON does not
-    // allow it raw: only then are strings checked one by one.
-    let check_controls = bytes.iter().fold(false, |any, &b| any | (b < 0x20 && b != b'\n'));
     let record = *job.roots.first()?;
     if job.plan.record != record || job.nodes[record].name != super::ROOT {
         return None;
+    }
+    if let Some(mut typed) = super::typed::TypedRows::new(job) {
+        if parse_lines(&mut typed, job.nodes, text, record).is_some() {
+            return typed.finish();
+        }
     }
     let mut batches = Vec::new();
     let mut emit = |b: RecordBatch| -> Result<()> {
@@ -43,18 +47,30 @@ pub(super) fn decode(job: &RowsJob<'_>, bytes: &[u8]) -> Option<Vec<RecordBatch>
     };
     let mut rows = job.builder(&mut emit);
     rows.document().ok()?;
+    parse_lines(&mut rows, job.nodes, text, record)?;
+    rows.finish().ok()?;
+    drop(rows);
+    Some(batches)
+}
+
+/// Report every line of `text` (blank lines skipped) to `rows`.
+fn parse_lines<E: Elements>(rows: &mut E, nodes: &[Node], text: &str, record: usize) -> Option<()> {
+    let bytes = text.as_bytes();
+    // A control character other than the line feed may sit inside a string, where JSON does not
+    // allow it raw: only then are strings checked one by one.
+    let check_controls = bytes.iter().fold(false, |any, &b| any | (b < 0x20 && b != b'\n'));
     let mut parser = Parser {
-        rows: &mut rows,
+        rows,
         text,
         bytes,
         pos: 0,
         end: 0,
         scratch: String::new(),
-        seen: vec![0; job.nodes.len()],
+        seen: vec![0; nodes.len()],
         objects: 0,
         check_controls,
-        rows_nodes: job.nodes,
-        plain_names: job.nodes.iter().map(|n| !n.name.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)).collect(),
+        nodes,
+        plain_names: nodes.iter().map(|n| !n.name.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)).collect(),
     };
     while parser.pos < bytes.len() {
         parser.end = memchr::memchr(b'\n', &bytes[parser.pos..]).map_or(bytes.len(), |i| parser.pos + i + 1);
@@ -63,9 +79,7 @@ pub(super) fn decode(job: &RowsJob<'_>, bytes: &[u8]) -> Option<Vec<RecordBatch>
         }
         parser.pos = parser.end;
     }
-    rows.finish().ok()?;
-    drop(rows);
-    Some(batches)
+    Some(())
 }
 
 /// Rows below which a chunk's batch waits to be joined with the next ones: the Parquet writer
@@ -127,8 +141,8 @@ enum Str {
 }
 
 /// The parser of one chunk. Every method returns `None` to give the chunk back.
-struct Parser<'p, 'r> {
-    rows: &'p mut RowBuilder<'r>,
+struct Parser<'p, E> {
+    rows: &'p mut E,
     text: &'p str,
     bytes: &'p [u8],
     /// Next byte to read, and the end of the current line.
@@ -140,22 +154,22 @@ struct Parser<'p, 'r> {
     seen: Vec<u32>,
     objects: u32,
     check_controls: bool,
-    rows_nodes: &'p [Node],
+    nodes: &'p [Node],
     /// Per path node: its name is written in JSON as it is (no character that must be escaped),
     /// so it can be compared with the input's bytes.
     plain_names: Vec<bool>,
 }
 
-impl Parser<'_, '_> {
+impl<E: Elements> Parser<'_, E> {
     /// One line: an object, the record, and nothing else but white space.
     fn line(&mut self, record: usize) -> Option<()> {
         self.ws();
         if !self.eat(b'{') {
             return None;
         }
-        self.rows.open_node(record, Attrs::NONE).ok()?;
+        self.rows.open(record)?;
         self.members(record, 1)?;
-        self.rows.close_with("").ok()?;
+        self.rows.close()?;
         self.ws();
         (self.pos == self.end).then_some(())
     }
@@ -199,7 +213,7 @@ impl Parser<'_, '_> {
     /// The one after the last found is tried first, straight on the input bytes.
     fn key(&mut self, node: usize) -> Option<usize> {
         let (bytes, at, end, plain) = (self.bytes, self.pos, self.end, &self.plain_names);
-        let nodes = self.rows_nodes;
+        let nodes = self.nodes;
         let written_here = |c: usize| {
             let name = nodes[c].name.as_bytes();
             let close = at + name.len();
@@ -214,7 +228,7 @@ impl Parser<'_, '_> {
             Str::Input(a, b) => &self.text[a..b],
             Str::Scratch => self.scratch.as_str(),
         };
-        self.rows.child_node(Some(node), key).ok()
+        self.rows.child(node, key)
     }
 
     /// A member's value: an array is its element once per item.
@@ -247,9 +261,9 @@ impl Parser<'_, '_> {
         let text: &str = match self.peek()? {
             b'{' => {
                 self.pos += 1;
-                self.rows.open_node(node, Attrs::NONE).ok()?;
+                self.rows.open(node)?;
                 self.members(node, depth + 1)?;
-                return self.rows.close_with("").ok();
+                return self.rows.close();
             }
             b'"' => {
                 self.pos += 1;
@@ -257,7 +271,7 @@ impl Parser<'_, '_> {
                     Str::Input(a, b) => &input[a..b],
                     Str::Scratch => self.scratch.as_str(),
                 };
-                return self.rows.leaf(node, text).ok();
+                return self.rows.leaf(node, text);
             }
             b't' => self.literal("true", "true")?,
             b'f' => self.literal("false", "false")?,
@@ -265,10 +279,10 @@ impl Parser<'_, '_> {
             b'n' => self.literal("null", "")?,
             _ => match self.number()? {
                 Str::Input(a, b) => &input[a..b],
-                Str::Scratch => return self.rows.leaf(node, &self.scratch).ok(),
+                Str::Scratch => return self.rows.leaf(node, &self.scratch),
             },
         };
-        self.rows.leaf(node, text).ok()
+        self.rows.leaf(node, text)
     }
 
     /// `word` at the read position: its text is `text`.

@@ -30,8 +30,10 @@ use crate::formats::tree::{Attrs, TreeInput, Visitor};
 use crate::options::ReadOptions;
 use crate::source::Source;
 
+mod elements;
 mod lenient;
 mod lines;
+mod typed;
 
 /// Element name of top-level JSON values.
 pub const ROOT: &str = crate::formats::tree::JSON_ROOT;
