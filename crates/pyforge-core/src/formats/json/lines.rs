@@ -3,16 +3,22 @@
 //! Why: read as tree events, a JSON Lines record costs a serde visit per value, an event copied
 //! into a batch, a replay and a lookup by name, and the rows are built on one thread; DuckDB
 //! converted the bench file twice as fast. Here every chunk of lines is parsed by a small
-//! parser of its own straight into a [`RowBuilder`] of that chunk, on every core, and the
-//! chunks' batches are handed on in input order.
+//! parser of its own, on every core, and the chunks' batches are handed on in input order.
 //!
-//! The rows are those of the walk by construction: the same builder is told the same elements,
-//! by path node instead of by name. The parser knows the common shape only: every line an
-//! object whose members are strings, numbers, `true`, `false`, `null`, objects or arrays of
-//! those. Anything else (a line that is not an object, an array in an array, malformed JSON, a
-//! duplicate key, an element or value the plan does not cover, nesting deeper than
-//! [`MAX_DEPTH`]) makes it give the chunk back, and the chunk is walked as before, which gives
-//! the same rows or the same error the whole walk would.
+//! The parser reports elements by path node ([`Elements`]) to one of two builders:
+//! - the typed rows ([`super::typed`]), which parse each value into its column's type as it is
+//!   read, where the plan is flat (scalars, nested objects, arrays of scalars);
+//! - else a [`crate::formats::tree::rows::RowBuilder`] of the chunk, the walk's own builder,
+//!   told the same elements by path node instead of by name.
+//!
+//! The rows are the walk's: the row builder by construction, the typed rows by using the row
+//! builder's parsers, and both are checked against the walk by a differential test. The parser
+//! knows the common shape only: every line an object whose members are strings, numbers,
+//! `true`, `false`, `null`, objects or arrays of those. Anything else (a line that is not an
+//! object, an array in an array, malformed JSON, a duplicate key, an element or value the plan
+//! does not cover, nesting deeper than [`MAX_DEPTH`]) makes a builder give the chunk back: the
+//! typed rows to the row builder, the row builder to the walk, which gives the same rows or the
+//! same error the whole walk would.
 
 use arrow::record_batch::RecordBatch;
 
