@@ -52,7 +52,14 @@ PYFORGE_BUILD_VENV="$PWD/$BUILD_VENV" cargo rustc --release --locked -p pyforge-
 mkdir -p "$WHEEL_DATA/scripts"
 cp "$CARGO_TARGET/release/pyforge" "$WHEEL_DATA/scripts/pyforge"
 PYFORGE_BUILD_VENV="$PWD/$BUILD_VENV" "$BUILD_VENV/bin/maturin" build --release --locked --compatibility manylinux2014 \
-  --out "$WHEELS" --interpreter "$(python_for 3.10)" -- -C linker="$PWD/scripts/zig-cc-manylinux2014.sh"
+  --out "$WHEELS" --interpreter "$(python_for 3.10)" -- -C linker="$PWD/scripts/zig-cc-manylinux2014.sh" \
+  2>&1 | tee target/maturin-build.log
+# maturin builds pyforge-python alone; its dependencies must resolve to the workspace build's
+# features (crates/pyforge-python/Cargo.toml says how), or the shared crates compile again.
+if grep -E "Compiling (libc|arrow-array|parquet|tokio) " target/maturin-build.log; then
+  echo "the wheel's build compiled shared crates again: their features differ from the workspace build's" >&2
+  exit 1
+fi
 rm -rf "$WHEEL_DATA"
 rm -rf python/pyforge-databricks/build python/pyforge-databricks/*.egg-info  # no stale copies in the wheel
 "$BUILD_VENV/bin/python" -m pip wheel "${PIP_QUIET[@]}" --no-deps --no-build-isolation --wheel-dir "$WHEELS" python/pyforge-databricks
