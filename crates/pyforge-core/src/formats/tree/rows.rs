@@ -76,9 +76,10 @@ impl RowsJob<'_> {
 /// Builds rows from the events of a walk and hands full batches to `emit`.
 ///
 /// Besides the [`Visitor`] events (elements by name, text in pieces), a parser that resolves
-/// names itself may report elements by path node: [`RowBuilder::child_node`],
-/// [`RowBuilder::open_node`] and [`RowBuilder::close_with`] (the JSON Lines reader does). Both
-/// ways run the same code, so they give the same rows.
+/// names itself may report elements by path node: [`RowBuilder::child_node`] (or
+/// [`RowBuilder::likely_child`]), [`RowBuilder::open_node`], [`RowBuilder::close_with`] and
+/// [`RowBuilder::leaf`] (the JSON Lines reader does). Both ways run the same code, so they give
+/// the same rows.
 pub struct RowBuilder<'a> {
     nodes: &'a [Node],
     roots: &'a [usize],
