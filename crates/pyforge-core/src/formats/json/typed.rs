@@ -24,7 +24,7 @@ use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use super::elements::Elements;
 use crate::formats::tree::discover::Node;
 use crate::formats::tree::plan::Plan;
-use crate::formats::tree::rows::{RowsJob, BATCH_ROWS};
+use crate::formats::tree::rows::{hinted_child, RowsJob, BATCH_ROWS};
 use crate::infer;
 
 /// The values of one column, in its type.
@@ -227,17 +227,7 @@ impl<'a> TypedRows<'a> {
 impl Elements for TypedRows<'_> {
     #[inline]
     fn likely_child(&mut self, parent: usize, is_it: impl Fn(usize) -> bool) -> Option<usize> {
-        let list = self.nodes[parent].children.as_slice();
-        let hint = self.hints[parent];
-        for i in [hint, hint + 1] {
-            if let Some(&c) = list.get(i) {
-                if is_it(c) {
-                    self.hints[parent] = i;
-                    return Some(c);
-                }
-            }
-        }
-        None
+        hinted_child(&self.nodes[parent].children, &mut self.hints[parent], is_it)
     }
 
     fn child(&mut self, parent: usize, name: &str) -> Option<usize> {

@@ -428,17 +428,8 @@ impl RowBuilder<'_> {
     /// the next one); `None` if neither is.
     #[inline]
     pub fn likely_child(&mut self, parent: usize, is_it: impl Fn(usize) -> bool) -> Option<usize> {
-        let list = self.nodes[parent].children.as_slice();
-        let hint = self.child_hint[parent];
-        for i in [hint, hint + 1] {
-            if let Some(&c) = list.get(i) {
-                if is_it(c) {
-                    self.child_hint[parent] = i;
-                    return Some(c);
-                }
-            }
-        }
-        None
+        let nodes = self.nodes;
+        hinted_child(&nodes[parent].children, &mut self.child_hint[parent], is_it)
     }
 
     /// An element of path node `node` opens inside the innermost open one.
@@ -548,14 +539,9 @@ impl RowBuilder<'_> {
             Some(p) => (self.nodes[p].children.as_slice(), p),
             None => (self.roots, self.nodes.len()),
         };
-        let hint = self.child_hint[slot];
-        for i in [hint, hint + 1] {
-            if let Some(&c) = list.get(i) {
-                if same_name(&self.nodes[c].name, name) {
-                    self.child_hint[slot] = i;
-                    return Some(c);
-                }
-            }
+        let nodes = self.nodes;
+        if let Some(c) = hinted_child(list, &mut self.child_hint[slot], |c| same_name(&nodes[c].name, name)) {
+            return Some(c);
         }
         let i = list.iter().position(|&c| self.nodes[c].name == name)?;
         self.child_hint[slot] = i;
@@ -587,6 +573,22 @@ impl RowBuilder<'_> {
         }
         Ok(())
     }
+}
+
+/// The child in `children` at `*hint`, or just after it, for which `is_it` holds; the hint
+/// moves to it. Records repeat their members in the same order, so the next member is usually
+/// the one after the last found.
+#[inline]
+pub fn hinted_child(children: &[usize], hint: &mut usize, is_it: impl Fn(usize) -> bool) -> Option<usize> {
+    for i in [*hint, *hint + 1] {
+        if let Some(&c) = children.get(i) {
+            if is_it(c) {
+                *hint = i;
+                return Some(c);
+            }
+        }
+    }
+    None
 }
 
 /// `a == b`, for the short names of elements: compared in line, without a call to `memcmp`.
