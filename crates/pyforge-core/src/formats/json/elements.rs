@@ -34,8 +34,8 @@ impl Elements for RowBuilder<'_> {
     fn close(&mut self) -> Option<()> {
         self.close_with("").ok()
     }
-    #[inline]
     fn leaf(&mut self, node: usize, text: &str) -> Option<()> {
-        RowBuilder::leaf(self, node, text).ok()
+        self.open_node(node, Attrs::NONE).ok()?;
+        self.close_with(text).ok()
     }
 }

@@ -77,9 +77,8 @@ impl RowsJob<'_> {
 ///
 /// Besides the [`Visitor`] events (elements by name, text in pieces), a parser that resolves
 /// names itself may report elements by path node: [`RowBuilder::child_node`] (or
-/// [`RowBuilder::likely_child`]), [`RowBuilder::open_node`], [`RowBuilder::close_with`] and
-/// [`RowBuilder::leaf`] (the JSON Lines reader does). Both ways run the same code, so they give
-/// the same rows.
+/// [`RowBuilder::likely_child`]), [`RowBuilder::open_node`] and [`RowBuilder::close_with`]
+/// (the JSON Lines reader does). Both ways run the same code, so they give the same rows.
 pub struct RowBuilder<'a> {
     nodes: &'a [Node],
     roots: &'a [usize],
@@ -480,28 +479,6 @@ impl RowBuilder<'_> {
         }
         self.stack.push(Frame { node, text_start: self.text.len(), had_child: false });
         Ok(())
-    }
-
-    /// An element of path node `node` holding `text` and nothing else: [`Self::open_node`]
-    /// then [`Self::close_with`], the same in every effect, but for an element inside a record
-    /// without a frame pushed and popped (the pop right after the push stalled the processor).
-    #[inline]
-    pub fn leaf(&mut self, node: usize, text: &str) -> Result<()> {
-        if node == self.plan.record || self.record_at.is_none() {
-            self.open_node(node, Attrs::NONE)?;
-            return self.close_with(text);
-        }
-        if let Some(f) = self.stack.last_mut() {
-            f.had_child = true;
-        }
-        self.occurrences[node] += 1;
-        for &c in &self.plan.anchor_columns[node] {
-            self.cols[c].items.push(None);
-            self.current[c] = self.cols[c].items.len() - 1;
-        }
-        let f = Frame { node, text_start: self.text.len(), had_child: false };
-        self.store_text(&f, text)?;
-        self.closed(&f)
     }
 
     /// The innermost open element closes, `text` being all its text (given whole, not in
